@@ -1,0 +1,39 @@
+// The Boost.Asio backend: an io_context whose reactor reports readiness (async_wait) to
+// the shared protocol core, exactly as a selectors loop would.
+#pragma once
+
+#include "echomux/event_loop.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+namespace echomux::asio {
+
+class AsioLoop final : public EventLoop, private LoopHooks {
+public:
+    AsioLoop(SharedState& shared, Fd listener);
+    void run() override;
+    void request_drain() override;
+    const Stats& stats() const override { return service_.stats(); }
+
+private:
+    void adopt(int fd) override;
+    void watch_listener(bool watch) override;
+    void close_listener() override;
+
+    void wait_for_accept();
+    void on_accept();
+    void schedule_tick();
+
+    // Declared first, destroyed last: sessions still owned by io_'s handlers detach from it.
+    Service service_;
+    boost::asio::io_context io_{1};
+    boost::asio::ip::tcp::acceptor acceptor_;
+    boost::asio::ip::tcp protocol_;
+    boost::asio::steady_timer tick_timer_;
+    bool accepting_ = true;
+    bool accept_armed_ = false;
+};
+
+}  // namespace echomux::asio

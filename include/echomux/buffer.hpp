@@ -1,0 +1,55 @@
+// Bounded byte buffer (after muduo's Buffer): a readable region followed by a writable
+// one, grown on demand but never past its limit. Storage is only allocated when bytes
+// actually have to wait, so idle connections cost nothing.
+#pragma once
+
+#include <cstddef>
+#include <cstring>
+#include <vector>
+
+namespace echomux {
+
+class Buffer {
+public:
+    explicit Buffer(std::size_t limit) : limit_(limit) {}
+
+    std::size_t size() const { return end_ - begin_; }
+    bool empty() const { return begin_ == end_; }
+    bool full() const { return size() >= limit_; }
+    std::size_t space() const { return limit_ - size(); }
+    const char* data() const { return store_.data() + begin_; }
+
+    void consume(std::size_t n) {
+        begin_ += n;
+        if (begin_ == end_) begin_ = end_ = 0;
+    }
+
+    // Contiguous room for `n` more bytes (n <= space()), to fill and then commit().
+    char* prepare(std::size_t n) {
+        if (store_.size() - end_ < n && begin_ > 0) {  // slide the readable bytes to the front
+            std::memmove(store_.data(), data(), size());
+            end_ -= begin_;
+            begin_ = 0;
+        }
+        if (store_.size() - end_ < n) {
+            std::size_t grown = store_.size() * 2;
+            if (grown < end_ + n) grown = end_ + n;
+            if (grown > limit_) grown = limit_;
+            store_.resize(grown);
+        }
+        return store_.data() + end_;
+    }
+    void commit(std::size_t n) { end_ += n; }
+    void append(const char* bytes, std::size_t n) {
+        std::memcpy(prepare(n), bytes, n);
+        commit(n);
+    }
+
+private:
+    std::vector<char> store_;
+    std::size_t begin_ = 0;
+    std::size_t end_ = 0;
+    std::size_t limit_;
+};
+
+}  // namespace echomux

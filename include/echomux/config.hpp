@@ -1,0 +1,53 @@
+// Effective configuration: built-in defaults < conf file < ECHOMUX_* environment <
+// command line, parsed with Boost.Program_options. Every value is validated here, so the
+// rest of the server can trust it.
+#pragma once
+
+#include "echomux/echo_protocol.hpp"
+#include "echomux/log.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+namespace echomux {
+
+enum class Backend { asio, epoll, poll, select };
+enum class EpollMode { level, edge };
+
+struct Config {
+    std::string listen = "0.0.0.0";
+    std::uint16_t port = 7007;
+    Mode mode = Mode::echo;
+    Backend backend = Backend::asio;
+    EpollMode epoll_mode = EpollMode::level;
+    unsigned threads = 1;
+    std::size_t max_connections = 10000;
+    std::size_t max_buffer_bytes = 256 * 1024;
+    std::size_t read_chunk_bytes = 64 * 1024;
+    int backlog = 4096;
+    double idle_timeout = 300;  // seconds, 0 = never
+    double drain_timeout = 10;  // seconds
+    log::Level log_level = log::Level::info;
+};
+
+const char* backend_name(Backend backend);
+const char* epoll_mode_name(EpollMode mode);
+
+// Any problem with the configuration: one line naming the key and where it came from.
+struct ConfigError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+struct LoadedConfig {
+    enum class Action { run, help, version, print_config };
+    Action action = Action::run;
+    Config config;
+    std::string text;  // help, version or print-config output, when action asks for it
+};
+
+// Throws ConfigError. `envp` is the environment to read ECHOMUX_* keys from.
+LoadedConfig load_config(int argc, const char* const argv[], const char* const* envp);
+
+}  // namespace echomux

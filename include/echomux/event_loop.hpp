@@ -1,0 +1,25 @@
+// One event loop thread of the server, whatever mechanism drives it.
+#pragma once
+
+#include "echomux/fd.hpp"
+#include "echomux/service.hpp"
+#include "echomux/stats.hpp"
+
+#include <memory>
+
+namespace echomux {
+
+class EventLoop {
+public:
+    virtual ~EventLoop() = default;
+    // Serves until a drain has finished: every connection closed or drain_timeout passed.
+    virtual void run() = 0;
+    // Stop accepting and start draining. Safe to call from any thread.
+    virtual void request_drain() = 0;
+    virtual const Stats& stats() const = 0;
+};
+
+// The loop for config.backend, serving connections from `listener`.
+std::unique_ptr<EventLoop> make_event_loop(SharedState& shared, Fd listener);
+
+}  // namespace echomux

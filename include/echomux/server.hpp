@@ -1,0 +1,13 @@
+// The whole server process: listeners, one event loop per thread, signals, draining.
+#pragma once
+
+#include "echomux/config.hpp"
+
+namespace echomux {
+
+// Serves until SIGTERM/SIGINT and a finished drain. Returns the process exit status:
+// 0 after a drain, 1 when the server cannot start. A second signal exits at once
+// with 128 + signal number.
+int run_server(const Config& config);
+
+}  // namespace echomux

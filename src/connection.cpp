@@ -1,0 +1,125 @@
+#include "echomux/connection.hpp"
+
+#include "echomux/echo_protocol.hpp"
+#include "echomux/log.hpp"
+#include "echomux/service.hpp"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace echomux {
+namespace {
+// Reads per on_read(drain = true) before other connections get a turn.
+constexpr int kReadsPerTurn = 16;
+}  // namespace
+
+Connection::Connection(Service& service, int fd)
+    : service_(service), fd_(fd), pending_(service.config().max_buffer_bytes) {
+    service_.attach(*this);
+}
+
+Connection::~Connection() {
+    if (!closed_) service_.detach(*this);
+}
+
+void Connection::close() {
+    if (closed_) return;
+    closed_ = true;
+    service_.detach(*this);
+    release();  // may destroy *this
+}
+
+long Connection::send_some(const char* bytes, std::size_t n) {
+    for (;;) {
+        // MSG_NOSIGNAL: a peer that went away is an EPIPE for this connection, not a
+        // SIGPIPE for the process.
+        const ssize_t sent = ::send(fd_, bytes, n, MSG_NOSIGNAL);
+        if (sent >= 0) {
+            service_.stats_.bytes_sent.add(static_cast<std::uint64_t>(sent));
+            return sent;
+        }
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+        return -1;
+    }
+}
+
+bool Connection::send_pending() {
+    while (!pending_.empty()) {
+        const long sent = send_some(pending_.data(), pending_.size());
+        if (sent < 0) return false;
+        const bool short_write = static_cast<std::size_t>(sent) < pending_.size();
+        pending_.consume(static_cast<std::size_t>(sent));
+        if (short_write) break;  // the socket buffer is full: on_write comes when it drains
+    }
+    return true;
+}
+
+Connection::Next Connection::on_read(bool drain) {
+    const Mode mode = service_.config().mode;
+    for (int reads = 0; !eof_ && !pending_.full(); ++reads) {
+        if (reads == kReadsPerTurn) {
+            service_.touch(*this);
+            return Next::again;
+        }
+        // With nothing waiting, read into the loop's scratch space and send straight back:
+        // the common case copies nothing and keeps no per-connection memory. Otherwise the
+        // bytes queue behind the waiting ones, which on_write sends.
+        const bool direct = pending_.empty();
+        const std::size_t want = std::min(service_.read_size(), pending_.space());
+        char* into = direct ? service_.scratch() : pending_.prepare(want);
+        const ssize_t n = ::recv(fd_, into, want, 0);
+        if (n == 0) {
+            eof_ = true;
+        } else if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+            return fail(errno);
+        } else {
+            const auto got = static_cast<std::size_t>(n);
+            service_.stats_.bytes_received.add(got);
+            apply_mode(mode, into, got);
+            if (direct) {
+                const long sent = send_some(into, got);
+                if (sent < 0) return fail(errno);
+                if (static_cast<std::size_t>(sent) < got) pending_.append(into + sent, got - sent);
+            } else {
+                pending_.commit(got);
+            }
+            if (pending_.full()) service_.stats_.backpressure_pauses.add();
+        }
+        if (!drain) break;
+    }
+    return finish_callback();
+}
+
+Connection::Next Connection::on_write() {
+    const bool was_full = pending_.full();
+    if (!send_pending()) return fail(errno);
+    const Next next = finish_callback();
+    // Reading stopped while the buffer was full; readiness that arrived meanwhile may not
+    // be reported again (edge-triggered loops), so ask for a read now.
+    if (next == Next::wait && was_full && !pending_.full() && !eof_) return Next::again;
+    return next;
+}
+
+Connection::Next Connection::finish_callback() {
+    if (eof_ && pending_.empty()) {
+        // Half-close done right: everything received has been sent; now send our FIN.
+        ::shutdown(fd_, SHUT_WR);
+        return Next::close;
+    }
+    service_.touch(*this);
+    return Next::wait;
+}
+
+Connection::Next Connection::fail(int error) {
+    service_.stats_.resets.add();
+    log::debug("connection fd ", fd_, " ended: ", std::strerror(error));
+    return Next::close;
+}
+
+}  // namespace echomux

@@ -1,0 +1,101 @@
+#include "echomux/server.hpp"
+
+#include "echomux/event_loop.hpp"
+#include "echomux/listener.hpp"
+#include "echomux/log.hpp"
+
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+namespace echomux {
+namespace {
+
+// Every connection is a descriptor; the default soft limit (often 1024) would make
+// max_connections a lie. Take what the hard limit allows, as servers usually do.
+void raise_fd_limit(const Config& config) {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+    if (limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+        ::getrlimit(RLIMIT_NOFILE, &limit);
+    }
+    const rlim_t needed = config.max_connections + 16 * config.threads + 16;
+    if (limit.rlim_cur < needed)
+        log::warn("open file limit is ", limit.rlim_cur, ", below max_connections (", config.max_connections,
+                  "); accepting pauses when descriptors run out");
+}
+
+}  // namespace
+
+int run_server(const Config& config) {
+    // Signals are taken synchronously by this thread (sigtimedwait below), never by the
+    // event loop threads, which inherit this mask.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    ::signal(SIGPIPE, SIG_IGN);  // belt and braces: sends already use MSG_NOSIGNAL
+
+    raise_fd_limit(config);
+    Listeners listeners;
+    SharedState shared(config);
+    std::vector<std::unique_ptr<EventLoop>> loops;
+    try {
+        listeners = open_listeners(config);
+        for (auto& socket : listeners.sockets) loops.push_back(make_event_loop(shared, std::move(socket)));
+    } catch (const std::exception& e) {
+        log::error(e.what());
+        return 1;
+    }
+
+    std::string backend = backend_name(config.backend);
+    if (config.backend == Backend::epoll) backend += std::string("-") + epoll_mode_name(config.epoll_mode);
+    log::info("listening on ", listeners.address, " backend=", backend, " threads=", config.threads,
+              " mode=", mode_name(config.mode), " max_connections=", config.max_connections,
+              " max_buffer_bytes=", config.max_buffer_bytes, " read_chunk_bytes=", config.read_chunk_bytes,
+              " idle_timeout=", config.idle_timeout, "s drain_timeout=", config.drain_timeout, "s");
+
+    std::atomic<unsigned> running{static_cast<unsigned>(loops.size())};
+    std::vector<std::thread> threads;
+    for (auto& loop : loops)
+        threads.emplace_back([&running, &loop] {
+            try {
+                loop->run();
+            } catch (const std::exception& e) {
+                log::error("event loop failed: ", e.what());
+            }
+            running.fetch_sub(1);
+        });
+
+    bool draining = false;
+    const timespec poll_interval{0, 50 * 1000 * 1000};
+    while (running.load() > 0) {
+        const int sig = ::sigtimedwait(&stop_signals, nullptr, &poll_interval);
+        if (sig < 0) continue;  // timeout or EINTR: check whether the loops are done
+        if (draining) {
+            log::warn("second ", strsignal(sig), ": exiting now");
+            std::_Exit(128 + sig);
+        }
+        draining = true;
+        log::info("received ", strsignal(sig), ": no longer accepting; draining for up to ", config.drain_timeout,
+                  "s (send again to exit at once)");
+        for (auto& loop : loops) loop->request_drain();
+    }
+    for (auto& t : threads) t.join();
+
+    std::vector<const Stats*> stats;
+    for (auto& loop : loops) stats.push_back(&loop->stats());
+    log::info("stopped: ", summarize(stats));
+    return draining ? 0 : 1;  // loops only end on their own after a drain, unless they failed
+}
+
+}  // namespace echomux

@@ -1,0 +1,154 @@
+#include "echomux/service.hpp"
+
+#include "echomux/connection.hpp"
+#include "echomux/log.hpp"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace echomux {
+namespace {
+constexpr int kAcceptsPerTurn = 64;
+constexpr long long kAcceptPauseMs = 100;  // after EMFILE & co: retry, don't spin
+constexpr long long kLimitLogEveryMs = 1000;
+
+long long seconds_to_ms(double s) { return static_cast<long long>(s * 1000 + 0.5); }
+
+void tune_socket(int fd) {
+    const int on = 1;
+    // Echo replies are written as soon as they are read: don't let Nagle hold them back.
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    // Urgent (MSG_OOB) bytes stay in the stream, so they are echoed like any other byte.
+    ::setsockopt(fd, SOL_SOCKET, SO_OOBINLINE, &on, sizeof on);
+}
+}  // namespace
+
+Service::Service(SharedState& shared, LoopHooks& hooks)
+    : shared_(shared),
+      hooks_(hooks),
+      scratch_(std::min(shared.config.read_chunk_bytes, shared.config.max_buffer_bytes)) {}
+
+Service::~Service() = default;
+
+long long Service::now_ms() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);  // a few ms of resolution is plenty for timeouts
+    return static_cast<long long>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+void Service::attach(Connection& c) {
+    reserved_ = false;  // the connection now owns the slot reserved in on_accept
+    c.last_active_ms_ = now_ms();
+    c.idle_position_ = connections_.insert(connections_.end(), &c);
+}
+
+void Service::detach(Connection& c) {
+    connections_.erase(c.idle_position_);
+    shared_.active.fetch_sub(1, std::memory_order_relaxed);
+    stats_.closed.add();
+}
+
+void Service::touch(Connection& c) {
+    if (shared_.config.idle_timeout <= 0) return;
+    c.last_active_ms_ = now_ms();
+    connections_.splice(connections_.end(), connections_, c.idle_position_);
+}
+
+bool Service::on_accept(int listen_fd) {
+    for (int i = 0; i < kAcceptsPerTurn; ++i) {
+        const int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            const int error = errno;
+            if (error == EINTR || error == ECONNABORTED || error == EPROTO) continue;
+            if (error == EAGAIN || error == EWOULDBLOCK) return false;
+            // EMFILE, ENFILE, ENOBUFS, ENOMEM, or worse: the connection stays in the
+            // backlog; stop watching the listener for a while instead of spinning on it.
+            stats_.fd_exhaustion.add();
+            rate_limited_warn(exhaustion_, "accept failed: ", std::strerror(error), "; pausing accept for ",
+                              kAcceptPauseMs, " ms");
+            accept_resume_ms_ = now_ms() + kAcceptPauseMs;
+            hooks_.watch_listener(false);
+            return false;
+        }
+        const std::size_t limit = shared_.config.max_connections;
+        if (shared_.active.fetch_add(1, std::memory_order_relaxed) >= limit) {
+            shared_.active.fetch_sub(1, std::memory_order_relaxed);
+            ::close(fd);
+            stats_.rejected.add();
+            rate_limited_warn(rejected_, "max_connections (", limit, ") reached: closing new connections");
+            continue;
+        }
+        tune_socket(fd);
+        stats_.accepted.add();
+        reserved_ = true;
+        try {
+            hooks_.adopt(fd);
+        } catch (const std::exception& e) {
+            log::error("cannot serve a new connection: ", e.what());
+        }
+        if (reserved_) {  // adopt failed before a Connection took the slot
+            reserved_ = false;
+            shared_.active.fetch_sub(1, std::memory_order_relaxed);
+        }
+    }
+    return true;
+}
+
+template <class... Parts>
+void Service::rate_limited_warn(RateLimit& limit, const Parts&... parts) {
+    ++limit.unlogged;
+    const long long now = now_ms();
+    if (limit.last_ms != 0 && now - limit.last_ms < kLimitLogEveryMs) return;
+    log::warn(parts..., " (", limit.unlogged, " time(s) since last report)");
+    limit.last_ms = now;
+    limit.unlogged = 0;
+}
+
+void Service::tick() {
+    const long long now = now_ms();
+    const long long idle_ms = seconds_to_ms(shared_.config.idle_timeout);
+    if (idle_ms > 0) {
+        while (!connections_.empty() && now - connections_.front()->last_active_ms_ >= idle_ms) {
+            stats_.idle_closed.add();
+            connections_.front()->close();
+        }
+    }
+    if (draining_ && now >= drain_deadline_ms_ && !connections_.empty()) {
+        log::warn("drain_timeout reached: closing ", connections_.size(), " open connection(s)");
+        stats_.drain_closed.add(connections_.size());
+        close_all();
+    }
+    if (accept_resume_ms_ != 0 && now >= accept_resume_ms_) {
+        accept_resume_ms_ = 0;
+        if (!draining_) hooks_.watch_listener(true);
+    }
+}
+
+long long Service::tick_interval_ms() const {
+    long long ms = 1000;
+    const long long idle_ms = seconds_to_ms(shared_.config.idle_timeout);
+    if (idle_ms > 0) ms = std::min(ms, std::max(10LL, idle_ms / 4));
+    if (draining_ || accept_resume_ms_ != 0) ms = std::min(ms, 20LL);
+    return ms;
+}
+
+void Service::begin_drain() {
+    if (draining_) return;
+    draining_ = true;
+    drain_deadline_ms_ = now_ms() + seconds_to_ms(shared_.config.drain_timeout);
+    accept_resume_ms_ = 0;
+    hooks_.close_listener();
+}
+
+void Service::close_all() {
+    while (!connections_.empty()) connections_.front()->close();
+}
+
+}  // namespace echomux
