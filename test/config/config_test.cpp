@@ -1,0 +1,167 @@
+// Configuration as a user meets it: the real binary, real files, environment, flags and
+// exit codes.
+#define BOOST_TEST_MODULE echomux configuration
+#include "support/net.hpp"
+#include "support/process.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+using namespace echomux::test;
+
+namespace {
+struct Run {
+    int status;
+    std::string out, err;
+};
+
+Run run(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
+    args.insert(args.begin(), echomux_binary());
+    Process p(args, ProcessOptions{std::move(env), {}});
+    const auto status = p.wait(10s);
+    BOOST_REQUIRE_MESSAGE(status, "echomux did not exit");
+    return {*status, p.out(), p.err()};
+}
+
+// A conf file in a fresh temporary directory.
+std::string write_conf(const std::string& text) {
+    char dir[] = "/tmp/echomux-conf-XXXXXX";
+    BOOST_REQUIRE(::mkdtemp(dir));
+    const std::string path = std::string(dir) + "/echomux.conf";
+    std::ofstream(path) << text;
+    return path;
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(precedence_is_cli_over_env_over_file_over_default) {
+    const auto conf = write_conf("# test\nport = 1111\nmode = upper\nthreads = 2\nidle_timeout = 5\n");
+    const Run r = run({"--config", conf, "--print-config", "--port=3333"},
+                      {{"ECHOMUX_PORT", "2222"}, {"ECHOMUX_THREADS", "3"}});
+    BOOST_TEST(r.status == 0);
+    BOOST_TEST(contains(r.out, "port = 3333"));
+    BOOST_TEST(contains(r.out, "# command line"));
+    BOOST_TEST(contains(r.out, "threads = 3"));
+    BOOST_TEST(contains(r.out, "# env ECHOMUX_THREADS"));
+    BOOST_TEST(contains(r.out, "mode = upper"));
+    BOOST_TEST(contains(r.out, "# file " + conf + ":3"));
+    BOOST_TEST(contains(r.out, "idle_timeout = 5"));
+    BOOST_TEST(contains(r.out, "drain_timeout = 10"));
+    BOOST_TEST(contains(r.out, "# default"));
+}
+
+BOOST_AUTO_TEST_CASE(env_names_the_config_file_and_cli_overrides_it) {
+    const auto a = write_conf("port = 1001\n");
+    const auto b = write_conf("port = 1002\n");
+    BOOST_TEST(contains(run({"--print-config"}, {{"ECHOMUX_CONFIG", a}}).out, "port = 1001"));
+    BOOST_TEST(contains(run({"--print-config", "-c", b}, {{"ECHOMUX_CONFIG", a}}).out, "port = 1002"));
+}
+
+BOOST_AUTO_TEST_CASE(shipped_conf_file_sets_every_key) {
+    const Run r = run({"--config", ECHOMUX_SOURCE_DIR "/conf/echomux.conf", "--print-config"});
+    BOOST_TEST(r.status == 0);
+    BOOST_TEST(!contains(r.out, "# default"), "every key is in conf/echomux.conf:\n" << r.out);
+    // ...with the built-in default as its value.
+    const Run defaults = run({"--print-config"});
+    auto values = [](const std::string& text) {
+        std::string out;
+        std::istringstream lines(text);
+        for (std::string line; std::getline(lines, line);) out += line.substr(0, line.find(" #")) + "\n";
+        return out;
+    };
+    BOOST_TEST(values(r.out) == values(defaults.out));
+}
+
+BOOST_AUTO_TEST_CASE(unknown_key_in_file_names_key_file_and_line) {
+    const auto conf = write_conf("port = 7\n\ncolour = blue\n");
+    const Run r = run({"--config", conf});
+    BOOST_TEST(r.status == 2);
+    BOOST_TEST(contains(r.err, conf + ":3: unknown key 'colour'"), r.err);
+}
+
+BOOST_AUTO_TEST_CASE(malformed_value_in_file_names_key_file_and_line) {
+    const auto conf = write_conf("mode = echo\nport = seven\n");
+    const Run r = run({"--config", conf});
+    BOOST_TEST(r.status == 2);
+    BOOST_TEST(contains(r.err, conf + ":2: port = 'seven'"), r.err);
+}
+
+BOOST_AUTO_TEST_CASE(out_of_range_values_exit_2_naming_the_key) {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"--port=65536", "port"},           {"--threads=0", "threads"},
+        {"--mode=lower", "mode"},           {"--max-buffer-bytes=2G", "max_buffer_bytes"},
+        {"--idle-timeout=-1", "idle_timeout"}, {"--listen=localhost", "listen"},
+        {"--backend=kqueue", "backend"},    {"--log-level=loud", "log_level"},
+        {"--max-connections=0", "max_connections"}, {"--epoll-mode=both", "epoll_mode"},
+    };
+    for (const auto& [arg, key] : cases) {
+        const Run r = run({arg});
+        BOOST_TEST(r.status == 2, arg);
+        BOOST_TEST(contains(r.err, "command line: " + key + " = "), arg << ": " << r.err);
+        BOOST_TEST(std::count(r.err.begin(), r.err.end(), '\n') == 1, "one line: " << r.err);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(bad_env_value_names_the_variable) {
+    const Run r = run({}, {{"ECHOMUX_MODE", "lower"}});
+    BOOST_TEST(r.status == 2);
+    BOOST_TEST(contains(r.err, "env ECHOMUX_MODE: mode = 'lower': must be one of: echo, upper"), r.err);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_flag_and_missing_file_exit_2) {
+    const Run flag = run({"--colour=blue"});
+    BOOST_TEST(flag.status == 2);
+    BOOST_TEST(contains(flag.err, "colour"), flag.err);
+    const Run missing = run({"--config", "/nonexistent/echomux.conf"});
+    BOOST_TEST(missing.status == 2);
+    BOOST_TEST(contains(missing.err, "/nonexistent/echomux.conf"), missing.err);
+}
+
+BOOST_AUTO_TEST_CASE(duplicate_key_in_file_exits_2) {
+    const auto conf = write_conf("port = 1\nport = 2\n");
+    const Run r = run({"--config", conf});
+    BOOST_TEST(r.status == 2);
+    BOOST_TEST(contains(r.err, "port"), r.err);
+}
+
+BOOST_AUTO_TEST_CASE(help_and_version_exit_0) {
+    const Run help = run({"--help"});
+    BOOST_TEST(help.status == 0);
+    BOOST_TEST(contains(help.out, "--max_connections"));
+    const Run version = run({"--version"});
+    BOOST_TEST(version.status == 0);
+    BOOST_TEST(contains(version.out, "echomux 0."));
+}
+
+BOOST_AUTO_TEST_CASE(port_in_use_exits_1_with_a_clear_line) {
+    echomux::Fd blocker(::socket(AF_INET, SOCK_STREAM, 0));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    BOOST_REQUIRE(::bind(blocker.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    BOOST_REQUIRE(::listen(blocker.get(), 1) == 0);
+    socklen_t len = sizeof addr;
+    ::getsockname(blocker.get(), reinterpret_cast<sockaddr*>(&addr), &len);
+    const int port = ntohs(addr.sin_port);
+    const Run r = run({"--listen=127.0.0.1", "--port=" + std::to_string(port)});
+    BOOST_TEST(r.status == 1);
+    BOOST_TEST(contains(r.err, "cannot listen on 127.0.0.1:" + std::to_string(port) + ": Address already in use"),
+               r.err);
+}
+
+// SO_REUSEPORT would let a second multi-threaded echomux share the port silently.
+BOOST_AUTO_TEST_CASE(second_server_on_the_same_port_fails_even_with_threads) {
+    Server first({"--threads=2"});
+    const Run second = run({"--listen=127.0.0.1", "--threads=2", "--port=" + std::to_string(first.port())});
+    BOOST_TEST(second.status == 1);
+    BOOST_TEST(contains(second.err, "Address already in use"), second.err);
+    BOOST_TEST(first.stop() == 0);
+}

@@ -1,0 +1,140 @@
+#include "support/net.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/evp.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace echomux::test {
+
+void set_receive_timeout(int fd, int milliseconds) {
+    timeval tv{milliseconds / 1000, (milliseconds % 1000) * 1000};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+}
+
+Fd try_connect(int port, const std::string& host) {
+    sockaddr_storage storage{};
+    socklen_t length = 0;
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&storage);
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&storage);
+    if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons(static_cast<std::uint16_t>(port));
+        length = sizeof *v4;
+    } else {
+        BOOST_REQUIRE(inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1);
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons(static_cast<std::uint16_t>(port));
+        length = sizeof *v6;
+    }
+    Fd fd(::socket(storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    BOOST_REQUIRE(fd);
+    set_receive_timeout(fd.get(), 10000);
+    timeval tv{10, 0};
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&storage), length) != 0) return Fd();
+    return fd;
+}
+
+Fd connect_to(int port, const std::string& host) {
+    Fd fd = try_connect(port, host);
+    BOOST_REQUIRE_MESSAGE(fd, "connect to " << host << ":" << port << " failed: " << std::strerror(errno));
+    return fd;
+}
+
+void send_all(int fd, const void* data, std::size_t n) {
+    auto p = static_cast<const char*>(data);
+    while (n > 0) {
+        const ssize_t sent = ::send(fd, p, n, MSG_NOSIGNAL);
+        if (sent < 0 && errno == EINTR) continue;
+        BOOST_REQUIRE_MESSAGE(sent > 0, "send failed: " << std::strerror(errno));
+        p += sent;
+        n -= static_cast<std::size_t>(sent);
+    }
+}
+
+void send_all(int fd, const std::string& text) { send_all(fd, text.data(), text.size()); }
+
+std::string recv_exact(int fd, std::size_t n) {
+    std::string out(n, '\0');
+    std::size_t got = 0;
+    while (got < n) {
+        const ssize_t r = ::recv(fd, out.data() + got, n - got, 0);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        got += static_cast<std::size_t>(r);
+    }
+    out.resize(got);
+    return out;
+}
+
+std::string recv_until_eof(int fd, bool* clean_eof) {
+    std::string out;
+    char chunk[65536];
+    for (;;) {
+        const ssize_t r = ::recv(fd, chunk, sizeof chunk, 0);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) {
+            if (clean_eof) *clean_eof = (r == 0);
+            return out;
+        }
+        out.append(chunk, static_cast<std::size_t>(r));
+    }
+}
+
+bool peer_closed_within(int fd, int timeout_ms) {
+    pollfd p{fd, POLLIN | POLLRDHUP, 0};
+    if (::poll(&p, 1, timeout_ms) <= 0) return false;
+    char byte;
+    const ssize_t r = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+void reset(Fd& fd) {
+    linger l{1, 0};
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    fd.reset();
+}
+
+std::vector<unsigned char> random_bytes(std::size_t n, std::uint64_t seed) {
+    std::vector<unsigned char> out(n);
+    PatternStream(seed).fill(out.data(), n);
+    return out;
+}
+
+std::string sha256_hex(const void* data, std::size_t n) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    BOOST_REQUIRE(EVP_Digest(data, n, digest, &length, EVP_sha256(), nullptr) == 1);
+    static const char* hex = "0123456789abcdef";
+    std::string out;
+    for (unsigned i = 0; i < length; ++i) {
+        out += hex[digest[i] >> 4];
+        out += hex[digest[i] & 15];
+    }
+    return out;
+}
+
+void PatternStream::fill(unsigned char* out, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) {
+        if (left_ == 0) {  // xorshift64: fast, and a different stream per seed
+            state_ ^= state_ << 13;
+            state_ ^= state_ >> 7;
+            state_ ^= state_ << 17;
+            word_ = state_;
+            left_ = 8;
+        }
+        out[i] = static_cast<unsigned char>(word_);
+        word_ >>= 8;
+        --left_;
+    }
+}
+
+}  // namespace echomux::test

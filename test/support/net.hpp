@@ -1,0 +1,46 @@
+// Test helper: blocking loopback client sockets with timeouts, so a broken server makes
+// a test fail instead of hang.
+#pragma once
+
+#include "echomux/fd.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace echomux::test {
+
+// Connected TCP socket with 10 s send/receive timeouts. Fails the test if it can't connect.
+Fd connect_to(int port, const std::string& host = "127.0.0.1");
+// Same, but returns an empty Fd instead of failing.
+Fd try_connect(int port, const std::string& host = "127.0.0.1");
+
+void send_all(int fd, const void* data, std::size_t n);
+void send_all(int fd, const std::string& text);
+// Exactly n bytes, or fewer if the peer closes or the timeout passes.
+std::string recv_exact(int fd, std::size_t n);
+// Everything until EOF (or a reset/timeout); sets `clean_eof` when the peer closed with FIN.
+std::string recv_until_eof(int fd, bool* clean_eof = nullptr);
+// True if the peer has closed (FIN or RST) within `timeout_ms`, without consuming data.
+bool peer_closed_within(int fd, int timeout_ms);
+
+void set_receive_timeout(int fd, int milliseconds);
+// Abortive close: the peer sees a reset.
+void reset(Fd& fd);
+
+std::vector<unsigned char> random_bytes(std::size_t n, std::uint64_t seed);
+std::string sha256_hex(const void* data, std::size_t n);
+
+// Deterministic byte stream for transfers too big to keep in memory.
+class PatternStream {
+public:
+    explicit PatternStream(std::uint64_t seed) : state_(seed | 1) {}
+    void fill(unsigned char* out, std::size_t n);
+
+private:
+    std::uint64_t state_;
+    std::uint64_t word_ = 0;
+    int left_ = 0;
+};
+
+}  // namespace echomux::test

@@ -1,0 +1,191 @@
+#include "support/process.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+
+extern char** environ;
+
+namespace echomux::test {
+
+Process::Process(const std::vector<std::string>& argv, const ProcessOptions& options) {
+    // Everything the child needs is built before fork(): after it, only exec-safe calls.
+    std::vector<std::string> env_strings;
+    for (char** e = environ; *e; ++e)
+        if (std::strncmp(*e, "ECHOMUX_", 8) != 0) env_strings.emplace_back(*e);
+    for (const auto& [k, v] : options.env) env_strings.push_back(k + "=" + v);
+    std::vector<char*> envp, args;
+    for (auto& s : env_strings) envp.push_back(s.data());
+    envp.push_back(nullptr);
+    std::vector<std::string> argv_copy = argv;
+    for (auto& s : argv_copy) args.push_back(s.data());
+    args.push_back(nullptr);
+
+    int out_pipe[2], err_pipe[2];
+    if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0)
+        throw std::runtime_error("pipe failed");
+    pid_ = ::fork();
+    if (pid_ < 0) throw std::runtime_error("fork failed");
+    if (pid_ == 0) {
+        ::dup2(out_pipe[1], STDOUT_FILENO);
+        ::dup2(err_pipe[1], STDERR_FILENO);
+        if (options.fd_limit) {
+            rlimit limit{*options.fd_limit, *options.fd_limit};
+            ::setrlimit(RLIMIT_NOFILE, &limit);
+        }
+        sigset_t none;
+        sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
+        ::execve(args[0], args.data(), envp.data());
+        ::_exit(127);
+    }
+    ::close(out_pipe[1]);
+    ::close(err_pipe[1]);
+    out_reader_ = std::thread([this, fd = out_pipe[0]] { drain(fd, out_); });
+    err_reader_ = std::thread([this, fd = err_pipe[0]] { drain(fd, err_); });
+}
+
+Process::~Process() {
+    if (!status_) {
+        ::kill(pid_, SIGKILL);
+        wait(10s);
+    }
+    if (out_reader_.joinable()) out_reader_.join();
+    if (err_reader_.joinable()) err_reader_.join();
+}
+
+void Process::drain(int fd, std::string& into) {
+    char chunk[4096];
+    for (;;) {
+        const ssize_t n = ::read(fd, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR) continue;
+        std::lock_guard lock(mutex_);
+        if (n <= 0) {
+            (&into == &out_ ? out_closed_ : err_closed_) = true;
+            changed_.notify_all();
+            break;
+        }
+        into.append(chunk, static_cast<std::size_t>(n));
+        changed_.notify_all();
+    }
+    ::close(fd);
+}
+
+void Process::signal(int sig) const {
+    if (!status_) ::kill(pid_, sig);
+}
+
+std::optional<int> Process::wait(std::chrono::milliseconds timeout) {
+    if (status_) return status_;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        int raw = 0;
+        const pid_t r = ::waitpid(pid_, &raw, WNOHANG);
+        if (r == pid_) {
+            status_ = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+            // Output is complete once the pipes close; the child is gone, so they will.
+            std::unique_lock lock(mutex_);
+            changed_.wait_for(lock, 5s, [this] { return out_closed_ && err_closed_; });
+            return status_;
+        }
+        if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+        std::this_thread::sleep_for(5ms);
+    }
+}
+
+std::string Process::out() const {
+    std::lock_guard lock(mutex_);
+    return out_;
+}
+
+std::string Process::err() const {
+    std::lock_guard lock(mutex_);
+    return err_;
+}
+
+bool Process::wait_for_err(const std::string& text, std::chrono::milliseconds timeout) const {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout, [&] { return err_.find(text) != std::string::npos || err_closed_; }) &&
+           err_.find(text) != std::string::npos;
+}
+
+long Process::rss_kib() const {
+    std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+    std::string line;
+    while (std::getline(status, line))
+        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    return -1;
+}
+
+double Process::cpu_seconds() const {
+    std::ifstream stat("/proc/" + std::to_string(pid_) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    std::istringstream fields(text.substr(text.rfind(')') + 2));
+    std::string field;
+    unsigned long long utime = 0, stime = 0;
+    for (int i = 3; fields >> field; ++i) {  // fields after "pid (comm)" start at number 3
+        if (i == 14) utime = std::stoull(field);
+        if (i == 15) {
+            stime = std::stoull(field);
+            break;
+        }
+    }
+    return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+std::string echomux_binary() {
+    const char* path = std::getenv("ECHOMUX_TEST_BINARY");
+    return path ? path : ECHOMUX_BINARY_PATH;
+}
+
+std::vector<std::string> backend_args() {
+    const char* name = std::getenv("ECHOMUX_TEST_BACKEND");
+    const std::string backend = name ? name : "asio";
+    if (backend == "epoll-level") return {"--backend=epoll", "--epoll-mode=level"};
+    if (backend == "epoll-edge") return {"--backend=epoll", "--epoll-mode=edge"};
+    return {"--backend=" + backend};
+}
+
+Server::Server(std::vector<std::string> args, const ProcessOptions& options) {
+    std::vector<std::string> argv = {echomux_binary(), "--port=0"};
+    const bool listen_given =
+        std::any_of(args.begin(), args.end(), [](const std::string& a) { return a.rfind("--listen", 0) == 0; });
+    if (!listen_given) argv.push_back("--listen=127.0.0.1");
+    for (auto& a : backend_args()) argv.push_back(a);
+    for (auto& a : args) argv.push_back(a);
+    process_ = std::make_unique<Process>(argv, options);
+    BOOST_REQUIRE_MESSAGE(process_->wait_for_err("listening on ", 10s), "echomux did not start: " << process_->err());
+    std::smatch m;
+    const std::string err = process_->err();
+    BOOST_REQUIRE(std::regex_search(err, m, std::regex("listening on [^ ]*:([0-9]+) ")));
+    port_ = std::stoi(m[1]);
+}
+
+int Server::stop(std::chrono::milliseconds timeout) {
+    process_->signal(SIGTERM);
+    const auto status = process_->wait(timeout);
+    BOOST_REQUIRE_MESSAGE(status, "echomux did not exit after SIGTERM");
+    return *status;
+}
+
+std::uint64_t Server::counter(const std::string& name) const {
+    std::smatch m;
+    const std::string err = process_->err();
+    BOOST_REQUIRE_MESSAGE(std::regex_search(err, m, std::regex("stopped: .*\\b" + name + "=([0-9]+)")),
+                          "no " << name << " in the summary: " << err);
+    return std::stoull(m[1]);
+}
+
+}  // namespace echomux::test

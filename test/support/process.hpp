@@ -1,0 +1,80 @@
+// Test helper: run a program (usually the real echomux binary) as a child process with
+// captured output, a chosen environment and an optional fd limit; always reaped.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace echomux::test {
+
+using namespace std::chrono_literals;
+
+struct ProcessOptions {
+    std::map<std::string, std::string> env;  // added to a copy of ours without ECHOMUX_* variables
+    std::optional<unsigned long> fd_limit;    // RLIMIT_NOFILE (soft and hard) for the child
+};
+
+class Process {
+public:
+    Process(const std::vector<std::string>& argv, const ProcessOptions& options = {});
+    ~Process();  // SIGKILL if still running
+    Process(const Process&) = delete;
+    Process& operator=(const Process&) = delete;
+
+    pid_t pid() const { return pid_; }
+    void signal(int sig) const;
+    // Exit status (0-255), 128 + signal if killed, or nullopt if still running at the deadline.
+    std::optional<int> wait(std::chrono::milliseconds timeout);
+    std::string out() const;
+    std::string err() const;
+    // Waits until stderr contains `text`; false on timeout or exit.
+    bool wait_for_err(const std::string& text, std::chrono::milliseconds timeout) const;
+
+    // /proc figures for the child.
+    long rss_kib() const;
+    double cpu_seconds() const;
+
+private:
+    void drain(int fd, std::string& into);
+
+    pid_t pid_ = -1;
+    std::optional<int> status_;
+    mutable std::mutex mutex_;
+    mutable std::condition_variable changed_;
+    std::string out_, err_;
+    bool out_closed_ = false, err_closed_ = false;
+    std::thread out_reader_, err_reader_;
+};
+
+// Path of the echomux binary under test.
+std::string echomux_binary();
+
+// The backend the conformance suite runs against (ECHOMUX_TEST_BACKEND: asio, epoll-level,
+// epoll-edge, poll, select), as echomux arguments.
+std::vector<std::string> backend_args();
+
+// echomux on 127.0.0.1 and a free port, with the backend under test and `args` on top.
+class Server {
+public:
+    explicit Server(std::vector<std::string> args = {}, const ProcessOptions& options = {});
+    int port() const { return port_; }
+    Process& process() { return *process_; }
+    // SIGTERM, wait for exit; returns the exit status (fails the test on a timeout).
+    int stop(std::chrono::milliseconds timeout = 15s);
+    // A counter from the final "stopped:" summary line (after stop()).
+    std::uint64_t counter(const std::string& name) const;
+
+private:
+    std::unique_ptr<Process> process_;
+    int port_ = 0;
+};
+
+}  // namespace echomux::test
