@@ -1,6 +1,9 @@
 #include "echomux/event_loop.hpp"
 
 #include "echomux/asio/asio_loop.hpp"
+#include "echomux/native/native_loop.hpp"
+
+#include <stdexcept>
 
 namespace echomux {
 
@@ -8,9 +11,12 @@ std::unique_ptr<EventLoop> make_event_loop(SharedState& shared, Fd listener) {
     switch (shared.config.backend) {
         case Backend::asio:
             return std::make_unique<asio::AsioLoop>(shared, std::move(listener));
-        default:
-            throw std::runtime_error(std::string("backend not built: ") + backend_name(shared.config.backend));
+        case Backend::epoll:
+        case Backend::poll:
+        case Backend::select:
+            return std::make_unique<native::NativeLoop>(shared, std::move(listener));
     }
+    throw std::logic_error("unknown backend");
 }
 
 }  // namespace echomux

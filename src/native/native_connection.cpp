@@ -1,0 +1,43 @@
+#include "echomux/native/native_connection.hpp"
+
+#include "echomux/native/native_loop.hpp"
+
+namespace echomux::native {
+
+unsigned NativeConnection::selector_events(Interest interest) {
+    return (interest.read ? EVENT_READ : 0u) | (interest.write ? EVENT_WRITE : 0u);
+}
+
+NativeConnection::NativeConnection(NativeLoop& loop, Service& service, Fd fd)
+    : Connection(service, fd.get()), loop_(loop), fd_(std::move(fd)), watched_(interest()) {
+    loop_.selector().register_fd(fd_.get(), selector_events(watched_), this);
+}
+
+void NativeConnection::on_events(unsigned events) {
+    const bool edge = loop_.selector().edge_triggered();
+    Next next = Next::wait;
+    // Write first: it may make room that the read can use at once.
+    if (events & EVENT_WRITE) next = on_write();
+    if (next != Next::close && (events & EVENT_READ)) {
+        const Next after_read = on_read(edge);
+        if (after_read != Next::wait || next == Next::wait) next = after_read;
+    }
+    if (next == Next::close) {
+        close();  // destroys *this
+        return;
+    }
+    // Level-triggered selectors report lasting readiness again by themselves.
+    if (next == Next::again && edge) loop_.call_again(*this, fd());
+    const Interest want = interest();
+    if (want != watched_) {
+        loop_.selector().modify(fd(), selector_events(want), this);
+        watched_ = want;
+    }
+}
+
+void NativeConnection::release() {
+    loop_.selector().unregister(fd());
+    loop_.destroy(*this);
+}
+
+}  // namespace echomux::native

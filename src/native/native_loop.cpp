@@ -1,0 +1,93 @@
+#include "echomux/native/native_loop.hpp"
+
+#include "echomux/log.hpp"
+#include "echomux/native/native_connection.hpp"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <system_error>
+
+namespace echomux::native {
+
+NativeLoop::NativeLoop(SharedState& shared, Fd listener)
+    : service_(shared, *this),
+      selector_(make_selector(shared.config.backend, shared.config.epoll_mode)),
+      listener_(std::move(listener)),
+      wake_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+    if (!wake_) throw std::system_error(errno, std::generic_category(), "eventfd");
+    selector_->register_fd(wake_.get(), EVENT_READ, &wake_callback_);
+    watch_listener(true);
+}
+
+NativeLoop::~NativeLoop() = default;
+
+void NativeLoop::run() {
+    long long next_tick = Service::now_ms() + service_.tick_interval_ms();
+    while (!service_.finished()) {
+        const long long now = Service::now_ms();
+        const int timeout = again_.empty() ? static_cast<int>(std::max(0LL, next_tick - now)) : 0;
+        for (const Ready& ready : selector_->select(timeout)) dispatch(ready);
+        // Edge-triggered callbacks that stopped early (fairness) or resumed reading.
+        again_now_.swap(again_);
+        again_.clear();
+        for (const Ready& ready : again_now_) dispatch(ready);
+        if (Service::now_ms() >= next_tick) {
+            service_.tick();
+            next_tick = Service::now_ms() + service_.tick_interval_ms();
+        }
+    }
+}
+
+void NativeLoop::dispatch(const Ready& ready) {
+    // An earlier callback in this round may have closed this fd: a key that is gone (or
+    // now belongs to another handler) is skipped. A stale-but-same key at worst costs one
+    // read that would block, which every callback handles.
+    const SelectorKey* key = selector_->get_key(ready.key.fd);
+    if (key && key->data == ready.key.data) key->data->on_events(ready.events);
+}
+
+void NativeLoop::call_again(Handler& handler, int fd) {
+    again_.push_back({SelectorKey{fd, EVENT_READ, &handler}, EVENT_READ});
+}
+
+void NativeLoop::request_drain() {
+    drain_requested_ = true;
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const auto n = ::write(wake_.get(), &one, sizeof one);
+}
+
+void NativeLoop::on_wake() {
+    std::uint64_t count;
+    [[maybe_unused]] const auto n = ::read(wake_.get(), &count, sizeof count);
+    if (drain_requested_) service_.begin_drain();
+}
+
+void NativeLoop::on_accept() {
+    if (service_.on_accept(listener_.get()) && selector_->edge_triggered() && listener_watched_)
+        call_again(accept_callback_, listener_.get());
+}
+
+void NativeLoop::adopt(int fd) {
+    Fd owned(fd);
+    if (static_cast<std::size_t>(fd) >= connections_.size()) connections_.resize(fd + 1);
+    connections_[fd] = std::make_unique<NativeConnection>(*this, service_, std::move(owned));
+}
+
+void NativeLoop::destroy(NativeConnection& connection) { connections_[connection.fd()].reset(); }
+
+void NativeLoop::watch_listener(bool watch) {
+    if (watch == listener_watched_ || !listener_) return;
+    if (watch) selector_->register_fd(listener_.get(), EVENT_READ, &accept_callback_);
+    else selector_->unregister(listener_.get());
+    listener_watched_ = watch;
+}
+
+void NativeLoop::close_listener() {
+    watch_listener(false);
+    listener_.reset();
+}
+
+}  // namespace echomux::native
