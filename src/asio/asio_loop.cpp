@@ -35,7 +35,11 @@ void AsioLoop::run() {
 }
 
 void AsioLoop::request_drain() {
-    boost::asio::post(io_, [this] { service_.begin_drain(); });
+    boost::asio::post(io_, [this] {
+        service_.begin_drain();
+        tick_timer_.cancel();  // tick at the drain's pace from now on, to notice when it is done
+        schedule_tick();
+    });
 }
 
 void AsioLoop::wait_for_accept() {

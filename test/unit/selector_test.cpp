@@ -1,0 +1,178 @@
+// Every Selector honours the same contract, checked on socketpairs.
+#include "echomux/fd.hpp"
+#include "echomux/native/selector.hpp"
+
+#include <boost/test/data/test_case.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <stdexcept>
+
+using namespace echomux;
+using namespace echomux::native;
+
+namespace {
+const char* const kinds[] = {"select", "poll", "epoll-level", "epoll-edge"};
+
+std::unique_ptr<Selector> make(const std::string& kind) {
+    if (kind == "select") return make_selector(Backend::select, EpollMode::level);
+    if (kind == "poll") return make_selector(Backend::poll, EpollMode::level);
+    return make_selector(Backend::epoll, kind == "epoll-edge" ? EpollMode::edge : EpollMode::level);
+}
+
+struct Pair {
+    Pair() {
+        int fds[2];
+        BOOST_REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds) == 0);
+        a.reset(fds[0]);
+        b.reset(fds[1]);
+    }
+    Fd a, b;
+};
+
+struct Recorder final : Handler {
+    void on_events(unsigned e) override { events |= e; }
+    unsigned events = 0;
+};
+
+unsigned ready_events(Selector& s, int fd, int timeout_ms = 0) {
+    unsigned events = 0;
+    for (const Ready& r : s.select(timeout_ms))
+        if (r.key.fd == fd) events |= r.events;
+    return events;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(selector)
+
+BOOST_DATA_TEST_CASE(reports_readable_and_writable_sockets, boost::unit_test::data::make(kinds), kind) {
+    auto s = make(kind);
+    Pair p;
+    Recorder handler;
+    s->register_fd(p.a.get(), EVENT_READ | EVENT_WRITE, &handler);
+    BOOST_TEST(ready_events(*s, p.a.get()) == EVENT_WRITE);  // writable, nothing to read
+    BOOST_REQUIRE(::write(p.b.get(), "x", 1) == 1);
+    const auto& ready = s->select(1000);
+    BOOST_REQUIRE_EQUAL(ready.size(), 1u);
+    BOOST_TEST(ready[0].key.fd == p.a.get());
+    BOOST_TEST(ready[0].key.data == &handler);  // the key carries the callback
+    BOOST_TEST((ready[0].events & EVENT_READ) != 0u);
+    ready[0].key.data->on_events(ready[0].events);
+    BOOST_TEST((handler.events & EVENT_READ) != 0u);
+}
+
+BOOST_DATA_TEST_CASE(modify_changes_what_is_watched_and_the_data, boost::unit_test::data::make(kinds), kind) {
+    auto s = make(kind);
+    Pair p;
+    Recorder first, second;
+    s->register_fd(p.a.get(), EVENT_WRITE, &first);
+    BOOST_TEST(ready_events(*s, p.a.get()) == EVENT_WRITE);
+    s->modify(p.a.get(), EVENT_READ, &second);
+    BOOST_TEST(s->get_key(p.a.get())->data == &second);
+    BOOST_TEST(s->get_key(p.a.get())->events == EVENT_READ);
+    BOOST_TEST(ready_events(*s, p.a.get()) == 0u);  // not readable, and write is no longer watched
+    BOOST_REQUIRE(::write(p.b.get(), "x", 1) == 1);
+    BOOST_TEST(ready_events(*s, p.a.get(), 1000) == EVENT_READ);
+}
+
+BOOST_DATA_TEST_CASE(unregister_stops_reports, boost::unit_test::data::make(kinds), kind) {
+    auto s = make(kind);
+    Pair p;
+    Recorder handler;
+    s->register_fd(p.a.get(), EVENT_READ, &handler);
+    BOOST_REQUIRE(::write(p.b.get(), "x", 1) == 1);
+    s->unregister(p.a.get());
+    BOOST_TEST(s->get_key(p.a.get()) == nullptr);
+    BOOST_TEST(s->size() == 0u);
+    BOOST_TEST(s->select(0).empty());
+}
+
+BOOST_DATA_TEST_CASE(select_waits_for_the_timeout, boost::unit_test::data::make(kinds), kind) {
+    auto s = make(kind);
+    Pair p;
+    Recorder handler;
+    s->register_fd(p.a.get(), EVENT_READ, &handler);
+    const auto start = std::chrono::steady_clock::now();
+    BOOST_TEST(s->select(100).empty());
+    const auto waited = std::chrono::steady_clock::now() - start;
+    BOOST_TEST((waited >= std::chrono::milliseconds(90)));
+    BOOST_TEST((waited < std::chrono::seconds(2)));
+}
+
+BOOST_DATA_TEST_CASE(misuse_is_a_clear_error, boost::unit_test::data::make(kinds), kind) {
+    auto s = make(kind);
+    Pair p;
+    Recorder handler;
+    s->register_fd(p.a.get(), EVENT_READ, &handler);
+    BOOST_CHECK_THROW(s->register_fd(p.a.get(), EVENT_READ, &handler), std::invalid_argument);
+    BOOST_CHECK_THROW(s->unregister(p.b.get()), std::invalid_argument);
+    BOOST_CHECK_THROW(s->modify(p.b.get(), EVENT_READ, &handler), std::invalid_argument);
+    BOOST_CHECK_THROW(s->register_fd(p.b.get(), 0, &handler), std::invalid_argument);
+    BOOST_CHECK_THROW(s->register_fd(-1, EVENT_READ, &handler), std::invalid_argument);
+    try {
+        s->register_fd(p.a.get(), EVENT_READ, &handler);
+    } catch (const std::invalid_argument& e) {
+        BOOST_TEST(std::string(e.what()) == "fd " + std::to_string(p.a.get()) + " is already registered");
+    }
+    s->unregister(p.a.get());
+    BOOST_CHECK_THROW(s->unregister(p.a.get()), std::invalid_argument);
+}
+
+// Peer closed: reported as readable (recv then returns 0), data before the close first.
+BOOST_DATA_TEST_CASE(hang_up_is_readable_and_keeps_data, boost::unit_test::data::make(kinds), kind) {
+    auto s = make(kind);
+    Pair p;
+    Recorder handler;
+    s->register_fd(p.a.get(), EVENT_READ, &handler);
+    BOOST_REQUIRE(::write(p.b.get(), "last", 4) == 4);
+    p.b.reset();
+    BOOST_TEST(ready_events(*s, p.a.get(), 1000) == EVENT_READ);
+    char buf[8];
+    BOOST_TEST(::read(p.a.get(), buf, sizeof buf) == 4);
+    BOOST_TEST(::read(p.a.get(), buf, sizeof buf) == 0);
+}
+
+BOOST_DATA_TEST_CASE(level_triggered_repeats_edge_triggered_does_not, boost::unit_test::data::make(kinds), kind) {
+    auto s = make(kind);
+    Pair p;
+    Recorder handler;
+    s->register_fd(p.a.get(), EVENT_READ, &handler);
+    BOOST_REQUIRE(::write(p.b.get(), "xy", 2) == 2);
+    BOOST_TEST(ready_events(*s, p.a.get(), 1000) == EVENT_READ);
+    // Nothing read: level-triggered reports again, edge-triggered waits for new data.
+    const unsigned again = ready_events(*s, p.a.get(), 50);
+    BOOST_TEST(again == (s->edge_triggered() ? 0u : EVENT_READ));
+    BOOST_REQUIRE(::write(p.b.get(), "z", 1) == 1);
+    BOOST_TEST(ready_events(*s, p.a.get(), 1000) == EVENT_READ);
+    // Re-registering interest (modify) reports readiness that is already there, even edge.
+    s->modify(p.a.get(), EVENT_READ | EVENT_WRITE, &handler);
+    BOOST_TEST((ready_events(*s, p.a.get(), 1000) & EVENT_READ) != 0u);
+}
+
+// The point of SelectSelector's own bit sets: fds at and past FD_SETSIZE work.
+BOOST_AUTO_TEST_CASE(select_watches_fds_beyond_fd_setsize) {
+    rlimit limit{};
+    ::getrlimit(RLIMIT_NOFILE, &limit);
+    if (limit.rlim_max < FD_SETSIZE + 64) {
+        BOOST_TEST_MESSAGE("skipped: hard fd limit " << limit.rlim_max << " is below FD_SETSIZE + 64");
+        return;
+    }
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+    auto s = make("select");
+    Pair p;
+    Fd high(::fcntl(p.a.get(), F_DUPFD_CLOEXEC, FD_SETSIZE + 10));
+    BOOST_REQUIRE(high.get() >= FD_SETSIZE);
+    Recorder handler;
+    s->register_fd(high.get(), EVENT_READ, &handler);
+    BOOST_TEST(ready_events(*s, high.get()) == 0u);
+    BOOST_REQUIRE(::write(p.b.get(), "x", 1) == 1);
+    BOOST_TEST(ready_events(*s, high.get(), 1000) == EVENT_READ);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
