@@ -88,6 +88,15 @@ BOOST_AUTO_TEST_CASE(connections_beyond_the_limit_are_closed_at_once) {
 // and every one of them is served once descriptors free up.
 BOOST_AUTO_TEST_CASE(fd_exhaustion_pauses_accept_then_recovers) {
     Server server({}, ProcessOptions{{}, 40});
+    {
+        // One full connection life first. Besides being realistic, it matters under
+        // UBSan: its vptr check needs a spare descriptor (a pipe) the first time it sees
+        // each call site, and reports a false "invalid vptr" when there is none.
+        auto first = connect_to(server.port());
+        expect_echo(first.get(), "first");
+        ::shutdown(first.get(), SHUT_WR);
+        BOOST_TEST(recv_until_eof(first.get()).empty());
+    }
     std::vector<Fd> clients;
     for (int i = 0; i < 60; ++i) {
         clients.push_back(connect_to(server.port()));
@@ -108,7 +117,7 @@ BOOST_AUTO_TEST_CASE(fd_exhaustion_pauses_accept_then_recovers) {
     BOOST_TEST(served == 60);
     BOOST_TEST(server.stop() == 0);
     BOOST_TEST(server.counter("fd_exhaustion") > 0u);
-    BOOST_TEST(server.counter("accepted") == 60u);
+    BOOST_TEST(server.counter("accepted") == 61u);
 }
 
 // Resets (SO_LINGER 0) at every stage of a connection only end that connection; no

@@ -1,0 +1,15 @@
+// Presenting a load run: a human table, or JSON for machines.
+#pragma once
+
+#include "load.hpp"
+
+#include <string>
+
+namespace echomux::bench {
+
+std::string describe(const Workload& w);
+std::string human_report(const Workload& w, const Result& r);
+std::string json_report(const Workload& w, const Result& r);
+std::string format_ns(std::uint64_t ns);  // "12.3 us"
+
+}  // namespace echomux::bench
