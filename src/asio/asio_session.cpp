@@ -1,7 +1,5 @@
 #include "echomux/asio/asio_session.hpp"
 
-#include <boost/asio/post.hpp>
-
 namespace echomux::asio {
 
 using boost::asio::ip::tcp;
@@ -9,13 +7,16 @@ using boost::asio::ip::tcp;
 AsioSession::AsioSession(Service& service, tcp::socket socket)
     : Connection(service, socket.native_handle()), socket_(std::move(socket)) {}
 
+// async_wait completes when the socket is ready, including readiness that is already
+// there (Asio re-arms its epoll registration for each wait): level-triggered semantics,
+// so one read per wake-up is enough and a paused read needs no extra nudge.
 void AsioSession::watch() {
     const Interest want = interest();
     if (want.read && !read_armed_) {
         read_armed_ = true;
         socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](const boost::system::error_code& ec) {
             self->read_armed_ = false;
-            if (!ec && !self->closed()) self->follow(self->on_read(true));
+            if (!ec && !self->closed()) self->follow(self->on_read(false));
         });
     }
     if (want.write && !write_armed_) {
@@ -28,21 +29,8 @@ void AsioSession::watch() {
 }
 
 void AsioSession::follow(Next next) {
-    switch (next) {
-        case Next::close:
-            close();
-            return;
-        case Next::again:
-            // Asio's reactor is edge-triggered: readiness already consumed is not reported
-            // again, so read now (after letting other handlers run) instead of waiting.
-            boost::asio::post(socket_.get_executor(), [self = shared_from_this()] {
-                if (!self->closed()) self->follow(self->on_read(true));
-            });
-            break;
-        case Next::wait:
-            break;
-    }
-    watch();
+    if (next == Next::close) close();
+    else watch();  // Next::again needs nothing more: the next wait reports lasting readiness
 }
 
 void AsioSession::release() {

@@ -28,7 +28,9 @@ private:
 
     // Declared first, destroyed last: sessions still owned by io_'s handlers detach from it.
     Service service_;
-    boost::asio::io_context io_{1};
+    // One thread runs io_: the reactor needs no per-descriptor locks (posts from other
+    // threads still lock the scheduler).
+    boost::asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
     boost::asio::ip::tcp::acceptor acceptor_;
     boost::asio::ip::tcp protocol_;
     boost::asio::steady_timer tick_timer_;
