@@ -24,7 +24,7 @@ struct Run {
 
 Run run(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
     args.insert(args.begin(), echomux_binary());
-    Process p(args, ProcessOptions{std::move(env), {}});
+    Process p(args, ProcessOptions{std::move(env), {}, {}});
     const auto status = p.wait(10s);
     BOOST_REQUIRE_MESSAGE(status, "echomux did not exit");
     return {*status, p.out(), p.err()};

@@ -87,7 +87,7 @@ BOOST_AUTO_TEST_CASE(connections_beyond_the_limit_are_closed_at_once) {
 // Out of descriptors: accept pauses instead of spinning, connections wait in the backlog,
 // and every one of them is served once descriptors free up.
 BOOST_AUTO_TEST_CASE(fd_exhaustion_pauses_accept_then_recovers) {
-    Server server({}, ProcessOptions{{}, 40});
+    Server server({}, ProcessOptions{{}, 40, {}});
     {
         // One full connection life first. Besides being realistic, it matters under
         // UBSan: its vptr check needs a spare descriptor (a pipe) the first time it sees

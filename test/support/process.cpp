@@ -33,12 +33,13 @@ Process::Process(const std::vector<std::string>& argv, const ProcessOptions& opt
     for (auto& s : argv_copy) args.push_back(s.data());
     args.push_back(nullptr);
 
-    int out_pipe[2], err_pipe[2];
-    if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0)
+    int in_pipe[2], out_pipe[2], err_pipe[2];
+    if (::pipe2(in_pipe, O_CLOEXEC) != 0 || ::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0)
         throw std::runtime_error("pipe failed");
     pid_ = ::fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");
     if (pid_ == 0) {
+        ::dup2(in_pipe[0], STDIN_FILENO);
         ::dup2(out_pipe[1], STDOUT_FILENO);
         ::dup2(err_pipe[1], STDERR_FILENO);
         if (options.fd_limit) {
@@ -51,8 +52,15 @@ Process::Process(const std::vector<std::string>& argv, const ProcessOptions& opt
         ::execve(args[0], args.data(), envp.data());
         ::_exit(127);
     }
+    ::close(in_pipe[0]);
     ::close(out_pipe[1]);
     ::close(err_pipe[1]);
+    for (std::size_t written = 0; written < options.input.size();) {  // small inputs: fits the pipe
+        const ssize_t n = ::write(in_pipe[1], options.input.data() + written, options.input.size() - written);
+        if (n <= 0) break;
+        written += static_cast<std::size_t>(n);
+    }
+    ::close(in_pipe[1]);
     out_reader_ = std::thread([this, fd = out_pipe[0]] { drain(fd, out_); });
     err_reader_ = std::thread([this, fd = err_pipe[0]] { drain(fd, err_); });
 }
@@ -149,6 +157,8 @@ std::string echomux_binary() {
     const char* path = std::getenv("ECHOMUX_TEST_BINARY");
     return path ? path : ECHOMUX_BINARY_PATH;
 }
+
+std::string tool_binary(const std::string& name) { return std::string(ECHOMUX_BINARY_DIR "/") + name; }
 
 std::vector<std::string> backend_args() {
     const char* name = std::getenv("ECHOMUX_TEST_BACKEND");

@@ -20,6 +20,7 @@ using namespace std::chrono_literals;
 struct ProcessOptions {
     std::map<std::string, std::string> env;  // added to a copy of ours without ECHOMUX_* variables
     std::optional<unsigned long> fd_limit;    // RLIMIT_NOFILE (soft and hard) for the child
+    std::string input;                        // the child's stdin (then EOF)
 };
 
 class Process {
@@ -54,8 +55,9 @@ private:
     std::thread out_reader_, err_reader_;
 };
 
-// Path of the echomux binary under test.
+// Path of the echomux binary under test, and of its sibling tools (echomux-client, ...).
 std::string echomux_binary();
+std::string tool_binary(const std::string& name);
 
 // The backend the conformance suite runs against (ECHOMUX_TEST_BACKEND: asio, epoll-level,
 // epoll-edge, poll, select), as echomux arguments.

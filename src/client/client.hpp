@@ -1,0 +1,32 @@
+// echomux-client: the classic echo clients, against any echo server.
+#pragma once
+
+#include "echomux/echo_protocol.hpp"
+#include "echomux/fd.hpp"
+
+#include <stdexcept>
+#include <string>
+
+namespace echomux::client {
+
+struct Options {
+    std::string host = "127.0.0.1";
+    int port = 7007;
+    Mode mode = Mode::echo;  // what the server is expected to send back
+    double timeout = 5;      // seconds without progress before giving up
+};
+
+// A wrong echo, an unreachable server, a timeout: the message is printed, exit status 1.
+struct ClientError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// Connected socket; `blocking` ones get send/receive timeouts of options.timeout.
+Fd connect_to(const Options& options, bool blocking);
+std::string expected_reply(const Options& options, std::string sent);
+
+int two_socket(const Options& options);
+int selectors_client(const Options& options);
+int interactive(const Options& options);
+
+}  // namespace echomux::client

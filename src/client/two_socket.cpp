@@ -1,0 +1,45 @@
+// The select() tutorial client: two sockets, one message in three parts, each part sent
+// on both sockets and each reply printed.
+#include "client.hpp"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+
+namespace echomux::client {
+namespace {
+std::string receive(int fd, std::size_t n) {
+    std::string reply(n, '\0');
+    std::size_t got = 0;
+    while (got < n) {
+        const ssize_t r = ::recv(fd, reply.data() + got, n - got, 0);
+        if (r < 0 && errno == EINTR) continue;
+        if (r == 0) throw ClientError("server closed the connection after " + std::to_string(got) + " of " +
+                                      std::to_string(n) + " bytes");
+        if (r < 0) throw ClientError(std::string("no reply: ") + std::strerror(errno));
+        got += static_cast<std::size_t>(r);
+    }
+    return reply;
+}
+}  // namespace
+
+int two_socket(const Options& o) {
+    Fd sockets[2] = {connect_to(o, true), connect_to(o, true)};
+    for (const std::string part : {"This is the message. ", "It will be sent ", "in parts."}) {
+        for (int i = 0; i < 2; ++i) {
+            std::cout << "socket " << i + 1 << " sending '" << part << "'\n";
+            if (::send(sockets[i].get(), part.data(), part.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(part.size()))
+                throw ClientError(std::string("send failed: ") + std::strerror(errno));
+        }
+        for (int i = 0; i < 2; ++i) {
+            const std::string reply = receive(sockets[i].get(), part.size());
+            std::cout << "socket " << i + 1 << " received '" << reply << "'\n";
+            if (reply != expected_reply(o, part)) throw ClientError("wrong echo on socket " + std::to_string(i + 1));
+        }
+    }
+    return 0;
+}
+
+}  // namespace echomux::client

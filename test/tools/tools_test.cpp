@@ -1,0 +1,174 @@
+// echomux-client and echomux-bench as users run them, against a live echomux and
+// against a deliberately broken echo server.
+#define BOOST_TEST_MODULE echomux tools
+#include "support/net.hpp"
+#include "support/process.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <thread>
+
+using namespace echomux::test;
+using echomux::Fd;
+
+namespace {
+struct Run {
+    int status;
+    std::string out, err;
+};
+
+Run run(const std::string& tool, std::vector<std::string> args, std::string input = "",
+        std::chrono::milliseconds timeout = 60s) {
+    args.insert(args.begin(), tool_binary(tool));
+    Process p(args, ProcessOptions{{}, {}, std::move(input)});
+    const auto status = p.wait(timeout);
+    BOOST_REQUIRE_MESSAGE(status, tool << " did not exit in time");
+    return {*status, p.out(), p.err()};
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// An echo server that loses one byte (the 1000th of each connection): the kind of bug a
+// verifying load generator must catch.
+class ByteDroppingServer {
+public:
+    ByteDroppingServer() : listener_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof a;
+        BOOST_REQUIRE(::bind(listener_.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+        BOOST_REQUIRE(::listen(listener_.get(), 64) == 0);
+        ::getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&a), &len);
+        port_ = ntohs(a.sin_port);
+        thread_ = std::thread([this] { serve(); });
+    }
+    ~ByteDroppingServer() {
+        stop_ = true;
+        ::shutdown(listener_.get(), SHUT_RDWR);
+        thread_.join();
+    }
+    int port() const { return port_; }
+
+private:
+    void serve() {
+        while (!stop_) {
+            Fd c(::accept(listener_.get(), nullptr, nullptr));
+            if (!c) return;
+            set_receive_timeout(c.get(), 200);
+            std::size_t total = 0;
+            char buf[4096];
+            for (int idle = 0; !stop_ && idle < 25;) {
+                const ssize_t n = ::recv(c.get(), buf, sizeof buf, 0);
+                if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) break;
+                if (n < 0) { ++idle; continue; }
+                idle = 0;
+                std::string out(buf, static_cast<std::size_t>(n));
+                if (total <= 999 && total + n > 999) out.erase(999 - total, 1);
+                total += static_cast<std::size_t>(n);
+                ::send(c.get(), out.data(), out.size(), MSG_NOSIGNAL);
+            }
+        }
+    }
+    Fd listener_;
+    int port_ = 0;
+    std::atomic<bool> stop_{false};
+    std::thread thread_;
+};
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(two_socket_client_prints_every_reply) {
+    Server server;
+    const Run r = run("echomux-client", {"two-socket", "--port", std::to_string(server.port())});
+    BOOST_TEST(r.status == 0, r.err);
+    BOOST_TEST(contains(r.out, "socket 1 received 'This is the message. '"));
+    BOOST_TEST(contains(r.out, "socket 2 received 'in parts.'"));
+}
+
+BOOST_AUTO_TEST_CASE(selectors_client_switches_to_read_and_closes_when_all_came_back) {
+    Server server;
+    const Run r = run("echomux-client", {"selectors", "--port", std::to_string(server.port())});
+    BOOST_TEST(r.status == 0, r.err);
+    BOOST_TEST(contains(r.out, "Sending 'Message 2 from client.' to connection 2"));
+    BOOST_TEST(contains(r.out, "' from connection 2"));
+    BOOST_TEST(contains(r.out, "Closing connection 1"));
+    BOOST_TEST(contains(r.out, "Closing connection 2"));
+}
+
+BOOST_AUTO_TEST_CASE(interactive_client_echoes_piped_lines) {
+    Server server({"--mode=upper"});
+    const Run r = run("echomux-client", {"interactive", "--port", std::to_string(server.port()), "--mode=upper"},
+                      "hello\nwide world\n");
+    BOOST_TEST(r.status == 0, r.err);
+    BOOST_TEST(r.out == "HELLO\nWIDE WORLD\n");
+}
+
+BOOST_AUTO_TEST_CASE(clients_fail_clearly_on_a_wrong_echo_or_no_server) {
+    Server upper({"--mode=upper"});
+    const Run wrong = run("echomux-client", {"two-socket", "--port", std::to_string(upper.port())});
+    BOOST_TEST(wrong.status == 1);
+    BOOST_TEST(contains(wrong.err, "wrong echo"), wrong.err);
+    const int dead_port = upper.port();
+    BOOST_TEST(upper.stop() == 0);
+    for (const char* command : {"two-socket", "selectors", "interactive"}) {
+        const Run r = run("echomux-client", {command, "--port", std::to_string(dead_port)}, "x\n");
+        BOOST_TEST(r.status == 1, command);
+        BOOST_TEST(contains(r.err, "cannot connect to 127.0.0.1:" + std::to_string(dead_port)), r.err);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(bench_run_reports_plausible_counts_and_no_errors) {
+    Server server;
+    const std::string pid = std::to_string(server.process().pid());
+    for (const std::string workload : {"pingpong", "stream"}) {
+        const Run r = run("echomux-bench", {"run", "--port", std::to_string(server.port()), "--workload", workload,
+                                            "--connections", "4", "--size", "1024", "--idle", "20", "--warmup", "0.1",
+                                            "--duration", "0.4", "--server-pid", pid, "--json"});
+        BOOST_TEST(r.status == 0, r.err);
+        std::smatch m;
+        BOOST_REQUIRE(std::regex_search(r.out, m, std::regex("\"requests\":([0-9]+),\"bytes\":([0-9]+),\"errors\":([0-9]+)")));
+        const auto requests = std::stoull(m[1]), bytes = std::stoull(m[2]), errors = std::stoull(m[3]);
+        BOOST_TEST(errors == 0u);
+        BOOST_TEST(requests > 100u, workload << ": " << r.out);
+        // Bytes and messages agree, up to a message per connection cut by each window edge.
+        const long long whole_messages = static_cast<long long>(bytes / 1024);
+        BOOST_TEST(std::llabs(whole_messages - static_cast<long long>(requests)) <= 8);
+        BOOST_TEST(contains(r.out, "\"server_us_per_request\":"));
+        BOOST_TEST(!contains(r.out, "\"server_cpu_seconds\":-1"));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(bench_run_against_a_byte_dropping_server_fails) {
+    ByteDroppingServer broken;
+    const Run r = run("echomux-bench", {"run", "--port", std::to_string(broken.port()), "--connections", "1",
+                                        "--size", "64", "--warmup", "0", "--duration", "0.5"});
+    BOOST_TEST(r.status == 1);
+    BOOST_TEST(contains(r.out, "error: wrong byte at stream offset 999"), r.out);
+    BOOST_TEST(contains(r.err, "did not echo correctly"), r.err);
+}
+
+BOOST_AUTO_TEST_CASE(bench_compare_quick_writes_report_and_plots) {
+    char dir[] = "/tmp/echomux-compare-XXXXXX";
+    BOOST_REQUIRE(::mkdtemp(dir));
+    const Run r = run("echomux-bench", {"compare", "--quick", "--out", dir}, "", 120s);
+    BOOST_TEST(r.status == 0, r.err);
+    std::ifstream report(std::string(dir) + "/report.md");
+    const std::string text((std::istreambuf_iterator<char>(report)), std::istreambuf_iterator<char>());
+    for (const char* server : {"asio", "epoll-level", "epoll-edge", "poll", "select", "reference-c-epoll"})
+        BOOST_TEST(contains(text, std::string("| ") + server + " | "), server);
+    BOOST_TEST(contains(text, "## Targets"));
+    for (const char* plot : {"requests.png", "cpu.png", "latency.png", "idle.png"}) {
+        std::ifstream png(std::string(dir) + "/" + plot, std::ios::binary);
+        char magic[8] = {};
+        png.read(magic, 8);
+        BOOST_TEST(std::string(magic + 1, 3) == "PNG", plot);
+    }
+}
