@@ -20,6 +20,7 @@
 #include <chrono>
 #include <ctime>
 #include <fstream>
+#include <memory>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -222,7 +223,7 @@ void write_plots(const CompareOptions& o, const std::vector<ServerSpec>& specs, 
         }
         std::ofstream idle(dir + "idle.dat");
         idle << "idle";
-        for (const auto& s : specs) idle << " " << s.name << "_rps " << s.name << "_us";
+        for (const auto& s : specs) idle << " " << s.name << "_rps " << s.name;
         idle << "\n";
         for (const auto& c : cells) {
             if (c.workload.kind != Workload::Kind::pingpong || c.workload.connections != 50) continue;
@@ -235,7 +236,7 @@ void write_plots(const CompareOptions& o, const std::vector<ServerSpec>& specs, 
         }
     }
     std::ofstream gp(dir + "plots.gp");
-    gp << "set terminal pngcairo size 960,540 font 'sans,10'\n"
+    gp << "set terminal pngcairo size 960,540 font 'sans,10' noenhanced\nset yrange [0:*]\n"
        << "set style data histograms\nset style histogram clustered gap 1\nset style fill solid 0.8 border -1\n"
        << "set key outside right\nset grid ytics\nset xtics rotate by -20\n"
        << "set output '" << dir << "requests.png'\nset title 'Ping-pong 64 B: requests per second (higher is better)'\n"
@@ -245,8 +246,8 @@ void write_plots(const CompareOptions& o, const std::vector<ServerSpec>& specs, 
        << "set ylabel 'server CPU us / request'\nplot for [i=2:" << pingpong_cells.size() + 1 << "] '" << dir
        << "cpu.dat' using i:xtic(1) title columnheader(i)\n"
        << "set output '" << dir << "latency.png'\nset title 'Ping-pong 64 B x 50 connections: latency percentiles'\n"
-       << "set ylabel 'us'\nset logscale y\nplot for [i=2:5] '" << dir
-       << "latency.dat' using i:xtic(1) title columnheader(i)\nunset logscale y\n"
+       << "set ylabel 'us'\nset logscale y\nset yrange [*:*]\nplot for [i=2:5] '" << dir
+       << "latency.dat' using i:xtic(1) title columnheader(i)\nunset logscale y\nset yrange [0:*]\n"
        << "set style data linespoints\nset xtics norotate\nset xlabel 'idle connections held open'\n"
        << "set output '" << dir << "idle.png'\nset title 'Ping-pong 64 B x 50 with idle connections: server CPU per request'\n"
        << "set ylabel 'server CPU us / request'\nplot for [i=0:" << specs.size() - 1 << "] '" << dir
@@ -337,38 +338,58 @@ int run_compare(const CompareOptions& o) {
     pin_to_cpu(o.client_cpu);
     const auto cells = matrix(o);
     const auto specs = servers(o);
+    bool failed = false;
+    // All servers run for the whole comparison (an idle one costs nothing), and every
+    // repeat of a cell visits them in turn: the machine's noise then lands on all of them
+    // alike instead of on whichever ran during a bad minute.
+    std::vector<std::unique_ptr<RunningServer>> running;
+    for (const auto& spec : specs) {
+        try {
+            running.push_back(std::make_unique<RunningServer>(spec, o.server_cpu,
+                                                              o.out_dir + "/server-" + spec.name + ".log"));
+        } catch (const std::exception& e) {
+            std::cerr << "echomux-bench: " << e.what() << "\n";
+            running.push_back(nullptr);
+            failed = true;
+        }
+    }
     Results results;
     std::ofstream json(o.out_dir + "/results.json");
     json << "[\n";
-    bool first = true, failed = false;
-    for (const auto& spec : specs) {
-        try {
-            RunningServer server(spec, o.server_cpu, o.out_dir + "/server-" + spec.name + ".log");
-            for (const auto& cell : cells) {
+    bool first = true;
+    for (const auto& cell : cells) {
+        std::vector<std::vector<Result>> runs(specs.size());
+        for (int repeat = 0; repeat < o.repeats; ++repeat)
+            for (std::size_t s = 0; s < specs.size(); ++s) {
+                if (!running[s]) continue;
                 Workload w = cell.workload;
-                w.port = server.port();
-                w.server_pid = server.pid();
-                std::vector<Result> runs;
-                for (int i = 0; i < o.repeats; ++i) runs.push_back(run_load(w));
-                std::sort(runs.begin(), runs.end(), [](const Result& a, const Result& b) {
-                    return a.requests_per_second() < b.requests_per_second();
-                });
-                const Result& median = runs[runs.size() / 2];
-                for (const auto& r : runs) failed = failed || r.errors > 0;
-                results[spec.name][cell.id] = median;
-                std::cerr << spec.name << " " << cell.id << ": " << static_cast<long long>(median.requests_per_second())
-                          << " req/s, " << median.server_us_per_request() << " us/req, errors " << median.errors << "\n";
-                json << (first ? "" : ",\n") << "{\"server\":\"" << spec.name << "\",\"cell\":\"" << cell.id
-                     << "\",\"result\":" << json_report(w, median) << "}";
-                first = false;
+                w.port = running[s]->port();
+                w.server_pid = running[s]->pid();
+                try {
+                    runs[s].push_back(run_load(w));
+                    failed = failed || runs[s].back().errors > 0;
+                } catch (const std::exception& e) {
+                    std::cerr << "echomux-bench: " << specs[s].name << " " << cell.id << ": " << e.what() << "\n";
+                    failed = true;
+                }
             }
-        } catch (const std::exception& e) {
-            std::cerr << "echomux-bench: " << spec.name << ": " << e.what() << "\n";
-            failed = true;
+        for (std::size_t s = 0; s < specs.size(); ++s) {
+            if (runs[s].empty()) continue;
+            std::sort(runs[s].begin(), runs[s].end(), [](const Result& a, const Result& b) {
+                return a.requests_per_second() < b.requests_per_second();
+            });
+            const Result& median = runs[s][runs[s].size() / 2];
+            results[specs[s].name][cell.id] = median;
+            std::cerr << specs[s].name << " " << cell.id << ": " << static_cast<long long>(median.requests_per_second())
+                      << " req/s, " << median.server_us_per_request() << " us/req, errors " << median.errors << "\n";
+            json << (first ? "" : ",\n") << "{\"server\":\"" << specs[s].name << "\",\"cell\":\"" << cell.id
+                 << "\",\"result\":" << json_report(cell.workload, median) << "}";
+            first = false;
         }
     }
     json << "\n]\n";
     json.close();
+    running.clear();
     write_report(o, specs, cells, results);
     write_plots(o, specs, cells, results);
     std::cerr << "report: " << o.out_dir << "/report.md\n";

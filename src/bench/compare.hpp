@@ -11,9 +11,9 @@ namespace echomux::bench {
 
 struct CompareOptions {
     bool quick = false;
-    int repeats = 3;          // each cell; the median run (by req/s) is reported
-    double duration = 0.8;    // seconds measured per run
-    double warmup = 0.2;
+    int repeats = 5;          // each cell; the median run (by req/s) is reported
+    double duration = 0.5;    // seconds measured per run
+    double warmup = 0.15;
     std::string out_dir = "bench-results";
     std::string echomux;      // binaries
     std::string reference;

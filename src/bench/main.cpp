@@ -80,9 +80,9 @@ int compare_command(const std::vector<std::string>& args, const char* argv0) {
     po::options_description desc("echomux-bench compare [options]");
     desc.add_options()("help,h", "this help")
         ("quick", "a small matrix for smoke tests (under 30 s)")
-        ("repeats,r", po::value(&o.repeats), "runs per cell; the median is reported [3, quick: 1]")
-        ("duration,d", po::value(&o.duration), "seconds measured per run [0.8, quick: 0.3]")
-        ("warmup", po::value(&o.warmup), "seconds of warm-up per run [0.2, quick: 0.1]")
+        ("repeats,r", po::value(&o.repeats), "runs per cell; the median is reported [5, quick: 1]")
+        ("duration,d", po::value(&o.duration), "seconds measured per run [0.5, quick: 0.3]")
+        ("warmup", po::value(&o.warmup), "seconds of warm-up per run [0.15, quick: 0.1]")
         ("out,o", po::value(&o.out_dir)->default_value(o.out_dir), "directory for report.md, results.json, PNGs")
         ("backends", po::value<std::vector<std::string>>(&backends)->multitoken(),
          "echomux backends [asio epoll-level epoll-edge poll select]")
