@@ -83,6 +83,16 @@ T parse_choice(const std::string& text, Parse parse, const char* choices) {
     throw BadValue(std::string("must be one of: ") + choices);
 }
 
+std::string parse_address(const std::string& v) {
+    std::string address = v;
+    if (address.size() > 2 && address.front() == '[' && address.back() == ']')
+        address = address.substr(1, address.size() - 2);
+    unsigned char scratch[sizeof(in6_addr)];
+    if (inet_pton(AF_INET, address.c_str(), scratch) != 1 && inet_pton(AF_INET6, address.c_str(), scratch) != 1)
+        throw BadValue("must be an IPv4 or IPv6 address, such as 0.0.0.0, 127.0.0.1, :: or ::1");
+    return address;
+}
+
 std::optional<Backend> parse_backend(const std::string& s) {
     for (auto b : {Backend::asio, Backend::epoll, Backend::poll, Backend::select})
         if (s == backend_name(b)) return b;
@@ -107,16 +117,7 @@ struct Key {
 const std::vector<Key>& keys() {
     static const std::vector<Key> table = {
         {"listen", "0.0.0.0", "address to listen on: 0.0.0.0, 127.0.0.1, :: (IPv6 + IPv4), ::1",
-         [](Config& c, const std::string& v) {
-             std::string address = v;
-             if (address.size() > 2 && address.front() == '[' && address.back() == ']')
-                 address = address.substr(1, address.size() - 2);
-             unsigned char scratch[sizeof(in6_addr)];
-             if (inet_pton(AF_INET, address.c_str(), scratch) != 1 &&
-                 inet_pton(AF_INET6, address.c_str(), scratch) != 1)
-                 throw BadValue("must be an IPv4 or IPv6 address, such as 0.0.0.0, 127.0.0.1, :: or ::1");
-             c.listen = address;
-         }},
+         [](Config& c, const std::string& v) { c.listen = parse_address(v); }},
         {"port", "7007", "TCP port; 0 picks a free port (logged at start)",
          [](Config& c, const std::string& v) { c.port = parse_whole(v, 0, 65535, "a port number"); }},
         {"mode", "echo", "echo: bytes back unchanged; upper: ASCII letters upper-cased",
@@ -149,6 +150,10 @@ const std::vector<Key>& keys() {
          [](Config& c, const std::string& v) {
              c.log_level = parse_choice<log::Level>(v, log::parse_level, "error, warn, info, debug");
          }},
+        {"metrics_listen", "0.0.0.0", "address of the HTTP /metrics and /healthz endpoint",
+         [](Config& c, const std::string& v) { c.metrics_listen = parse_address(v); }},
+        {"metrics_port", "0", "port of the HTTP /metrics and /healthz endpoint; 0 = off",
+         [](Config& c, const std::string& v) { c.metrics_port = parse_whole(v, 0, 65535, "a port number"); }},
     };
     return table;
 }

@@ -3,6 +3,7 @@
 #include "echomux/event_loop.hpp"
 #include "echomux/listener.hpp"
 #include "echomux/log.hpp"
+#include "echomux/metrics.hpp"
 
 #include <signal.h>
 #include <sys/resource.h>
@@ -64,6 +65,20 @@ int run_server(const Config& config) {
               " max_buffer_bytes=", config.max_buffer_bytes, " read_chunk_bytes=", config.read_chunk_bytes,
               " idle_timeout=", config.idle_timeout, "s drain_timeout=", config.drain_timeout, "s");
 
+    std::atomic<bool> draining{false};
+    std::unique_ptr<MetricsServer> metrics;
+    if (config.metrics_port != 0) {
+        try {
+            std::vector<const Stats*> stats;
+            for (auto& loop : loops) stats.push_back(&loop->stats());
+            metrics = std::make_unique<MetricsServer>(MetricsSource{shared, stats, draining});
+        } catch (const std::exception& e) {
+            log::error(e.what());
+            return 1;
+        }
+        log::info("metrics on http://", metrics->address(), "/metrics and /healthz");
+    }
+
     std::atomic<unsigned> running{static_cast<unsigned>(loops.size())};
     std::vector<std::thread> threads;
     for (auto& loop : loops)
@@ -76,7 +91,6 @@ int run_server(const Config& config) {
             running.fetch_sub(1);
         });
 
-    bool draining = false;
     const timespec poll_interval{0, 50 * 1000 * 1000};
     while (running.load() > 0) {
         const int sig = ::sigtimedwait(&stop_signals, nullptr, &poll_interval);
@@ -85,7 +99,7 @@ int run_server(const Config& config) {
             log::warn("second ", strsignal(sig), ": exiting now");
             std::_Exit(128 + sig);
         }
-        draining = true;
+        draining = true;  // /healthz now answers 503
         log::info("received ", strsignal(sig), ": no longer accepting; draining for up to ", config.drain_timeout,
                   "s (send again to exit at once)");
         for (auto& loop : loops) loop->request_drain();

@@ -1,4 +1,5 @@
-set terminal pngcairo size 960,540 font 'sans,10'
+set terminal pngcairo size 960,540 font 'sans,10' noenhanced
+set yrange [0:*]
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
@@ -17,8 +18,10 @@ set output 'docs/benchmarks/latency.png'
 set title 'Ping-pong 64 B x 50 connections: latency percentiles'
 set ylabel 'us'
 set logscale y
+set yrange [*:*]
 plot for [i=2:5] 'docs/benchmarks/latency.dat' using i:xtic(1) title columnheader(i)
 unset logscale y
+set yrange [0:*]
 set style data linespoints
 set xtics norotate
 set xlabel 'idle connections held open'

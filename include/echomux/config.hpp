@@ -30,6 +30,8 @@ struct Config {
     double idle_timeout = 300;  // seconds, 0 = never
     double drain_timeout = 10;  // seconds
     log::Level log_level = log::Level::info;
+    std::string metrics_listen = "0.0.0.0";
+    std::uint16_t metrics_port = 0;  // 0 = no metrics endpoint
 };
 
 const char* backend_name(Backend backend);

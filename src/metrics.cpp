@@ -1,0 +1,172 @@
+#include "echomux/metrics.hpp"
+
+#include "echomux/log.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <boost/asio/post.hpp>
+
+#include <chrono>
+#include <sstream>
+#include <thread>
+
+namespace echomux {
+
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using boost::asio::ip::tcp;
+
+namespace {
+
+void metric(std::ostringstream& out, const char* name, const char* type, const char* help, std::uint64_t value) {
+    out << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n" << name << " " << value << "\n";
+}
+
+// One HTTP/1.1 connection: read a request, answer, repeat while keep-alive.
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+public:
+    HttpSession(tcp::socket socket, const MetricsSource& source) : stream_(std::move(socket)), source_(source) {}
+
+    void read() {
+        request_ = {};
+        stream_.expires_after(std::chrono::seconds(10));  // slow or silent clients go away
+        http::async_read(stream_, buffer_, request_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            if (!ec) self->respond();
+        });
+    }
+
+private:
+    void respond() {
+        response_ = {};
+        response_.version(request_.version());
+        response_.keep_alive(request_.keep_alive());
+        response_.set(http::field::server, "echomux");
+        response_.set(http::field::content_type, "text/plain; charset=utf-8");
+        const auto target = request_.target();
+        if (request_.method() != http::verb::get && request_.method() != http::verb::head) {
+            response_.result(http::status::method_not_allowed);
+            response_.set(http::field::allow, "GET, HEAD");
+            response_.body() = "only GET\n";
+        } else if (target == "/metrics") {
+            response_.result(http::status::ok);
+            response_.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+            response_.body() = render_metrics(source_);
+        } else if (target == "/healthz") {
+            const bool draining = source_.draining.load();
+            response_.result(draining ? http::status::service_unavailable : http::status::ok);
+            response_.body() = draining ? "draining\n" : "ok\n";
+        } else {
+            response_.result(http::status::not_found);
+            response_.body() = "not found: try /metrics or /healthz\n";
+        }
+        response_.prepare_payload();
+        if (request_.method() == http::verb::head) response_.body().clear();
+        http::async_write(stream_, response_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            if (ec) return;
+            if (self->response_.keep_alive()) return self->read();
+            beast::error_code ignored;
+            self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        });
+    }
+
+    beast::tcp_stream stream_;
+    const MetricsSource& source_;
+    beast::flat_buffer buffer_;
+    http::request<http::string_body> request_;
+    http::response<http::string_body> response_;
+};
+
+}  // namespace
+
+std::string render_metrics(const MetricsSource& source) {
+    auto sum = [&](Counter Stats::*field) {
+        std::uint64_t total = 0;
+        for (const Stats* s : source.loops) total += (s->*field).get();
+        return total;
+    };
+    const Config& c = source.shared.config;
+    std::string backend = backend_name(c.backend);
+    if (c.backend == Backend::epoll) backend += std::string("-") + epoll_mode_name(c.epoll_mode);
+    std::ostringstream out;
+    out << "# HELP echomux_info The running server: backend, mode and event loop threads.\n"
+        << "# TYPE echomux_info gauge\n"
+        << "echomux_info{backend=\"" << backend << "\",mode=\"" << mode_name(c.mode) << "\",threads=\"" << c.threads
+        << "\"} 1\n";
+    metric(out, "echomux_connections_active", "gauge", "Open client connections.",
+           source.shared.active.load(std::memory_order_relaxed));
+    metric(out, "echomux_connections_accepted_total", "counter", "Connections taken into service.",
+           sum(&Stats::accepted));
+    metric(out, "echomux_connections_rejected_total", "counter",
+           "Connections closed at once because max_connections were open.", sum(&Stats::rejected));
+    metric(out, "echomux_connections_closed_total", "counter", "Connections that ended, for any reason.",
+           sum(&Stats::closed));
+    metric(out, "echomux_connections_idle_closed_total", "counter", "Connections closed by idle_timeout.",
+           sum(&Stats::idle_closed));
+    metric(out, "echomux_connections_drain_closed_total", "counter",
+           "Connections still open when drain_timeout ran out.", sum(&Stats::drain_closed));
+    metric(out, "echomux_connections_reset_total", "counter", "Connections ended by a reset or another socket error.",
+           sum(&Stats::resets));
+    metric(out, "echomux_received_bytes_total", "counter", "Bytes read from clients.", sum(&Stats::bytes_received));
+    metric(out, "echomux_sent_bytes_total", "counter", "Bytes written back to clients.", sum(&Stats::bytes_sent));
+    metric(out, "echomux_backpressure_pauses_total", "counter",
+           "Times reading from a client paused because max_buffer_bytes were waiting.",
+           sum(&Stats::backpressure_pauses));
+    metric(out, "echomux_accept_fd_exhaustion_total", "counter",
+           "Times accept failed for lack of descriptors or memory (accepting paused).", sum(&Stats::fd_exhaustion));
+    metric(out, "echomux_draining", "gauge", "1 after SIGTERM/SIGINT while open connections finish.",
+           source.draining.load() ? 1 : 0);
+    return out.str();
+}
+
+struct MetricsServer::Impl {
+    explicit Impl(MetricsSource s) : source(std::move(s)), acceptor(io) {
+        const Config& c = source.shared.config;
+        boost::system::error_code ec;
+        const auto ip = boost::asio::ip::make_address(c.metrics_listen, ec);
+        const tcp::endpoint endpoint(ip, c.metrics_port);
+        const bool v6 = ip.is_v6();
+        address = (v6 ? "[" + c.metrics_listen + "]" : c.metrics_listen) + ":" + std::to_string(c.metrics_port);
+        acceptor.open(endpoint.protocol(), ec);
+        if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+        if (!ec) acceptor.bind(endpoint, ec);
+        if (!ec) acceptor.listen(boost::asio::socket_base::max_listen_connections, ec);
+        if (ec) throw std::runtime_error("cannot serve metrics on " + address + ": " + ec.message());
+        accept();
+        thread = std::thread([this] { io.run(); });
+    }
+
+    ~Impl() {
+        boost::asio::post(io, [this] { io.stop(); });
+        thread.join();
+    }
+
+    void accept() {
+        acceptor.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
+            if (ec == boost::asio::error::operation_aborted) return;
+            if (!ec) {
+                std::make_shared<HttpSession>(std::move(socket), source)->read();
+                return accept();
+            }
+            retry.expires_after(std::chrono::milliseconds(100));  // e.g. EMFILE: don't spin
+            retry.async_wait([this](boost::system::error_code e) {
+                if (!e) accept();
+            });
+        });
+    }
+
+    MetricsSource source;
+    boost::asio::io_context io{1};
+    tcp::acceptor acceptor;
+    boost::asio::steady_timer retry{io};
+    std::string address;
+    std::thread thread;
+};
+
+MetricsServer::MetricsServer(MetricsSource source) : impl_(std::make_unique<Impl>(std::move(source))) {}
+MetricsServer::~MetricsServer() = default;
+const std::string& MetricsServer::address() const { return impl_->address; }
+
+}  // namespace echomux
