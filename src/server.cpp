@@ -50,9 +50,17 @@ int run_server(const Config& config) {
     Listeners listeners;
     SharedState shared(config);
     std::vector<std::unique_ptr<EventLoop>> loops;
+    std::atomic<bool> draining{false};  // /healthz answers 503 once set
+    std::unique_ptr<MetricsServer> metrics;
+    std::vector<const Stats*> stats;
     try {
         listeners = open_listeners(config);
-        for (auto& socket : listeners.sockets) loops.push_back(make_event_loop(shared, std::move(socket)));
+        for (auto& socket : listeners.sockets) {
+            loops.push_back(make_event_loop(shared, std::move(socket)));
+            stats.push_back(&loops.back()->stats());
+        }
+        if (config.metrics_port != 0)
+            metrics = std::make_unique<MetricsServer>(MetricsSource{shared, stats, draining});
     } catch (const std::exception& e) {
         log::error(e.what());
         return 1;
@@ -64,20 +72,7 @@ int run_server(const Config& config) {
               " mode=", mode_name(config.mode), " max_connections=", config.max_connections,
               " max_buffer_bytes=", config.max_buffer_bytes, " read_chunk_bytes=", config.read_chunk_bytes,
               " idle_timeout=", config.idle_timeout, "s drain_timeout=", config.drain_timeout, "s");
-
-    std::atomic<bool> draining{false};
-    std::unique_ptr<MetricsServer> metrics;
-    if (config.metrics_port != 0) {
-        try {
-            std::vector<const Stats*> stats;
-            for (auto& loop : loops) stats.push_back(&loop->stats());
-            metrics = std::make_unique<MetricsServer>(MetricsSource{shared, stats, draining});
-        } catch (const std::exception& e) {
-            log::error(e.what());
-            return 1;
-        }
-        log::info("metrics on http://", metrics->address(), "/metrics and /healthz");
-    }
+    if (metrics) log::info("metrics on http://", metrics->address(), "/metrics and /healthz");
 
     std::atomic<unsigned> running{static_cast<unsigned>(loops.size())};
     std::vector<std::thread> threads;
@@ -99,15 +94,13 @@ int run_server(const Config& config) {
             log::warn("second ", strsignal(sig), ": exiting now");
             std::_Exit(128 + sig);
         }
-        draining = true;  // /healthz now answers 503
+        draining = true;
         log::info("received ", strsignal(sig), ": no longer accepting; draining for up to ", config.drain_timeout,
                   "s (send again to exit at once)");
         for (auto& loop : loops) loop->request_drain();
     }
     for (auto& t : threads) t.join();
 
-    std::vector<const Stats*> stats;
-    for (auto& loop : loops) stats.push_back(&loop->stats());
     log::info("stopped: ", summarize(stats));
     return draining ? 0 : 1;  // loops only end on their own after a drain, unless they failed
 }

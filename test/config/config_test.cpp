@@ -101,6 +101,7 @@ BOOST_AUTO_TEST_CASE(out_of_range_values_exit_2_naming_the_key) {
         {"--idle-timeout=-1", "idle_timeout"}, {"--listen=localhost", "listen"},
         {"--backend=kqueue", "backend"},    {"--log-level=loud", "log_level"},
         {"--max-connections=0", "max_connections"}, {"--epoll-mode=both", "epoll_mode"},
+        {"--metrics-port=http", "metrics_port"}, {"--metrics-listen=any", "metrics_listen"},
     };
     for (const auto& [arg, key] : cases) {
         const Run r = run({arg});
@@ -155,6 +156,14 @@ BOOST_AUTO_TEST_CASE(port_in_use_exits_1_with_a_clear_line) {
     BOOST_TEST(r.status == 1);
     BOOST_TEST(contains(r.err, "cannot listen on 127.0.0.1:" + std::to_string(port) + ": Address already in use"),
                r.err);
+}
+
+BOOST_AUTO_TEST_CASE(metrics_port_in_use_exits_1_with_a_clear_line) {
+    Server other;  // something listening on 127.0.0.1
+    const Run r = run({"--listen=127.0.0.1", "--port=0", "--metrics-listen=127.0.0.1",
+                       "--metrics-port=" + std::to_string(other.port())});
+    BOOST_TEST(r.status == 1);
+    BOOST_TEST(contains(r.err, "cannot serve metrics on 127.0.0.1:" + std::to_string(other.port())), r.err);
 }
 
 // SO_REUSEPORT would let a second multi-threaded echomux share the port silently.

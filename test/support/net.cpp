@@ -11,6 +11,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <random>
+#include <unistd.h>
 
 namespace echomux::test {
 
@@ -101,6 +103,36 @@ void reset(Fd& fd) {
     linger l{1, 0};
     ::setsockopt(fd.get(), SOL_SOCKET, SO_LINGER, &l, sizeof l);
     fd.reset();
+}
+
+int free_port() {
+    // Below the kernel's ephemeral range (32768 and up here), so no connect() elsewhere
+    // can take it before the server under test binds it.
+    static std::mt19937 pick(static_cast<unsigned>(::getpid()));
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        const int port = 20000 + static_cast<int>(pick() % 12000);
+        Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(static_cast<std::uint16_t>(port));
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) return port;
+    }
+    BOOST_FAIL("no free port found");
+    return 0;
+}
+
+HttpReply http_get(int port, const std::string& path) {
+    HttpReply reply;
+    Fd fd = try_connect(port);
+    if (!fd) return reply;
+    send_all(fd.get(), "GET " + path + " HTTP/1.0\r\nHost: localhost\r\n\r\n");
+    const std::string text = recv_until_eof(fd.get());
+    if (text.rfind("HTTP/1.", 0) != 0 || text.size() < 12) return reply;
+    reply.status = std::stoi(text.substr(9, 3));
+    const auto body = text.find("\r\n\r\n");
+    if (body != std::string::npos) reply.body = text.substr(body + 4);
+    return reply;
 }
 
 std::vector<unsigned char> random_bytes(std::size_t n, std::uint64_t seed) {

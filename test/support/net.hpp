@@ -25,6 +25,16 @@ std::string recv_until_eof(int fd, bool* clean_eof = nullptr);
 bool peer_closed_within(int fd, int timeout_ms);
 
 void set_receive_timeout(int fd, int milliseconds);
+
+// A port nobody listens on right now (bound to port 0 and released).
+int free_port();
+
+struct HttpReply {
+    int status = 0;
+    std::string body;
+};
+// GET over HTTP/1.0 on 127.0.0.1; status 0 if no well-formed reply came.
+HttpReply http_get(int port, const std::string& path);
 // Abortive close: the peer sees a reset.
 void reset(Fd& fd);
 

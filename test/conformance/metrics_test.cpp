@@ -1,0 +1,89 @@
+// The HTTP endpoint: exact counters for a known workload, and /healthz during a drain.
+#include "support/net.hpp"
+#include "support/process.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <signal.h>
+#include <sys/socket.h>
+
+#include <regex>
+#include <thread>
+
+using namespace echomux::test;
+using echomux::Fd;
+
+namespace {
+// Value of an unlabelled sample in a Prometheus text page; -1 if absent.
+long long sample(const std::string& page, const std::string& name) {
+    std::smatch m;
+    if (!std::regex_search(page, m, std::regex("\\n" + name + " ([0-9]+)\\n"))) return -1;
+    return std::stoll(m[1]);
+}
+
+// Counters move when the server gets to it: poll briefly for the expected value.
+long long settled(int port, const std::string& name, long long expected) {
+    long long value = -1;
+    for (int i = 0; i < 100 && value != expected; ++i) {
+        value = sample(http_get(port, "/metrics").body, name);
+        if (value != expected) std::this_thread::sleep_for(20ms);
+    }
+    return value;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(metrics)
+
+BOOST_AUTO_TEST_CASE(metrics_count_a_known_workload_exactly) {
+    const int metrics_port = free_port();
+    Server server({"--metrics-port=" + std::to_string(metrics_port), "--metrics-listen=127.0.0.1",
+                   "--max-connections=3"});
+    std::vector<Fd> clients;
+    for (int i = 0; i < 3; ++i) {
+        clients.push_back(connect_to(server.port()));
+        const std::string payload(1000, static_cast<char>('a' + i));
+        send_all(clients.back().get(), payload);
+        BOOST_REQUIRE(recv_exact(clients.back().get(), 1000) == payload);
+    }
+    for (int i = 0; i < 2; ++i) {  // over the limit: closed at once
+        auto extra = connect_to(server.port());
+        BOOST_TEST(recv_until_eof(extra.get()).empty());
+    }
+    clients.pop_back();
+    BOOST_TEST(settled(metrics_port, "echomux_connections_active", 2) == 2);
+    const std::string page = http_get(metrics_port, "/metrics").body;
+    BOOST_TEST(sample(page, "echomux_connections_accepted_total") == 3);
+    BOOST_TEST(sample(page, "echomux_connections_rejected_total") == 2);
+    BOOST_TEST(sample(page, "echomux_connections_closed_total") == 1);
+    BOOST_TEST(sample(page, "echomux_received_bytes_total") == 3000);
+    BOOST_TEST(sample(page, "echomux_sent_bytes_total") == 3000);
+    BOOST_TEST(sample(page, "echomux_connections_idle_closed_total") == 0);
+    BOOST_TEST(sample(page, "echomux_draining") == 0);
+    BOOST_TEST(page.find("# TYPE echomux_received_bytes_total counter") != std::string::npos);
+    BOOST_TEST(std::regex_search(page, std::regex("echomux_info\\{backend=\"[a-z-]+\",mode=\"echo\",threads=\"1\"\\} 1")));
+    BOOST_TEST(http_get(metrics_port, "/nothing-here").status == 404);
+}
+
+BOOST_AUTO_TEST_CASE(healthz_turns_503_while_draining) {
+    const int metrics_port = free_port();
+    Server server({"--metrics-port=" + std::to_string(metrics_port), "--metrics-listen=127.0.0.1",
+                   "--drain-timeout=20"});
+    auto client = connect_to(server.port());
+    const HttpReply before = http_get(metrics_port, "/healthz");
+    BOOST_TEST(before.status == 200);
+    BOOST_TEST(before.body == "ok\n");
+    server.process().signal(SIGTERM);
+    BOOST_REQUIRE(server.process().wait_for_err("draining", 5s));
+    const HttpReply during = http_get(metrics_port, "/healthz");
+    BOOST_TEST(during.status == 503);
+    BOOST_TEST(during.body == "draining\n");
+    BOOST_TEST(sample(http_get(metrics_port, "/metrics").body, "echomux_draining") == 1);
+    send_all(client.get(), "still served");  // draining, not refusing: the open client is served
+    BOOST_TEST(recv_exact(client.get(), 12) == "still served");
+    client.reset();
+    const auto status = server.process().wait(5s);
+    BOOST_REQUIRE(status);
+    BOOST_TEST(*status == 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
