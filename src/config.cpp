@@ -1,7 +1,6 @@
 #include "echomux/config.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
+#include "echomux/socket_address.hpp"
 
 #include <boost/program_options.hpp>
 
@@ -84,13 +83,9 @@ T parse_choice(const std::string& text, Parse parse, const char* choices) {
 }
 
 std::string parse_address(const std::string& v) {
-    std::string address = v;
-    if (address.size() > 2 && address.front() == '[' && address.back() == ']')
-        address = address.substr(1, address.size() - 2);
-    unsigned char scratch[sizeof(in6_addr)];
-    if (inet_pton(AF_INET, address.c_str(), scratch) != 1 && inet_pton(AF_INET6, address.c_str(), scratch) != 1)
+    if (!parse_socket_address(v, 0))
         throw BadValue("must be an IPv4 or IPv6 address, such as 0.0.0.0, 127.0.0.1, :: or ::1");
-    return address;
+    return v.size() > 2 && v.front() == '[' ? v.substr(1, v.size() - 2) : v;
 }
 
 std::optional<Backend> parse_backend(const std::string& s) {

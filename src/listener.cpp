@@ -1,5 +1,7 @@
 #include "echomux/listener.hpp"
 
+#include "echomux/socket_address.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -11,36 +13,6 @@
 namespace echomux {
 namespace {
 
-struct Address {
-    sockaddr_storage storage{};
-    socklen_t length = 0;
-    int family() const { return storage.ss_family; }
-    const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
-};
-
-Address make_address(const std::string& host, std::uint16_t port) {
-    Address a;
-    auto* v4 = reinterpret_cast<sockaddr_in*>(&a.storage);
-    auto* v6 = reinterpret_cast<sockaddr_in6*>(&a.storage);
-    if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
-        v4->sin_family = AF_INET;
-        v4->sin_port = htons(port);
-        a.length = sizeof *v4;
-    } else if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
-        v6->sin6_family = AF_INET6;
-        v6->sin6_port = htons(port);
-        a.length = sizeof *v6;
-    } else {
-        throw std::runtime_error("not an IP address: " + host);
-    }
-    return a;
-}
-
-std::string describe(const std::string& host, std::uint16_t port) {
-    const bool v6 = host.find(':') != std::string::npos;
-    return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
-
 [[noreturn]] void fail(const std::string& what, const std::string& where, int error) {
     std::string hint;
     if (error == EADDRINUSE) hint = " (another process is listening there; choose another port)";
@@ -49,7 +21,7 @@ std::string describe(const std::string& host, std::uint16_t port) {
     throw std::runtime_error("cannot " + what + " " + where + ": " + std::strerror(error) + hint);
 }
 
-Fd bind_socket(const Address& address, const std::string& where, bool reuse_port, int backlog) {
+Fd bind_socket(const SocketAddress& address, const std::string& where, bool reuse_port, int backlog) {
     Fd fd(::socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (!fd) fail("create a socket for", where, errno);
     const int on = 1, off = 0;
@@ -76,22 +48,23 @@ std::uint16_t bound_port(const Fd& fd) {
 
 Listeners open_listeners(const Config& config) {
     Listeners result;
-    Address address = make_address(config.listen, config.port);
+    auto address = parse_socket_address(config.listen, config.port);
+    if (!address) throw std::runtime_error("not an IP address: " + config.listen);
     const bool shared = config.threads > 1;
     // Sockets with SO_REUSEPORT under one user all share a port silently, so a second
     // echomux would steal half our connections instead of failing. Bind once without it
     // first: that fails exactly when someone already listens there.
-    Fd first = bind_socket(address, describe(config.listen, config.port), false, config.backlog);
+    Fd first = bind_socket(*address, describe_address(config.listen, config.port), false, config.backlog);
     result.port = bound_port(first);
-    result.address = describe(config.listen, result.port);
+    result.address = describe_address(config.listen, result.port);
     if (!shared) {
         result.sockets.push_back(std::move(first));
         return result;
     }
     first.reset();
-    address = make_address(config.listen, result.port);  // port = 0: all threads on the one picked
+    address = parse_socket_address(config.listen, result.port);  // port = 0: all threads on the one picked
     for (unsigned i = 0; i < config.threads; ++i)
-        result.sockets.push_back(bind_socket(address, result.address, true, config.backlog));
+        result.sockets.push_back(bind_socket(*address, result.address, true, config.backlog));
     return result;
 }
 

@@ -1,6 +1,7 @@
 #include "echomux/metrics.hpp"
 
 #include "echomux/log.hpp"
+#include "echomux/socket_address.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -127,8 +128,7 @@ struct MetricsServer::Impl {
         boost::system::error_code ec;
         const auto ip = boost::asio::ip::make_address(c.metrics_listen, ec);
         const tcp::endpoint endpoint(ip, c.metrics_port);
-        const bool v6 = ip.is_v6();
-        address = (v6 ? "[" + c.metrics_listen + "]" : c.metrics_listen) + ":" + std::to_string(c.metrics_port);
+        address = describe_address(c.metrics_listen, c.metrics_port);
         acceptor.open(endpoint.protocol(), ec);
         if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
         if (!ec) acceptor.bind(endpoint, ec);

@@ -1,8 +1,8 @@
 #include "load.hpp"
 
 #include "echomux/fd.hpp"
+#include "echomux/socket_address.hpp"
 
-#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -47,10 +47,10 @@ struct Connection {
     bool failed = false;
 };
 
-Fd open_connection(const sockaddr_storage& address, socklen_t length) {
-    Fd fd(::socket(address.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+Fd open_connection(const SocketAddress& address) {
+    Fd fd(::socket(address.family(), SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!fd) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
-    if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&address), length) != 0)
+    if (::connect(fd.get(), address.get(), address.length) != 0)
         throw std::runtime_error(std::string("cannot connect: ") + std::strerror(errno));
     const int on = 1;
     ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
@@ -178,25 +178,12 @@ void Generator::on_readable(Connection& c) {
 }
 
 void Generator::connect_all() {
-    sockaddr_storage address{};
-    socklen_t length = 0;
-    auto* v4 = reinterpret_cast<sockaddr_in*>(&address);
-    auto* v6 = reinterpret_cast<sockaddr_in6*>(&address);
-    if (inet_pton(AF_INET, w_.host.c_str(), &v4->sin_addr) == 1) {
-        v4->sin_family = AF_INET;
-        v4->sin_port = htons(static_cast<std::uint16_t>(w_.port));
-        length = sizeof *v4;
-    } else if (inet_pton(AF_INET6, w_.host.c_str(), &v6->sin6_addr) == 1) {
-        v6->sin6_family = AF_INET6;
-        v6->sin6_port = htons(static_cast<std::uint16_t>(w_.port));
-        length = sizeof *v6;
-    } else {
-        throw std::runtime_error("not an IP address: " + w_.host);
-    }
-    for (int i = 0; i < w_.idle; ++i) idle_.push_back(open_connection(address, length));
+    const auto address = parse_socket_address(w_.host, static_cast<std::uint16_t>(w_.port));
+    if (!address) throw std::runtime_error("not an IP address: " + w_.host);
+    for (int i = 0; i < w_.idle; ++i) idle_.push_back(open_connection(*address));
     active_ = std::vector<Connection>(static_cast<std::size_t>(w_.connections));
     for (std::size_t i = 0; i < active_.size(); ++i) {
-        active_[i].fd = open_connection(address, length);
+        active_[i].fd = open_connection(*address);
         active_[i].offset = (i * 7919) % kPatternSize;
     }
 }

@@ -1,5 +1,7 @@
 #include "support/net.hpp"
 
+#include "echomux/socket_address.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include <arpa/inet.h>
@@ -22,26 +24,14 @@ void set_receive_timeout(int fd, int milliseconds) {
 }
 
 Fd try_connect(int port, const std::string& host) {
-    sockaddr_storage storage{};
-    socklen_t length = 0;
-    auto* v4 = reinterpret_cast<sockaddr_in*>(&storage);
-    auto* v6 = reinterpret_cast<sockaddr_in6*>(&storage);
-    if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
-        v4->sin_family = AF_INET;
-        v4->sin_port = htons(static_cast<std::uint16_t>(port));
-        length = sizeof *v4;
-    } else {
-        BOOST_REQUIRE(inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1);
-        v6->sin6_family = AF_INET6;
-        v6->sin6_port = htons(static_cast<std::uint16_t>(port));
-        length = sizeof *v6;
-    }
-    Fd fd(::socket(storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    const auto address = echomux::parse_socket_address(host, static_cast<std::uint16_t>(port));
+    BOOST_REQUIRE(address);
+    Fd fd(::socket(address->family(), SOCK_STREAM | SOCK_CLOEXEC, 0));
     BOOST_REQUIRE(fd);
     set_receive_timeout(fd.get(), 10000);
     timeval tv{10, 0};
     ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&storage), length) != 0) return Fd();
+    if (::connect(fd.get(), address->get(), address->length) != 0) return Fd();
     return fd;
 }
 

@@ -1,0 +1,34 @@
+#include "echomux/socket_address.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+namespace echomux {
+
+std::optional<SocketAddress> parse_socket_address(const std::string& text, std::uint16_t port) {
+    std::string host = text;
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    SocketAddress a;
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&a.storage);
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&a.storage);
+    if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons(port);
+        a.length = sizeof *v4;
+        return a;
+    }
+    if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons(port);
+        a.length = sizeof *v6;
+        return a;
+    }
+    return std::nullopt;
+}
+
+std::string describe_address(const std::string& host, std::uint16_t port) {
+    const bool v6 = host.find(':') != std::string::npos;
+    return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+}  // namespace echomux
