@@ -44,6 +44,12 @@ int run_server(const Config& config) {
     sigaddset(&stop_signals, SIGTERM);
     sigaddset(&stop_signals, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    // As PID 1 in a container, a signal whose action is the default may be dropped before
+    // it is queued; a handler (never run: the signals stay blocked) rules that out.
+    struct sigaction noop {};
+    noop.sa_handler = [](int) {};
+    ::sigaction(SIGTERM, &noop, nullptr);
+    ::sigaction(SIGINT, &noop, nullptr);
     ::signal(SIGPIPE, SIG_IGN);  // belt and braces: sends already use MSG_NOSIGNAL
 
     raise_fd_limit(config);
