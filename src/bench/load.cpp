@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -265,6 +266,14 @@ Result run_load(const Workload& workload) {
     if (workload.size < 1) throw std::runtime_error("size must be at least 1");
     Generator generator(workload);
     return generator.run();
+}
+
+void pin_to_cpu(int cpu) {
+    if (cpu < 0) return;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    ::sched_setaffinity(0, sizeof set, &set);
 }
 
 // Summed over the process's threads from schedstat (nanoseconds), which is far finer than

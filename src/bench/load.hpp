@@ -51,6 +51,9 @@ struct Result {
 // Throws std::runtime_error when it cannot connect; data errors are counted in Result.
 Result run_load(const Workload& workload);
 
+// Pins the calling process (and children it starts later) to one CPU; -1: no pinning.
+void pin_to_cpu(int cpu);
+
 // CPU time (s) used so far by process `pid`, all threads; -1 if unknown.
 double process_cpu_seconds(int pid);
 long process_rss_kib(int pid);

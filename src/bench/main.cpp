@@ -5,7 +5,6 @@
 
 #include <boost/program_options.hpp>
 
-#include <sched.h>
 #include <unistd.h>
 
 #include <climits>
@@ -16,13 +15,22 @@ using namespace echomux::bench;
 
 namespace {
 
-std::string sibling(const char* argv0, const std::string& name) {
+// A binary next to this one (echomux, echomux-reference-server in the build directory).
+std::string sibling(const std::string& name) {
     char self[PATH_MAX];
     const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
     if (n <= 0) return name;
     std::string path(self, static_cast<std::size_t>(n));
-    (void)argv0;
     return path.substr(0, path.rfind('/') + 1) + name;
+}
+
+// False when --help was asked for (and printed).
+bool parse(const po::options_description& desc, const std::vector<std::string>& args, po::variables_map& vm) {
+    po::store(po::command_line_parser(args).options(desc).run(), vm);
+    po::notify(vm);
+    if (!vm.count("help")) return true;
+    std::cout << desc;
+    return false;
 }
 
 int run_command(const std::vector<std::string>& args) {
@@ -45,23 +53,13 @@ int run_command(const std::vector<std::string>& args) {
         ("cpu", po::value(&cpu), "pin the load generator to this CPU")
         ("json", "print JSON instead of a table");
     po::variables_map vm;
-    po::store(po::command_line_parser(args).options(desc).run(), vm);
-    po::notify(vm);
-    if (vm.count("help")) {
-        std::cout << desc;
-        return 0;
-    }
+    if (!parse(desc, args, vm)) return 0;
     if (workload != "pingpong" && workload != "stream") throw po::error("--workload must be pingpong or stream");
     w.kind = workload == "stream" ? Workload::Kind::stream : Workload::Kind::pingpong;
     const auto m = echomux::parse_mode(mode);
     if (!m) throw po::error("--mode must be echo or upper");
     w.mode = *m;
-    if (cpu >= 0) {
-        cpu_set_t set;
-        CPU_ZERO(&set);
-        CPU_SET(cpu, &set);
-        ::sched_setaffinity(0, sizeof set, &set);
-    }
+    pin_to_cpu(cpu);
     w.progress = !vm.count("json") && ::isatty(STDERR_FILENO);
     const Result r = run_load(w);
     std::cout << (vm.count("json") ? json_report(w, r) + "\n" : human_report(w, r));
@@ -72,10 +70,10 @@ int run_command(const std::vector<std::string>& args) {
     return 0;
 }
 
-int compare_command(const std::vector<std::string>& args, const char* argv0) {
+int compare_command(const std::vector<std::string>& args) {
     CompareOptions o;
-    o.echomux = sibling(argv0, "echomux");
-    o.reference = sibling(argv0, "echomux-reference-server");
+    o.echomux = sibling("echomux");
+    o.reference = sibling("echomux-reference-server");
     std::vector<std::string> external, backends;
     po::options_description desc("echomux-bench compare [options]");
     desc.add_options()("help,h", "this help")
@@ -93,12 +91,7 @@ int compare_command(const std::vector<std::string>& args, const char* argv0) {
         ("server-cpu", po::value(&o.server_cpu)->default_value(o.server_cpu), "CPU for servers (-1: no pinning)")
         ("client-cpu", po::value(&o.client_cpu)->default_value(o.client_cpu), "CPU for the load generator");
     po::variables_map vm;
-    po::store(po::command_line_parser(args).options(desc).run(), vm);
-    po::notify(vm);
-    if (vm.count("help")) {
-        std::cout << desc;
-        return 0;
-    }
+    if (!parse(desc, args, vm)) return 0;
     o.quick = vm.count("quick") > 0;
     if (o.quick) {
         if (!vm.count("repeats")) o.repeats = 1;
@@ -132,7 +125,7 @@ int main(int argc, char** argv) {
     const std::vector<std::string> args(argv + 2, argv + argc);
     try {
         if (command == "run") return run_command(args);
-        if (command == "compare") return compare_command(args, argv[0]);
+        if (command == "compare") return compare_command(args);
         if (command == "--help" || command == "-h") {
             std::cout << usage;
             return 0;
