@@ -81,34 +81,44 @@ int run_server(const Config& config) {
     if (metrics) log::info("metrics on http://", metrics->address(), "/metrics and /healthz");
 
     std::atomic<unsigned> running{static_cast<unsigned>(loops.size())};
+    std::atomic<bool> failed{false};
     std::vector<std::thread> threads;
     for (auto& loop : loops)
-        threads.emplace_back([&running, &loop] {
+        threads.emplace_back([&running, &failed, &loop] {
             try {
                 loop->run();
             } catch (const std::exception& e) {
                 log::error("event loop failed: ", e.what());
+                failed = true;
             }
             running.fetch_sub(1);
         });
 
+    auto drain_all = [&] {
+        draining = true;
+        for (auto& loop : loops) loop->request_drain();
+    };
+
     const timespec poll_interval{0, 50 * 1000 * 1000};
     while (running.load() > 0) {
+        if (failed && !draining) {  // a half-working server is worse than a restarted one
+            log::error("draining the other event loops, then exiting with status 1");
+            drain_all();
+        }
         const int sig = ::sigtimedwait(&stop_signals, nullptr, &poll_interval);
         if (sig < 0) continue;  // timeout or EINTR: check whether the loops are done
         if (draining) {
             log::warn("second ", strsignal(sig), ": exiting now");
             std::_Exit(128 + sig);
         }
-        draining = true;
         log::info("received ", strsignal(sig), ": no longer accepting; draining for up to ", config.drain_timeout,
                   "s (send again to exit at once)");
-        for (auto& loop : loops) loop->request_drain();
+        drain_all();
     }
     for (auto& t : threads) t.join();
 
     log::info("stopped: ", summarize(stats));
-    return draining ? 0 : 1;  // loops only end on their own after a drain, unless they failed
+    return failed ? 1 : 0;
 }
 
 }  // namespace echomux

@@ -6,8 +6,8 @@
 namespace echomux {
 
 // Serves until SIGTERM/SIGINT and a finished drain. Returns the process exit status:
-// 0 after a drain, 1 when the server cannot start. A second signal exits at once
-// with 128 + signal number.
+// 0 after a drain, 1 when the server cannot start or an event loop failed (the others
+// drain first). A second signal exits at once with 128 + signal number.
 int run_server(const Config& config);
 
 }  // namespace echomux
