@@ -4,6 +4,7 @@
 
 #include <boost/program_options.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -183,11 +184,20 @@ std::string file_place(const std::string& path, const std::string& key) {
     return line > 0 ? path + ":" + std::to_string(line) : path;
 }
 
-po::options_description key_options() {
-    po::options_description desc("Settings (also as conf file keys and ECHOMUX_<KEY> variables)");
+// Flags are spelled with dashes (--max-connections), conf file keys with underscores.
+std::string flag_name(const std::string& key) {
+    std::string flag = key;
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    return flag;
+}
+
+po::options_description key_options(bool flags) {
+    po::options_description desc(flags ? "Settings (conf file key: the flag with _ for -; variable: ECHOMUX_<KEY>)"
+                                       : "Settings");
     for (const auto& k : keys()) {
         std::string help = std::string(k.help) + " [" + k.fallback + "]";
-        desc.add_options()(k.name, po::value<std::string>()->value_name("V"), help.c_str());
+        desc.add_options()((flags ? flag_name(k.name) : std::string(k.name)).c_str(),
+                           po::value<std::string>()->value_name("V"), help.c_str());
     }
     return desc;
 }
@@ -197,7 +207,7 @@ void read_file(const std::string& path, std::map<std::string, Setting>& settings
     if (!in) throw ConfigError("cannot read config file " + path + ": " + std::strerror(errno));
     po::parsed_options parsed(nullptr);
     try {
-        parsed = po::parse_config_file(in, key_options(), false);
+        parsed = po::parse_config_file(in, key_options(false), false);
     } catch (const po::unknown_option& e) {
         const std::string key = e.get_option_name();
         throw ConfigError(file_place(path, key) + ": unknown key '" + key + "'");
@@ -257,19 +267,15 @@ LoadedConfig load_config(int argc, const char* const argv[], const char* const* 
         "config,c", po::value<std::string>()->value_name("FILE"),
         "conf file to read (also ECHOMUX_CONFIG); see conf/echomux.conf");
     po::options_description all;
-    all.add(general).add(key_options());
+    all.add(general).add(key_options(true));
 
     po::variables_map cli;
     try {
-        // Keys also take a dashed spelling on the command line: --max-connections.
+        // The conf file spelling works as a flag too: --max_connections.
         std::vector<std::string> args;
         for (int i = 1; i < argc; ++i) {
             std::string a = argv[i];
-            if (a.rfind("--", 0) == 0) {
-                const auto stop = std::min(a.find('='), a.size());
-                for (std::size_t j = 2; j < stop; ++j)
-                    if (a[j] == '-' && a.substr(2, stop - 2) != "print-config") a[j] = '_';
-            }
+            if (a.rfind("--", 0) == 0) std::replace(a.begin(), a.begin() + std::min(a.find('='), a.size()), '_', '-');
             args.push_back(a);
         }
         po::store(po::command_line_parser(args).options(all).run(), cli);
@@ -299,7 +305,7 @@ LoadedConfig load_config(int argc, const char* const argv[], const char* const* 
     if (!config_path.empty()) read_file(config_path, settings);
     read_environment(envp, settings);
     for (const auto& k : keys())
-        if (cli.count(k.name)) settings[k.name] = {cli[k.name].as<std::string>(), "command line"};
+        if (cli.count(flag_name(k.name))) settings[k.name] = {cli[flag_name(k.name)].as<std::string>(), "command line"};
 
     for (const auto& k : keys()) {
         const Setting& s = settings[k.name];

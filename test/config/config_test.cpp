@@ -44,7 +44,7 @@ bool contains(const std::string& text, const std::string& part) { return text.fi
 
 BOOST_AUTO_TEST_CASE(precedence_is_cli_over_env_over_file_over_default) {
     const auto conf = write_conf("# test\nport = 1111\nmode = upper\nthreads = 2\nidle_timeout = 5\n");
-    const Run r = run({"--config", conf, "--print-config", "--port=3333"},
+    const Run r = run({"--config", conf, "--print-config", "--port=3333", "--max_buffer_bytes=1M"},
                       {{"ECHOMUX_PORT", "2222"}, {"ECHOMUX_THREADS", "3"}});
     BOOST_TEST(r.status == 0);
     BOOST_TEST(contains(r.out, "port = 3333"));
@@ -54,6 +54,7 @@ BOOST_AUTO_TEST_CASE(precedence_is_cli_over_env_over_file_over_default) {
     BOOST_TEST(contains(r.out, "mode = upper"));
     BOOST_TEST(contains(r.out, "# file " + conf + ":3"));
     BOOST_TEST(contains(r.out, "idle_timeout = 5"));
+    BOOST_TEST(contains(r.out, "max_buffer_bytes = 1M"));  // the conf spelling works as a flag too
     BOOST_TEST(contains(r.out, "drain_timeout = 10"));
     BOOST_TEST(contains(r.out, "# default"));
 }
@@ -136,7 +137,7 @@ BOOST_AUTO_TEST_CASE(duplicate_key_in_file_exits_2) {
 BOOST_AUTO_TEST_CASE(help_and_version_exit_0) {
     const Run help = run({"--help"});
     BOOST_TEST(help.status == 0);
-    BOOST_TEST(contains(help.out, "--max_connections"));
+    BOOST_TEST(contains(help.out, "--max-connections"));
     const Run version = run({"--version"});
     BOOST_TEST(version.status == 0);
     BOOST_TEST(contains(version.out, "echomux 0."));
