@@ -111,9 +111,9 @@ int run_server(const Config& config) {
             log::warn("second ", strsignal(sig), ": exiting now");
             std::_Exit(128 + sig);
         }
+        drain_all();  // before the log line: whoever reads it may rely on /healthz saying 503
         log::info("received ", strsignal(sig), ": no longer accepting; draining for up to ", config.drain_timeout,
                   "s (send again to exit at once)");
-        drain_all();
     }
     for (auto& t : threads) t.join();
 
