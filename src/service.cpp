@@ -51,8 +51,8 @@ void Service::attach(Connection& c) {
 
 void Service::detach(Connection& c) {
     connections_.erase(c.idle_position_);
-    shared_.active.fetch_sub(1, std::memory_order_relaxed);
-    stats_.closed.add();
+    stats_.closed.add();  // first, so whoever sees the active count drop also sees this
+    shared_.active.fetch_sub(1, std::memory_order_release);
 }
 
 void Service::touch(Connection& c) {
