@@ -69,6 +69,8 @@ BOOST_AUTO_TEST_CASE(healthz_turns_503_while_draining) {
     Server server({"--metrics-port=" + std::to_string(metrics_port), "--metrics-listen=127.0.0.1",
                    "--drain-timeout=20"});
     auto client = connect_to(server.port());
+    send_all(client.get(), "ready");  // accepted, not just queued: a drain resets the backlog
+    BOOST_REQUIRE(recv_exact(client.get(), 5) == "ready");
     const HttpReply before = http_get(metrics_port, "/healthz");
     BOOST_TEST(before.status == 200);
     BOOST_TEST(before.body == "ok\n");

@@ -18,6 +18,8 @@ BOOST_AUTO_TEST_SUITE(graceful_shutdown)
 BOOST_AUTO_TEST_CASE(sigterm_drains_open_connections_and_exits_zero) {
     Server server({"--drain-timeout=20"});
     auto c = connect_to(server.port());
+    send_all(c.get(), "ready");  // accepted, not just queued: a drain resets the backlog
+    BOOST_REQUIRE(recv_exact(c.get(), 5) == "ready");
     const std::size_t size = 1u << 20;
     const auto payload = random_bytes(size, 3);
     send_all(c.get(), payload.data(), payload.size());  // nothing read yet
@@ -64,6 +66,8 @@ BOOST_AUTO_TEST_CASE(drain_timeout_closes_stragglers_and_exits_zero) {
 BOOST_AUTO_TEST_CASE(second_signal_exits_at_once) {
     Server server({"--drain-timeout=60"});
     auto idle = connect_to(server.port());
+    send_all(idle.get(), "ready");  // accepted, so the drain has something to wait for
+    BOOST_REQUIRE(recv_exact(idle.get(), 5) == "ready");
     server.process().signal(SIGTERM);
     BOOST_REQUIRE(server.process().wait_for_err("draining", 5s));
     const auto start = std::chrono::steady_clock::now();
