@@ -225,14 +225,22 @@ void read_file(const std::string& path, std::map<std::string, Setting>& settings
     }
 }
 
-void read_environment(const char* const* envp, std::map<std::string, Setting>& settings) {
+// Unknown ECHOMUX_* variables are not an error (other tools set some), but a typo should
+// not pass silently: each becomes a warning.
+void read_environment(const char* const* envp, std::map<std::string, Setting>& settings,
+                      std::vector<std::string>& warnings) {
     for (; envp && *envp; ++envp) {
         const std::string entry = *envp;
         const auto eq = entry.find('=');
-        if (eq == std::string::npos) continue;
+        if (eq == std::string::npos || entry.rfind("ECHOMUX_", 0) != 0) continue;
         const std::string name = entry.substr(0, eq);
+        bool known = name == "ECHOMUX_CONFIG";
         for (const auto& k : keys())
-            if (name == env_name(k.name)) settings[k.name] = {entry.substr(eq + 1), "env " + name};
+            if (name == env_name(k.name)) {
+                settings[k.name] = {entry.substr(eq + 1), "env " + name};
+                known = true;
+            }
+        if (!known) warnings.push_back("ignoring environment variable " + name + ": not an echomux setting");
     }
 }
 
@@ -303,7 +311,7 @@ LoadedConfig load_config(int argc, const char* const argv[], const char* const* 
         if (std::strncmp(*e, "ECHOMUX_CONFIG=", 15) == 0) config_path = *e + 15;
     if (cli.count("config")) config_path = cli["config"].as<std::string>();
     if (!config_path.empty()) read_file(config_path, settings);
-    read_environment(envp, settings);
+    read_environment(envp, settings, loaded.warnings);
     for (const auto& k : keys())
         if (cli.count(flag_name(k.name))) settings[k.name] = {cli[flag_name(k.name)].as<std::string>(), "command line"};
 

@@ -16,10 +16,11 @@ int main(int argc, char** argv) {
         std::cerr << "echomux: configuration error: " << e.what() << "\n";
         return 2;
     }
+    echomux::log::set_level(loaded.config.log_level);
+    for (const auto& warning : loaded.warnings) echomux::log::warn(warning);
     if (loaded.action != LoadedConfig::Action::run) {
         std::cout << loaded.text;
         return 0;
     }
-    echomux::log::set_level(loaded.config.log_level);
     return echomux::run_server(loaded.config);
 }

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace echomux {
 
@@ -47,6 +48,7 @@ struct LoadedConfig {
     Action action = Action::run;
     Config config;
     std::string text;  // help, version or print-config output, when action asks for it
+    std::vector<std::string> warnings;  // worth a log line, not worth refusing to start
 };
 
 // Throws ConfigError. `envp` is the environment to read ECHOMUX_* keys from.

@@ -118,6 +118,14 @@ BOOST_AUTO_TEST_CASE(bad_env_value_names_the_variable) {
     BOOST_TEST(contains(r.err, "env ECHOMUX_MODE: mode = 'lower': must be one of: echo, upper"), r.err);
 }
 
+BOOST_AUTO_TEST_CASE(unknown_env_variable_is_a_warning_not_an_error) {
+    const Run r = run({"--print-config"}, {{"ECHOMUX_PROT", "7"}, {"ECHOMUX_PORT", "7"}});
+    BOOST_TEST(r.status == 0);
+    BOOST_TEST(contains(r.err, "warn: ignoring environment variable ECHOMUX_PROT: not an echomux setting"), r.err);
+    BOOST_TEST(!contains(r.err, "ECHOMUX_PORT"), r.err);
+    BOOST_TEST(contains(r.out, "port = 7 "));
+}
+
 BOOST_AUTO_TEST_CASE(unknown_flag_and_missing_file_exit_2) {
     const Run flag = run({"--colour=blue"});
     BOOST_TEST(flag.status == 2);
