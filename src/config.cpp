@@ -268,6 +268,12 @@ const char* backend_name(Backend backend) {
 
 const char* epoll_mode_name(EpollMode mode) { return mode == EpollMode::edge ? "edge" : "level"; }
 
+std::string backend_label(const Config& config) {
+    std::string label = backend_name(config.backend);
+    if (config.backend == Backend::epoll) label += std::string("-") + epoll_mode_name(config.epoll_mode);
+    return label;
+}
+
 LoadedConfig load_config(int argc, const char* const argv[], const char* const* envp) {
     po::options_description general("General");
     general.add_options()("help,h", "print this help and exit")("version", "print the version and exit")(

@@ -83,14 +83,9 @@ private:
 }  // namespace
 
 std::string render_metrics(const MetricsSource& source) {
-    auto sum = [&](Counter Stats::*field) {
-        std::uint64_t total = 0;
-        for (const Stats* s : source.loops) total += (s->*field).get();
-        return total;
-    };
+    auto sum = [&](Counter Stats::*field) { return total(source.loops, field); };
     const Config& c = source.shared.config;
-    std::string backend = backend_name(c.backend);
-    if (c.backend == Backend::epoll) backend += std::string("-") + epoll_mode_name(c.epoll_mode);
+    const std::string backend = backend_label(c);
     std::ostringstream out;
     out << "# HELP echomux_info The running server: backend, mode and event loop threads.\n"
         << "# TYPE echomux_info gauge\n"

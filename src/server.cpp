@@ -72,9 +72,7 @@ int run_server(const Config& config) {
         return 1;
     }
 
-    std::string backend = backend_name(config.backend);
-    if (config.backend == Backend::epoll) backend += std::string("-") + epoll_mode_name(config.epoll_mode);
-    log::info("listening on ", listeners.address, " backend=", backend, " threads=", config.threads,
+    log::info("listening on ", listeners.address, " backend=", backend_label(config), " threads=", config.threads,
               " mode=", mode_name(config.mode), " max_connections=", config.max_connections,
               " max_buffer_bytes=", config.max_buffer_bytes, " read_chunk_bytes=", config.read_chunk_bytes,
               " idle_timeout=", config.idle_timeout, "s drain_timeout=", config.drain_timeout, "s");

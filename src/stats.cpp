@@ -4,12 +4,14 @@
 
 namespace echomux {
 
+std::uint64_t total(const std::vector<const Stats*>& loops, Counter Stats::*field) {
+    std::uint64_t sum = 0;
+    for (const Stats* s : loops) sum += (s->*field).get();
+    return sum;
+}
+
 std::string summarize(const std::vector<const Stats*>& loops) {
-    auto sum = [&](Counter Stats::*field) {
-        std::uint64_t total = 0;
-        for (const Stats* s : loops) total += (s->*field).get();
-        return total;
-    };
+    auto sum = [&](Counter Stats::*field) { return total(loops, field); };
     std::ostringstream out;
     out << "accepted=" << sum(&Stats::accepted) << " rejected=" << sum(&Stats::rejected)
         << " closed=" << sum(&Stats::closed) << " idle_closed=" << sum(&Stats::idle_closed)

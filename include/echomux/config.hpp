@@ -37,6 +37,8 @@ struct Config {
 
 const char* backend_name(Backend backend);
 const char* epoll_mode_name(EpollMode mode);
+// "asio", "poll", "select", "epoll-level", "epoll-edge": for logs and metrics.
+std::string backend_label(const Config& config);
 
 // Any problem with the configuration: one line naming the key and where it came from.
 struct ConfigError : std::runtime_error {

@@ -32,6 +32,9 @@ struct Stats {
     Counter fd_exhaustion;        // accept failed for lack of descriptors or memory
 };
 
+// One counter summed over the loops.
+std::uint64_t total(const std::vector<const Stats*>& loops, Counter Stats::*field);
+
 // Sum over loops, as plain numbers, for logs.
 std::string summarize(const std::vector<const Stats*>& loops);
 
