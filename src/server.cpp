@@ -3,7 +3,7 @@
 #include "echomux/event_loop.hpp"
 #include "echomux/listener.hpp"
 #include "echomux/log.hpp"
-#include "echomux/metrics.hpp"
+#include "echomux/metrics_server.hpp"
 
 #include <signal.h>
 #include <sys/resource.h>

@@ -1,14 +1,11 @@
-// Optional HTTP endpoint (Boost.Beast): GET /metrics in the Prometheus text format and
-// GET /healthz (200 while serving, 503 while draining). It has its own thread and
-// io_context, so a scrape never delays an echo handler, whichever backend serves echo.
+// The Prometheus text page of /metrics: what the HTTP endpoint serves, built from the
+// event loops' counters. Pure formatting, no I/O.
 #pragma once
 
-#include "echomux/config.hpp"
 #include "echomux/service.hpp"
 #include "echomux/stats.hpp"
 
 #include <atomic>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -22,19 +19,5 @@ struct MetricsSource {
 
 // The /metrics body: every counter summed over the loops.
 std::string render_metrics(const MetricsSource& source);
-
-class MetricsServer {
-public:
-    // Binds config.metrics_listen:metrics_port; throws std::runtime_error with one clear line.
-    explicit MetricsServer(MetricsSource source);
-    ~MetricsServer();  // stops serving and joins the thread
-    MetricsServer(const MetricsServer&) = delete;
-    MetricsServer& operator=(const MetricsServer&) = delete;
-    const std::string& address() const;
-
-private:
-    struct Impl;
-    std::unique_ptr<Impl> impl_;
-};
 
 }  // namespace echomux

@@ -1,0 +1,27 @@
+// Optional HTTP endpoint (Boost.Beast): GET /metrics in the Prometheus text format and
+// GET /healthz (200 while serving, 503 while draining). It has its own thread and
+// io_context, so a scrape never delays an echo handler, whichever backend serves echo.
+#pragma once
+
+#include "echomux/metrics.hpp"
+
+#include <memory>
+#include <string>
+
+namespace echomux {
+
+class MetricsServer {
+public:
+    // Binds config.metrics_listen:metrics_port; throws std::runtime_error with one clear line.
+    explicit MetricsServer(MetricsSource source);
+    ~MetricsServer();  // stops serving and joins the thread
+    MetricsServer(const MetricsServer&) = delete;
+    MetricsServer& operator=(const MetricsServer&) = delete;
+    const std::string& address() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace echomux
