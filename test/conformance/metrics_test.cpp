@@ -35,9 +35,8 @@ long long settled(int port, const std::string& name, long long expected) {
 BOOST_AUTO_TEST_SUITE(metrics)
 
 BOOST_AUTO_TEST_CASE(metrics_count_a_known_workload_exactly) {
-    const int metrics_port = free_port();
-    Server server({"--metrics-port=" + std::to_string(metrics_port), "--metrics-listen=127.0.0.1",
-                   "--max-connections=3"});
+    Server server = Server::with_metrics({"--max-connections=3"});
+    const int metrics_port = server.metrics_port();
     std::vector<Fd> clients;
     for (int i = 0; i < 3; ++i) {
         clients.push_back(connect_to(server.port()));
@@ -65,9 +64,8 @@ BOOST_AUTO_TEST_CASE(metrics_count_a_known_workload_exactly) {
 }
 
 BOOST_AUTO_TEST_CASE(healthz_turns_503_while_draining) {
-    const int metrics_port = free_port();
-    Server server({"--metrics-port=" + std::to_string(metrics_port), "--metrics-listen=127.0.0.1",
-                   "--drain-timeout=20"});
+    Server server = Server::with_metrics({"--drain-timeout=20"});
+    const int metrics_port = server.metrics_port();
     auto client = connect_to(server.port());
     send_all(client.get(), "ready");  // accepted, not just queued: a drain resets the backlog
     BOOST_REQUIRE(recv_exact(client.get(), 5) == "ready");

@@ -1,5 +1,7 @@
 #include "support/process.hpp"
 
+#include "support/net.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include <fcntl.h>
@@ -169,6 +171,27 @@ std::vector<std::string> backend_args() {
 }
 
 Server::Server(std::vector<std::string> args, const ProcessOptions& options) {
+    const bool started = start(std::move(args), options);
+    BOOST_REQUIRE_MESSAGE(started, "echomux did not start: " << process_->err());
+}
+
+Server Server::with_metrics(std::vector<std::string> args, const ProcessOptions& options) {
+    Server server{Unstarted{}};
+    args.push_back("--metrics-listen=127.0.0.1");
+    for (int attempt = 0; attempt < 10; ++attempt) {
+        server.metrics_port_ = free_port();
+        std::vector<std::string> with_port = args;
+        with_port.push_back("--metrics-port=" + std::to_string(server.metrics_port_));
+        const bool started = server.start(with_port, options);
+        if (started) return server;
+        const bool port_taken = server.process_->err().find("Address already in use") != std::string::npos;
+        BOOST_REQUIRE_MESSAGE(port_taken, "echomux did not start: " << server.process_->err());
+    }
+    BOOST_FAIL("no free metrics port in 10 attempts");
+    return server;
+}
+
+bool Server::start(std::vector<std::string> args, const ProcessOptions& options) {
     std::vector<std::string> argv = {echomux_binary(), "--port=0"};
     const bool listen_given =
         std::any_of(args.begin(), args.end(), [](const std::string& a) { return a.rfind("--listen", 0) == 0; });
@@ -176,11 +199,12 @@ Server::Server(std::vector<std::string> args, const ProcessOptions& options) {
     for (auto& a : backend_args()) argv.push_back(a);
     for (auto& a : args) argv.push_back(a);
     process_ = std::make_unique<Process>(argv, options);
-    BOOST_REQUIRE_MESSAGE(process_->wait_for_err("listening on ", 10s), "echomux did not start: " << process_->err());
+    if (!process_->wait_for_err("listening on ", 10s)) return false;
     std::smatch m;
     const std::string err = process_->err();
     BOOST_REQUIRE(std::regex_search(err, m, std::regex("listening on [^ ]*:([0-9]+) ")));
     port_ = std::stoi(m[1]);
+    return true;
 }
 
 int Server::stop(std::chrono::milliseconds timeout) {

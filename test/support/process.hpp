@@ -67,7 +67,11 @@ std::vector<std::string> backend_args();
 class Server {
 public:
     explicit Server(std::vector<std::string> args = {}, const ProcessOptions& options = {});
+    // Also serving /metrics and /healthz on 127.0.0.1. A port picked by free_port() may be
+    // taken by another test process before echomux binds it: then it starts again on another.
+    static Server with_metrics(std::vector<std::string> args = {}, const ProcessOptions& options = {});
     int port() const { return port_; }
+    int metrics_port() const { return metrics_port_; }
     Process& process() { return *process_; }
     // SIGTERM, wait for exit; returns the exit status (fails the test on a timeout).
     int stop(std::chrono::milliseconds timeout = 15s);
@@ -75,8 +79,13 @@ public:
     std::uint64_t counter(const std::string& name) const;
 
 private:
+    struct Unstarted {};
+    explicit Server(Unstarted) {}
+    bool start(std::vector<std::string> args, const ProcessOptions& options);  // false: exited before listening
+
     std::unique_ptr<Process> process_;
     int port_ = 0;
+    int metrics_port_ = 0;
 };
 
 }  // namespace echomux::test
