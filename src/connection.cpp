@@ -17,19 +17,17 @@ constexpr int kReadsPerTurn = 16;
 }  // namespace
 
 Connection::Connection(Service& service, int fd)
-    : service_(service), fd_(fd), pending_(service.config().max_buffer_bytes) {
-    service_.attach(*this);
-}
+    : service_(service), fd_(fd), pending_(service.config().max_buffer_bytes), slot_(service_.attach(*this)) {}
 
 Connection::~Connection() {
-    if (!closed_) service_.detach(*this);
+    if (state_ != State::closed) service_.detach(slot_);
 }
 
 void Connection::close() {
-    if (closed_) return;
-    closed_ = true;
-    service_.detach(*this);
-    release();  // may destroy *this
+    if (state_ == State::closed) return;
+    state_ = State::closed;
+    service_.detach(slot_);
+    release();
 }
 
 long Connection::send_some(const char* bytes, std::size_t n) {
@@ -38,7 +36,7 @@ long Connection::send_some(const char* bytes, std::size_t n) {
         // SIGPIPE for the process.
         const ssize_t sent = ::send(fd_, bytes, n, MSG_NOSIGNAL);
         if (sent >= 0) {
-            service_.stats_.bytes_sent.add(static_cast<std::uint64_t>(sent));
+            service_.stats().bytes_sent.add(static_cast<std::uint64_t>(sent));
             return sent;
         }
         if (errno == EINTR) continue;
@@ -53,16 +51,19 @@ bool Connection::send_pending() {
         if (sent < 0) return false;
         const bool short_write = static_cast<std::size_t>(sent) < pending_.size();
         pending_.consume(static_cast<std::size_t>(sent));
-        if (short_write) break;  // the socket buffer is full: on_write comes when it drains
+        if (short_write) {  // the socket buffer is full: on_write comes when it drains
+            service_.stats().short_writes.add();
+            break;
+        }
     }
     return true;
 }
 
 Connection::Next Connection::on_read(bool drain) {
     const Mode mode = service_.config().mode;
-    for (int reads = 0; !eof_ && !pending_.full(); ++reads) {
+    for (int reads = 0; state_ == State::open && !pending_.full(); ++reads) {
         if (reads == kReadsPerTurn) {
-            service_.touch(*this);
+            service_.touch(slot_);
             return Next::again;
         }
         // With nothing waiting, read into the loop's scratch space and send straight back:
@@ -73,23 +74,26 @@ Connection::Next Connection::on_read(bool drain) {
         char* into = direct ? service_.scratch() : pending_.prepare(want);
         const ssize_t n = ::recv(fd_, into, want, 0);
         if (n == 0) {
-            eof_ = true;
+            state_ = State::half_closed;
         } else if (n < 0) {
             if (errno == EINTR) continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK) break;
             return fail(errno);
         } else {
             const auto got = static_cast<std::size_t>(n);
-            service_.stats_.bytes_received.add(got);
+            service_.stats().bytes_received.add(got);
             apply_mode(mode, into, got);
             if (direct) {
                 const long sent = send_some(into, got);
                 if (sent < 0) return fail(errno);
-                if (static_cast<std::size_t>(sent) < got) pending_.append(into + sent, got - sent);
+                if (static_cast<std::size_t>(sent) < got) {
+                    service_.stats().short_writes.add();
+                    pending_.append(into + sent, got - sent);
+                }
             } else {
                 pending_.commit(got);
             }
-            if (pending_.full()) service_.stats_.backpressure_pauses.add();
+            if (pending_.full()) service_.stats().backpressure_pauses.add();
         }
         if (!drain) break;
     }
@@ -102,22 +106,22 @@ Connection::Next Connection::on_write() {
     const Next next = finish_callback();
     // Reading stopped while the buffer was full; readiness that arrived meanwhile may not
     // be reported again (edge-triggered loops), so ask for a read now.
-    if (next == Next::wait && was_full && !pending_.full() && !eof_) return Next::again;
+    if (next == Next::wait && was_full && !pending_.full() && state_ == State::open) return Next::again;
     return next;
 }
 
 Connection::Next Connection::finish_callback() {
-    if (eof_ && pending_.empty()) {
+    if (state_ == State::half_closed && pending_.empty()) {
         // Half-close done right: everything received has been sent; now send our FIN.
         ::shutdown(fd_, SHUT_WR);
         return Next::close;
     }
-    service_.touch(*this);
+    service_.touch(slot_);
     return Next::wait;
 }
 
 Connection::Next Connection::fail(int error) {
-    service_.stats_.resets.add();
+    service_.stats().resets.add();
     log::debug("connection fd ", fd_, " ended: ", std::strerror(error));
     return Next::close;
 }

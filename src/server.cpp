@@ -1,6 +1,6 @@
 #include "echomux/server.hpp"
 
-#include "echomux/event_loop.hpp"
+#include "echomux/event_loop_factory.hpp"
 #include "echomux/listener.hpp"
 #include "echomux/log.hpp"
 #include "echomux/metrics_server.hpp"
@@ -37,13 +37,17 @@ void raise_fd_limit(const Config& config) {
 }  // namespace
 
 int run_server(const Config& config) {
-    // Signals are taken synchronously by this thread (sigtimedwait below), never by the
-    // event loop threads, which inherit this mask.
+    // Signals are taken synchronously by this thread (sigwaitinfo below), never by the
+    // event loop threads, which inherit this mask. A loop that ends says so with
+    // kLoopEnded, so this thread sleeps until something happens instead of polling.
+    const int kLoopEnded = SIGRTMIN;
     sigset_t stop_signals;
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGTERM);
     sigaddset(&stop_signals, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    sigset_t wake_signals = stop_signals;
+    sigaddset(&wake_signals, kLoopEnded);
+    pthread_sigmask(SIG_BLOCK, &wake_signals, nullptr);
     // As PID 1 in a container, a signal whose action is the default may be dropped before
     // it is queued; a handler (never run: the signals stay blocked) rules that out.
     struct sigaction noop {};
@@ -81,8 +85,9 @@ int run_server(const Config& config) {
     std::atomic<unsigned> running{static_cast<unsigned>(loops.size())};
     std::atomic<bool> failed{false};
     std::vector<std::thread> threads;
+    const pthread_t main_thread = pthread_self();
     for (auto& loop : loops)
-        threads.emplace_back([&running, &failed, &loop] {
+        threads.emplace_back([&running, &failed, &loop, main_thread, kLoopEnded] {
             try {
                 loop->run();
             } catch (const std::exception& e) {
@@ -90,6 +95,7 @@ int run_server(const Config& config) {
                 failed = true;
             }
             running.fetch_sub(1);
+            pthread_kill(main_thread, kLoopEnded);
         });
 
     auto drain_all = [&] {
@@ -97,14 +103,13 @@ int run_server(const Config& config) {
         for (auto& loop : loops) loop->request_drain();
     };
 
-    const timespec poll_interval{0, 50 * 1000 * 1000};
     while (running.load() > 0) {
         if (failed && !draining) {  // a half-working server is worse than a restarted one
             log::error("draining the other event loops, then exiting with status 1");
             drain_all();
         }
-        const int sig = ::sigtimedwait(&stop_signals, nullptr, &poll_interval);
-        if (sig < 0) continue;  // timeout or EINTR: check whether the loops are done
+        const int sig = ::sigwaitinfo(&wake_signals, nullptr);
+        if (sig < 0 || sig == kLoopEnded) continue;  // check whether the loops are done
         if (draining) {
             log::warn("second ", strsignal(sig), ": exiting now");
             std::_Exit(128 + sig);

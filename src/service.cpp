@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <cerrno>
 #include <cstring>
 
@@ -33,32 +34,36 @@ void tune_socket(int fd) {
 Service::Service(SharedState& shared, LoopHooks& hooks)
     : shared_(shared),
       hooks_(hooks),
-      scratch_(std::min(shared.config.read_chunk_bytes, shared.config.max_buffer_bytes)) {}
+      scratch_(std::min(shared.config.read_chunk_bytes, shared.config.max_buffer_bytes)),
+      idle_ms_(seconds_to_ms(shared.config.idle_timeout)) {}
 
 Service::~Service() = default;
 
 long long Service::now_ms() {
     timespec ts{};
-    ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);  // a few ms of resolution is plenty for timeouts
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);  // not _COARSE: its 4 ms steps would show in every deadline
     return static_cast<long long>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
-void Service::attach(Connection& c) {
+Service::Slot Service::attach(Connection& c) {
     reserved_ = false;  // the connection now owns the slot reserved in on_accept
-    c.last_active_ms_ = now_ms();
-    c.idle_position_ = connections_.insert(connections_.end(), &c);
+    const bool first = connections_.empty();
+    const Slot slot = connections_.insert(connections_.end(), Activity{&c, now_ms()});
+    if (first && idle_ms_ > 0) hooks_.deadline_changed();
+    return slot;
 }
 
-void Service::detach(Connection& c) {
-    connections_.erase(c.idle_position_);
-    stats_.closed.add();  // first, so whoever sees the active count drop also sees this
+void Service::detach(Slot slot) {
+    connections_.erase(slot);
+    stats_.closed.add();  // first: whoever sees the active count drop (acquire) also sees this
     shared_.active.fetch_sub(1, std::memory_order_release);
+    if (connections_.empty()) hooks_.deadline_changed();  // no idle deadline left; a drain is done
 }
 
-void Service::touch(Connection& c) {
-    if (shared_.config.idle_timeout <= 0) return;
-    c.last_active_ms_ = now_ms();
-    connections_.splice(connections_.end(), connections_, c.idle_position_);
+void Service::touch(Slot slot) {
+    if (idle_ms_ == 0) return;
+    slot->last_active_ms = now_ms();
+    connections_.splice(connections_.end(), connections_, slot);
 }
 
 bool Service::on_accept(int listen_fd) {
@@ -75,13 +80,13 @@ bool Service::on_accept(int listen_fd) {
                               kAcceptPauseMs, " ms");
             accept_resume_ms_ = now_ms() + kAcceptPauseMs;
             hooks_.watch_listener(false);
+            hooks_.deadline_changed();
             return false;
         }
         const std::size_t limit = shared_.config.max_connections;
         if (shared_.active.fetch_add(1, std::memory_order_relaxed) >= limit) {
             shared_.active.fetch_sub(1, std::memory_order_relaxed);
-            ::close(fd);
-            stats_.rejected.add();
+            reject(fd);
             rate_limited_warn(rejected_, "max_connections (", limit, ") reached: closing new connections");
             continue;
         }
@@ -101,6 +106,17 @@ bool Service::on_accept(int listen_fd) {
     return true;
 }
 
+// Over max_connections: the client should see an orderly end (EOF), not a reset. Closing
+// a socket with unread bytes makes the kernel send RST instead of FIN, so read what
+// already arrived (bounded: one scratch buffer) and send our FIN before closing. Bytes
+// that arrive later meet a reset, but after the FIN, so the client has its EOF first.
+void Service::reject(int fd) {
+    stats_.rejected.add();
+    [[maybe_unused]] const ssize_t discarded = ::recv(fd, scratch_.data(), scratch_.size(), MSG_DONTWAIT);
+    ::shutdown(fd, SHUT_WR);
+    ::close(fd);
+}
+
 template <class... Parts>
 void Service::rate_limited_warn(RateLimit& limit, const Parts&... parts) {
     ++limit.unlogged;
@@ -111,13 +127,30 @@ void Service::rate_limited_warn(RateLimit& limit, const Parts&... parts) {
     limit.unlogged = 0;
 }
 
+std::optional<long long> Service::next_deadline() const {
+    std::optional<long long> next;
+    auto consider = [&next](long long at) {
+        if (!next || at < *next) next = at;
+    };
+    if (idle_ms_ > 0 && !connections_.empty()) consider(connections_.front().last_active_ms + idle_ms_);
+    if (draining_ && !connections_.empty()) consider(drain_deadline_ms_);
+    if (accept_resume_ms_ != 0) consider(accept_resume_ms_);
+    return next;
+}
+
+int Service::wait_ms() const {
+    const auto deadline = next_deadline();
+    if (!deadline) return -1;
+    const long long ms = *deadline - now_ms();
+    return static_cast<int>(std::clamp(ms, 0LL, static_cast<long long>(INT_MAX)));
+}
+
 void Service::tick() {
     const long long now = now_ms();
-    const long long idle_ms = seconds_to_ms(shared_.config.idle_timeout);
-    if (idle_ms > 0) {
-        while (!connections_.empty() && now - connections_.front()->last_active_ms_ >= idle_ms) {
+    if (idle_ms_ > 0) {
+        while (!connections_.empty() && now - connections_.front().last_active_ms >= idle_ms_) {
             stats_.idle_closed.add();
-            connections_.front()->close();
+            connections_.front().connection->close();
         }
     }
     if (draining_ && now >= drain_deadline_ms_ && !connections_.empty()) {
@@ -131,24 +164,17 @@ void Service::tick() {
     }
 }
 
-long long Service::tick_interval_ms() const {
-    long long ms = 1000;
-    const long long idle_ms = seconds_to_ms(shared_.config.idle_timeout);
-    if (idle_ms > 0) ms = std::min(ms, std::max(10LL, idle_ms / 4));
-    if (draining_ || accept_resume_ms_ != 0) ms = std::min(ms, 20LL);
-    return ms;
-}
-
 void Service::begin_drain() {
     if (draining_) return;
     draining_ = true;
     drain_deadline_ms_ = now_ms() + seconds_to_ms(shared_.config.drain_timeout);
     accept_resume_ms_ = 0;
     hooks_.close_listener();
+    hooks_.deadline_changed();
 }
 
 void Service::close_all() {
-    while (!connections_.empty()) connections_.front()->close();
+    while (!connections_.empty()) connections_.front().connection->close();
 }
 
 }  // namespace echomux

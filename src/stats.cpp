@@ -4,6 +4,12 @@
 
 namespace echomux {
 
+const std::vector<CounterInfo> kCounters = {
+#define ECHOMUX_COUNTER_INFO(field, metric, help) {#field, metric, help, &Stats::field},
+    ECHOMUX_COUNTERS(ECHOMUX_COUNTER_INFO)
+#undef ECHOMUX_COUNTER_INFO
+};
+
 std::uint64_t total(const std::vector<const Stats*>& loops, Counter Stats::*field) {
     std::uint64_t sum = 0;
     for (const Stats* s : loops) sum += (s->*field).get();
@@ -11,14 +17,12 @@ std::uint64_t total(const std::vector<const Stats*>& loops, Counter Stats::*fiel
 }
 
 std::string summarize(const std::vector<const Stats*>& loops) {
-    auto sum = [&](Counter Stats::*field) { return total(loops, field); };
     std::ostringstream out;
-    out << "accepted=" << sum(&Stats::accepted) << " rejected=" << sum(&Stats::rejected)
-        << " closed=" << sum(&Stats::closed) << " idle_closed=" << sum(&Stats::idle_closed)
-        << " drain_closed=" << sum(&Stats::drain_closed) << " resets=" << sum(&Stats::resets)
-        << " bytes_received=" << sum(&Stats::bytes_received) << " bytes_sent=" << sum(&Stats::bytes_sent)
-        << " backpressure_pauses=" << sum(&Stats::backpressure_pauses)
-        << " fd_exhaustion=" << sum(&Stats::fd_exhaustion);
+    const char* separator = "";
+    for (const CounterInfo& c : kCounters) {
+        out << separator << c.field << "=" << total(loops, c.member);
+        separator = " ";
+    }
     return out.str();
 }
 

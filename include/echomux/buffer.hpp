@@ -1,6 +1,8 @@
 // Bounded byte buffer (after muduo's Buffer): a readable region followed by a writable
-// one, grown on demand but never past its limit. Storage is only allocated when bytes
-// actually have to wait, so idle connections cost nothing.
+// one, grown on demand but never past its limit. Storage is only allocated while bytes
+// actually have to wait and is given back as soon as they have all gone (muduo's
+// Buffer::shrink, taken to zero), so a connection that was once slow and is now idle
+// costs no buffer memory.
 #pragma once
 
 #include <cstddef>
@@ -21,8 +23,9 @@ public:
 
     void consume(std::size_t n) {
         begin_ += n;
-        if (begin_ == end_) begin_ = end_ = 0;
+        if (begin_ == end_) release();
     }
+    std::size_t capacity() const { return store_.capacity(); }
 
     // Contiguous room for `n` more bytes (n <= space()), to fill and then commit().
     char* prepare(std::size_t n) {
@@ -46,6 +49,11 @@ public:
     }
 
 private:
+    void release() {
+        begin_ = end_ = 0;
+        std::vector<char>().swap(store_);
+    }
+
     std::vector<char> store_;
     std::size_t begin_ = 0;
     std::size_t end_ = 0;

@@ -1,16 +1,14 @@
 // One client connection's protocol state, shared by every backend: read, transform,
 // write, bounded buffering with backpressure, half-close flush. A backend only reports
 // readiness (on_read / on_write, like the selectors echo server's callbacks) and keeps
-// its registration in line with interest().
+// its registration in line with interest(). The connection reports to its Service (it
+// started, worked, ended); the Service decides about timeouts and limits.
 #pragma once
 
 #include "echomux/buffer.hpp"
-
-#include <list>
+#include "echomux/service.hpp"
 
 namespace echomux {
-
-class Service;
 
 struct Interest {
     bool read = false;
@@ -28,6 +26,11 @@ public:
                 // budget ran out, or reading resumed after backpressure): call on_read soon
         close,  // finished: call close()
     };
+    enum class State {
+        open,         // reading and echoing
+        half_closed,  // the peer sent its FIN: sending what still waits, then ours
+        closed,       // released; the backend frees the object when its callback is over
+    };
 
     Connection(Service& service, int fd);
     virtual ~Connection();
@@ -35,6 +38,7 @@ public:
     Connection& operator=(const Connection&) = delete;
 
     int fd() const { return fd_; }
+    State state() const { return state_; }
 
     // `drain`: keep reading until the socket would block (edge-triggered readiness);
     // otherwise one read per call, as level-triggered readiness reports again.
@@ -43,33 +47,31 @@ public:
 
     // What to watch for: read while the peer may still send and there is room; write
     // only while bytes wait (the selectors client/server switch).
-    Interest interest() const { return {!eof_ && !pending_.full(), !pending_.empty()}; }
+    Interest interest() const { return {state_ == State::open && !pending_.full(), !pending_.empty()}; }
 
     // Ends the connection now (idle timeout, drain deadline, or after Next::close).
-    // Idempotent. After it, the backend may already have destroyed this object.
+    // Idempotent. The backend stops watching the fd and closes it; it frees the object
+    // later, never inside this call.
     void close();
 
 protected:
-    bool closed() const { return closed_; }
+    bool closed() const { return state_ == State::closed; }
+    // The socket failed (or the backend could not watch it): counted, and Next::close.
+    Next fail(int error);
 
     // Backend part of close(): stop watching the fd and release it.
     virtual void release() = 0;
 
 private:
-    friend class Service;
-
     long send_some(const char* bytes, std::size_t n);  // bytes sent, 0 if it would block, -1 on error
     bool send_pending();                               // false on a socket error
     Next finish_callback();
-    Next fail(int error);
 
     Service& service_;
     const int fd_;
-    Buffer pending_;               // transformed bytes the peer has not taken yet
-    bool eof_ = false;  // peer shut down its write side
-    bool closed_ = false;
-    std::list<Connection*>::iterator idle_position_;  // in Service's least-recently-active list
-    long long last_active_ms_ = 0;
+    Buffer pending_;  // transformed bytes the peer has not taken yet
+    State state_ = State::open;
+    Service::Slot slot_;
 };
 
 }  // namespace echomux

@@ -5,8 +5,6 @@
 #include "echomux/service.hpp"
 #include "echomux/stats.hpp"
 
-#include <memory>
-
 namespace echomux {
 
 class EventLoop {
@@ -18,8 +16,5 @@ public:
     virtual void request_drain() = 0;
     virtual const Stats& stats() const = 0;
 };
-
-// The loop for config.backend, serving connections from `listener`.
-std::unique_ptr<EventLoop> make_event_loop(SharedState& shared, Fd listener);
 
 }  // namespace echomux

@@ -1,6 +1,7 @@
 // The part of the echo service that belongs to one event loop but to no backend:
 // accepting under max_connections and fd exhaustion, the idle timeout, draining on
-// shutdown, the shared read buffer and the counters. Backends implement LoopHooks.
+// shutdown, every timer (one next_deadline() that the loop waits on), the shared read
+// buffer and the counters. Backends implement LoopHooks.
 #pragma once
 
 #include "echomux/config.hpp"
@@ -8,7 +9,7 @@
 
 #include <atomic>
 #include <list>
-#include <memory>
+#include <optional>
 #include <vector>
 
 namespace echomux {
@@ -28,12 +29,26 @@ public:
     virtual void adopt(int fd) = 0;                 // take an accepted, admitted socket into service
     virtual void watch_listener(bool watch) = 0;    // pause or resume accepting
     virtual void close_listener() = 0;              // draining: accept no more
+    // next_deadline() may have moved earlier, or gone: a loop that sleeps on a timer
+    // re-arms it. Loops that ask next_deadline() before every wait need nothing.
+    virtual void deadline_changed() {}
 };
 
 class Service {
+    struct Activity {
+        Connection* connection;
+        long long last_active_ms;
+    };
+
 public:
+    // A connection's place in the least-recently-active order. The connection holds it and
+    // hands it back; only the service looks inside.
+    using Slot = std::list<Activity>::iterator;
+
     Service(SharedState& shared, LoopHooks& hooks);
     ~Service();
+    Service(const Service&) = delete;
+    Service& operator=(const Service&) = delete;
 
     const Config& config() const { return shared_.config; }
     Stats& stats() { return stats_; }
@@ -43,9 +58,17 @@ public:
     // waiting than this call took (a fairness budget), so edge-triggered loops call again.
     bool on_accept(int listen_fd);
 
-    // Periodic work: idle timeout, drain deadline, resuming a paused accept.
-    void tick();
-    long long tick_interval_ms() const;
+    // What connections report: they started, did some work, ended.
+    Slot attach(Connection& c);
+    void touch(Slot slot);
+    void detach(Slot slot);
+
+    // The one clock of every timer: when tick() next has work (idle timeout, drain
+    // deadline, resuming a paused accept), in now_ms() time; nullopt when nothing is due.
+    std::optional<long long> next_deadline() const;
+    // Milliseconds to wait from now until next_deadline(), -1 for no limit: a poll timeout.
+    int wait_ms() const;
+    void tick();  // does what is due; cheap when nothing is
 
     void begin_drain();
     bool draining() const { return draining_; }
@@ -55,13 +78,10 @@ public:
     char* scratch() { return scratch_.data(); }
     std::size_t read_size() const { return scratch_.size(); }
 
-    static long long now_ms();  // coarse monotonic clock
+    static long long now_ms();  // monotonic clock
 
 private:
-    friend class Connection;
-    void attach(Connection& c);
-    void detach(Connection& c);
-    void touch(Connection& c);
+    void reject(int fd);
     void close_all();
 
     struct RateLimit {
@@ -76,7 +96,8 @@ private:
     LoopHooks& hooks_;
     Stats stats_;
     std::vector<char> scratch_;
-    std::list<Connection*> connections_;  // least recently active first
+    const long long idle_ms_;              // 0 = no idle timeout
+    std::list<Activity> connections_;      // least recently active first
     bool draining_ = false;
     long long drain_deadline_ms_ = 0;
     long long accept_resume_ms_ = 0;  // non-zero while accepting is paused

@@ -24,22 +24,18 @@ tcp protocol_of(int fd) {
 }  // namespace
 
 AsioLoop::AsioLoop(SharedState& shared, Fd listener)
-    : service_(shared, *this), acceptor_(io_), protocol_(protocol_of(listener.get())), tick_timer_(io_) {
+    : service_(shared, *this), acceptor_(io_), protocol_(protocol_of(listener.get())), timer_(io_) {
     acceptor_.assign(protocol_, listener.release());
 }
 
 void AsioLoop::run() {
     wait_for_accept();
-    schedule_tick();
-    io_.run();
+    arm_timer();
+    io_.run();  // returns once drained: no listener, no connection, no timer left
 }
 
 void AsioLoop::request_drain() {
-    boost::asio::post(io_, [this] {
-        service_.begin_drain();
-        tick_timer_.cancel();  // tick at the drain's pace from now on, to notice when it is done
-        schedule_tick();
-    });
+    boost::asio::post(io_, [this] { service_.begin_drain(); });
 }
 
 void AsioLoop::wait_for_accept() {
@@ -82,12 +78,25 @@ void AsioLoop::close_listener() {
     acceptor_.close(ignored);
 }
 
-void AsioLoop::schedule_tick() {
-    tick_timer_.expires_after(std::chrono::milliseconds(service_.tick_interval_ms()));
-    tick_timer_.async_wait([this](const boost::system::error_code& ec) {
-        if (ec) return;
+// Deadlines only move later as connections are active, so a timer that fires early just
+// ticks (nothing due) and re-arms; an earlier deadline arrives through deadline_changed().
+void AsioLoop::arm_timer() {
+    const auto deadline = service_.next_deadline();
+    if (!deadline) {
+        if (timer_armed_) timer_.cancel();
+        timer_armed_ = false;
+        return;
+    }
+    if (timer_armed_ && timer_deadline_ms_ <= *deadline) return;
+    timer_armed_ = true;
+    timer_deadline_ms_ = *deadline;
+    // Service::now_ms() reads CLOCK_MONOTONIC, as steady_clock does: the same time line.
+    timer_.expires_at(std::chrono::steady_clock::time_point(std::chrono::milliseconds(*deadline)));
+    timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (ec) return;  // re-armed or cancelled meanwhile
+        timer_armed_ = false;
         service_.tick();
-        if (!service_.finished()) schedule_tick();  // when finished, io_.run() runs out of work
+        arm_timer();
     });
 }
 

@@ -16,16 +16,24 @@ void AsioSession::watch() {
         read_armed_ = true;
         socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](const boost::system::error_code& ec) {
             self->read_armed_ = false;
-            if (!ec && !self->closed()) self->follow(self->on_read(false));
+            self->on_ready(ec, [&] { return self->on_read(false); });
         });
     }
     if (want.write && !write_armed_) {
         write_armed_ = true;
         socket_.async_wait(tcp::socket::wait_write, [self = shared_from_this()](const boost::system::error_code& ec) {
             self->write_armed_ = false;
-            if (!ec && !self->closed()) self->follow(self->on_write());
+            self->on_ready(ec, [&] { return self->on_write(); });
         });
     }
+}
+
+template <class Callback>
+void AsioSession::on_ready(const boost::system::error_code& ec, Callback callback) {
+    if (closed()) return;  // a wait cancelled by close()
+    // The reactor could not wait on this socket: end this connection, never the loop.
+    if (ec) return follow(fail(ec.value()));
+    follow(callback());
 }
 
 void AsioSession::follow(Next next) {

@@ -3,7 +3,7 @@
 // outgoing queue is empty, and closes when it has received as many bytes as it sent.
 #include "client.hpp"
 
-#include "echomux/native/selector.hpp"
+#include "echomux/native/default_selector.hpp"
 
 #include <sys/socket.h>
 

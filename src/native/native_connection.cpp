@@ -2,6 +2,8 @@
 
 #include "echomux/native/native_loop.hpp"
 
+#include <system_error>
+
 namespace echomux::native {
 
 unsigned NativeConnection::selector_events(Interest interest) {
@@ -22,17 +24,22 @@ void NativeConnection::on_events(unsigned events) {
         const Next after_read = on_read(edge);
         if (after_read != Next::wait || next == Next::wait) next = after_read;
     }
-    if (next == Next::close) {
-        close();  // destroys *this
-        return;
-    }
-    // Level-triggered selectors report lasting readiness again by themselves.
-    if (next == Next::again && edge) loop_.call_again(*this, fd());
-    const Interest want = interest();
-    if (want != watched_) {
+    if (next == Next::again && edge) loop_.call_again(*this, fd());  // level-triggered reports again itself
+    if (next != Next::close) next = watch(interest());
+    if (next == Next::close) close();
+}
+
+// The selector's view follows interest(). If it cannot (epoll_ctl's ENOMEM or ENOSPC),
+// this connection ends; the loop and every other connection go on.
+Connection::Next NativeConnection::watch(Interest want) {
+    if (want == watched_) return Next::wait;
+    try {
         loop_.selector().modify(fd(), selector_events(want), this);
-        watched_ = want;
+    } catch (const std::system_error& e) {
+        return fail(e.code().value());
     }
+    watched_ = want;
+    return Next::wait;
 }
 
 void NativeConnection::release() {

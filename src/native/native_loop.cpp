@@ -6,15 +6,14 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <system_error>
 
 namespace echomux::native {
 
-NativeLoop::NativeLoop(SharedState& shared, Fd listener)
+NativeLoop::NativeLoop(SharedState& shared, Fd listener, std::unique_ptr<Selector> selector)
     : service_(shared, *this),
-      selector_(make_selector(shared.config.backend, shared.config.epoll_mode)),
+      selector_(std::move(selector)),
       listener_(std::move(listener)),
       wake_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
     if (!wake_) throw std::system_error(errno, std::generic_category(), "eventfd");
@@ -24,20 +23,17 @@ NativeLoop::NativeLoop(SharedState& shared, Fd listener)
 
 NativeLoop::~NativeLoop() = default;
 
+// As Redis's aeProcessEvents: wait for readiness no longer than the nearest deadline.
 void NativeLoop::run() {
-    long long next_tick = Service::now_ms() + service_.tick_interval_ms();
     while (!service_.finished()) {
-        const long long now = Service::now_ms();
-        const int timeout = again_.empty() ? static_cast<int>(std::max(0LL, next_tick - now)) : 0;
+        const int timeout = again_.empty() ? service_.wait_ms() : 0;
         for (const Ready& ready : selector_->select(timeout)) dispatch(ready);
         // Edge-triggered callbacks that stopped early (fairness) or resumed reading.
         again_now_.swap(again_);
         again_.clear();
         for (const Ready& ready : again_now_) dispatch(ready);
-        if (Service::now_ms() >= next_tick) {
-            service_.tick();
-            next_tick = Service::now_ms() + service_.tick_interval_ms();
-        }
+        service_.tick();
+        closed_.clear();
     }
 }
 
@@ -76,7 +72,7 @@ void NativeLoop::adopt(int fd) {
     connections_[fd] = std::make_unique<NativeConnection>(*this, service_, std::move(owned));
 }
 
-void NativeLoop::destroy(NativeConnection& connection) { connections_[connection.fd()].reset(); }
+void NativeLoop::destroy(NativeConnection& connection) { closed_.push_back(std::move(connections_[connection.fd()])); }
 
 void NativeLoop::watch_listener(bool watch) {
     if (watch == listener_watched_ || !listener_) return;

@@ -1,9 +1,5 @@
 #include "echomux/native/selector.hpp"
 
-#include "echomux/native/epoll_selector.hpp"
-#include "echomux/native/poll_selector.hpp"
-#include "echomux/native/select_selector.hpp"
-
 #include <stdexcept>
 #include <string>
 
@@ -55,14 +51,6 @@ const std::vector<Ready>& Selector::select(int timeout_ms) {
     }
     ready_.resize(kept);
     return ready_;
-}
-
-std::unique_ptr<Selector> make_selector(Backend backend, EpollMode mode) {
-    switch (backend) {
-        case Backend::select: return std::make_unique<SelectSelector>();
-        case Backend::poll: return std::make_unique<PollSelector>();
-        default: return std::make_unique<EpollSelector>(mode == EpollMode::edge);
-    }
 }
 
 }  // namespace echomux::native

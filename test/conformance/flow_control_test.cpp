@@ -5,6 +5,9 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "echomux/socket_address.hpp"
+
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -113,6 +116,60 @@ BOOST_AUTO_TEST_CASE(partial_writes_lose_and_reorder_nothing) {
         BOOST_TEST(std::memcmp(echoed.data(), payload.data(), size) == 0);
     }
     for (auto& w : writers) w.join();
+}
+
+// Clients that stop reading make the server hold max_buffer_bytes each; once they have
+// read everything back, that memory goes back too: an idle connection holds no buffer.
+BOOST_AUTO_TEST_CASE(buffers_of_once_slow_now_idle_connections_are_given_back) {
+    const std::size_t max_buffer = 4u << 20;
+    const int count = 20;
+    Server server({"--max-buffer-bytes=" + std::to_string(max_buffer)});
+    std::vector<echomux::Fd> clients;
+    for (int i = 0; i < count; ++i) {
+        echomux::Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        const int small = 4096;  // a small, fixed receive window: the server's sends stall early
+        ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+        const auto address = echomux::parse_socket_address("127.0.0.1", static_cast<std::uint16_t>(server.port()));
+        BOOST_REQUIRE(::connect(fd.get(), address->get(), address->length) == 0);
+        set_receive_timeout(fd.get(), 10000);
+        clients.push_back(std::move(fd));
+    }
+    for (auto& c : clients) send_all(c.get(), "x");  // accepted and served once, before the baseline
+    for (auto& c : clients) BOOST_REQUIRE(recv_exact(c.get(), 1) == "x");
+    const long rss_idle = server.process().rss_kib();
+
+    // Send without reading until nobody can send more: every buffer on the way is full.
+    const std::vector<char> block(256 * 1024, 'b');
+    std::vector<std::size_t> sent(count, 0);
+    for (bool progress = true; progress;) {
+        progress = false;
+        for (int i = 0; i < count; ++i) {
+            const ssize_t n = ::send(clients[i].get(), block.data(), block.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+            if (n > 0) {
+                sent[i] += static_cast<std::size_t>(n);
+                progress = true;
+            }
+        }
+        if (!progress) {  // the server may still be reading what the kernel holds: look again
+            for (int wait = 0; wait < 50 && !progress; ++wait) {
+                pollfd p{clients[wait % count].get(), POLLOUT, 0};
+                progress = ::poll(&p, 1, 10) > 0;
+            }
+        }
+    }
+    const long rss_full = server.process().rss_kib();
+    for (int i = 0; i < count; ++i) BOOST_TEST(recv_exact(clients[i].get(), sent[i]).size() == sent[i]);
+    send_all(clients[0].get(), "y");  // one more round trip, so every buffer has been emptied
+    BOOST_REQUIRE(recv_exact(clients[0].get(), 1) == "y");
+    const long rss_after = server.process().rss_kib();
+    BOOST_TEST_MESSAGE("server RSS: " << rss_idle << " KiB idle, " << rss_full << " KiB with " << count
+                                      << " full buffers, " << rss_after << " KiB after they drained");
+    BOOST_TEST(rss_full - rss_idle >= count * static_cast<long>(max_buffer / 1024) / 2);  // they really filled
+    // ...and came back, but for what malloc keeps for reuse (glibc: up to twice its mmap threshold)
+    BOOST_TEST(rss_after - rss_idle <= count * static_cast<long>(max_buffer / 1024) / 5);
+    clients.clear();
+    BOOST_TEST(server.stop() == 0);
+    BOOST_TEST(server.counter("backpressure_pauses") >= static_cast<std::uint64_t>(count));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -43,4 +43,16 @@ BOOST_AUTO_TEST_CASE(emptying_resets_to_the_front) {
     BOOST_TEST(std::string(b.data(), b.size()) == "wxyz");
 }
 
+BOOST_AUTO_TEST_CASE(storage_is_allocated_only_while_bytes_wait) {
+    Buffer b(1 << 20);
+    BOOST_TEST(b.capacity() == 0u);
+    const std::string block(300 * 1024, 'x');
+    b.append(block.data(), block.size());
+    BOOST_TEST(b.capacity() >= block.size());
+    b.consume(block.size() - 1);
+    BOOST_TEST(b.capacity() >= block.size());  // one byte still waits
+    b.consume(1);
+    BOOST_TEST(b.capacity() == 0u);  // given back, not kept for the connection's life
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,6 +1,6 @@
 // Every Selector honours the same contract, checked on socketpairs.
 #include "echomux/fd.hpp"
-#include "echomux/native/selector.hpp"
+#include "echomux/native/default_selector.hpp"
 
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>

@@ -21,10 +21,11 @@ private:
     void adopt(int fd) override;
     void watch_listener(bool watch) override;
     void close_listener() override;
+    void deadline_changed() override { arm_timer(); }
 
     void wait_for_accept();
     void on_accept();
-    void schedule_tick();
+    void arm_timer();  // the timer follows service_.next_deadline()
 
     // Declared first, destroyed last: sessions still owned by io_'s handlers detach from it.
     Service service_;
@@ -33,7 +34,9 @@ private:
     boost::asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
     boost::asio::ip::tcp::acceptor acceptor_;
     boost::asio::ip::tcp protocol_;
-    boost::asio::steady_timer tick_timer_;
+    boost::asio::steady_timer timer_;
+    bool timer_armed_ = false;
+    long long timer_deadline_ms_ = 0;
     bool accepting_ = true;
     bool accept_armed_ = false;
 };

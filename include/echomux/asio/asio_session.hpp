@@ -17,6 +17,8 @@ public:
 
 private:
     void watch();  // arm the waits interest() asks for
+    template <class Callback>
+    void on_ready(const boost::system::error_code& ec, Callback callback);
     void follow(Next next);
     void release() override;
 

@@ -16,6 +16,7 @@ public:
     void on_events(unsigned events) override;
 
 private:
+    Next watch(Interest want);
     void release() override;
     static unsigned selector_events(Interest interest);
 

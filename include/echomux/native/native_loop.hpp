@@ -16,7 +16,7 @@ class NativeConnection;
 
 class NativeLoop final : public EventLoop, private LoopHooks {
 public:
-    NativeLoop(SharedState& shared, Fd listener);
+    NativeLoop(SharedState& shared, Fd listener, std::unique_ptr<Selector> selector);
     ~NativeLoop() override;
     void run() override;
     void request_drain() override;
@@ -25,6 +25,7 @@ public:
     Selector& selector() { return *selector_; }
     // Edge-triggered only: serve `handler` again without waiting for a new event.
     void call_again(Handler& handler, int fd);
+    // The connection has closed its fd: free it once the current callbacks are over.
     void destroy(NativeConnection& connection);
 
 private:
@@ -52,6 +53,7 @@ private:
     bool listener_watched_ = false;
     std::atomic<bool> drain_requested_{false};
     std::vector<std::unique_ptr<NativeConnection>> connections_;  // indexed by fd
+    std::vector<std::unique_ptr<NativeConnection>> closed_;       // freed after each round
     std::vector<Ready> again_, again_now_;
 };
 

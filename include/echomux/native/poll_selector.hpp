@@ -9,16 +9,17 @@
 
 namespace echomux::native {
 
-class PollSelector final : public Selector {
+class PollSelector : public Selector {
 public:
     const char* name() const override { return "poll"; }
 
-private:
+protected:  // a test derives from it to make registrations fail
     void add(int fd, unsigned events) override;
     void change(int fd, unsigned events) override;
     void remove(int fd) override;
     void wait(int timeout_ms, std::vector<Ready>& ready) override;
 
+private:
     std::vector<pollfd> fds_;
     std::vector<int> position_;  // fd -> index in fds_
 };

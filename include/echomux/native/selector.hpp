@@ -4,9 +4,7 @@
 // server. One subclass per mechanism, one file each.
 #pragma once
 
-#include "echomux/config.hpp"
-
-#include <memory>
+#include <cstddef>
 #include <vector>
 
 namespace echomux::native {
@@ -69,8 +67,5 @@ private:
     std::size_t registered_ = 0;
     std::vector<Ready> ready_;
 };
-
-// The mechanism for a backend (DefaultSelector is epoll, level-triggered).
-std::unique_ptr<Selector> make_selector(Backend backend, EpollMode mode);
 
 }  // namespace echomux::native

@@ -1,6 +1,7 @@
-#include "echomux/event_loop.hpp"
+#include "echomux/event_loop_factory.hpp"
 
 #include "echomux/asio/asio_loop.hpp"
+#include "echomux/native/default_selector.hpp"
 #include "echomux/native/native_loop.hpp"
 
 #include <stdexcept>
@@ -8,13 +9,15 @@
 namespace echomux {
 
 std::unique_ptr<EventLoop> make_event_loop(SharedState& shared, Fd listener) {
-    switch (shared.config.backend) {
+    const Config& c = shared.config;
+    switch (c.backend) {
         case Backend::asio:
             return std::make_unique<asio::AsioLoop>(shared, std::move(listener));
         case Backend::epoll:
         case Backend::poll:
         case Backend::select:
-            return std::make_unique<native::NativeLoop>(shared, std::move(listener));
+            return std::make_unique<native::NativeLoop>(shared, std::move(listener),
+                                                        native::make_selector(c.backend, c.epoll_mode));
     }
     throw std::logic_error("unknown backend");
 }

@@ -1,0 +1,14 @@
+// Picks the event loop for the configured backend. Apart from event_loop.hpp, so the
+// interface includes none of its implementations.
+#pragma once
+
+#include "echomux/event_loop.hpp"
+
+#include <memory>
+
+namespace echomux {
+
+// The loop for config.backend, serving connections from `listener`.
+std::unique_ptr<EventLoop> make_event_loop(SharedState& shared, Fd listener);
+
+}  // namespace echomux

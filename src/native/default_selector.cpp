@@ -1,0 +1,17 @@
+#include "echomux/native/default_selector.hpp"
+
+#include "echomux/native/epoll_selector.hpp"
+#include "echomux/native/poll_selector.hpp"
+#include "echomux/native/select_selector.hpp"
+
+namespace echomux::native {
+
+std::unique_ptr<Selector> make_selector(Backend backend, EpollMode mode) {
+    switch (backend) {
+        case Backend::select: return std::make_unique<SelectSelector>();
+        case Backend::poll: return std::make_unique<PollSelector>();
+        default: return std::make_unique<EpollSelector>(mode == EpollMode::edge);
+    }
+}
+
+}  // namespace echomux::native
