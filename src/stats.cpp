@@ -23,6 +23,10 @@ std::string summarize(const std::vector<const Stats*>& loops) {
         out << separator << c.field << "=" << total(loops, c.member);
         separator = " ";
     }
+    if (loops.size() > 1) {  // how evenly SO_REUSEPORT spread the connections
+        out << " accepted_per_loop=";
+        for (std::size_t i = 0; i < loops.size(); ++i) out << (i ? "," : "") << loops[i]->accepted.get();
+    }
     return out.str();
 }
 

@@ -56,7 +56,8 @@ extern const std::vector<CounterInfo> kCounters;
 // One counter summed over the loops.
 std::uint64_t total(const std::vector<const Stats*>& loops, Counter Stats::*field);
 
-// Sum over loops, as plain numbers, for logs: "accepted=3 rejected=0 ...".
+// Sum over loops, as plain numbers, for logs: "accepted=3 rejected=0 ...", and with more
+// than one loop, "accepted_per_loop=1,2".
 std::string summarize(const std::vector<const Stats*>& loops);
 
 }  // namespace echomux

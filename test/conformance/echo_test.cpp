@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <cstring>
+#include <regex>
 #include <thread>
 
 using namespace echomux::test;
@@ -77,13 +78,17 @@ BOOST_AUTO_TEST_CASE(random_64_mib_round_trip_has_equal_sha256) {
     auto c = connect_to(server.port());
     const std::size_t size = 64u << 20;
     const auto payload = random_bytes(size, 862);
-    std::thread writer([&] { send_all(c.get(), payload.data(), payload.size()); });
+    bool sent = false;
+    std::thread writer([&] { sent = try_send_all(c.get(), payload.data(), payload.size()); });
     const std::string echoed = recv_exact(c.get(), size);
     writer.join();
+    BOOST_TEST(sent);
     BOOST_REQUIRE_EQUAL(echoed.size(), size);
     BOOST_TEST(sha256_hex(echoed.data(), echoed.size()) == sha256_hex(payload.data(), payload.size()));
 }
 
+// Each of the three loops has its own listener, and the kernel spreads connections over
+// them: every loop takes some (30 connections all landing on one of three: p < 1e-5).
 BOOST_AUTO_TEST_CASE(threads_share_the_port_and_all_serve) {
     Server server({"--threads=3"});
     for (int i = 0; i < 30; ++i) {
@@ -94,6 +99,15 @@ BOOST_AUTO_TEST_CASE(threads_share_the_port_and_all_serve) {
     }
     BOOST_TEST(server.stop() == 0);
     BOOST_TEST(server.counter("accepted") == 30u);
+    std::smatch m;
+    const std::string log = server.process().err();
+    BOOST_REQUIRE(std::regex_search(log, m, std::regex("accepted_per_loop=([0-9]+),([0-9]+),([0-9]+)\\n")));
+    int sum = 0;
+    for (int loop = 1; loop <= 3; ++loop) {
+        BOOST_CHECK_MESSAGE(std::stoi(m[loop]) > 0, "loop " << loop - 1 << " accepted nothing");
+        sum += std::stoi(m[loop]);
+    }
+    BOOST_TEST(sum == 30);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

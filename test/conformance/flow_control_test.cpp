@@ -5,8 +5,6 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include "echomux/socket_address.hpp"
-
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -48,21 +46,23 @@ BOOST_AUTO_TEST_CASE(half_close_with_nothing_pending_closes) {
     BOOST_TEST(clean_eof);
 }
 
-// A client that writes 256 MiB and reads slowly gets every byte back, while the server
-// holds at most max_buffer_bytes for it (it stops reading: backpressure).
+// A client that writes 64 MiB and reads it back at about 20 MiB/s (far slower than it
+// writes) gets every byte back, while the server holds at most max_buffer_bytes for it:
+// it stops reading, again and again (backpressure).
 BOOST_AUTO_TEST_CASE(slow_reader_gets_all_bytes_with_bounded_memory) {
     const std::size_t max_buffer = 1u << 20;
     Server server({"--max-buffer-bytes=" + std::to_string(max_buffer)});
     auto c = connect_to(server.port());
     const long rss_before = server.process().rss_kib();
-    const std::size_t total = 256u << 20;
+    const std::size_t total = 64u << 20;
 
+    bool sent_all = true;
     std::thread writer([&] {
         PatternStream pattern(42);
         std::vector<unsigned char> chunk(256 * 1024);
-        for (std::size_t sent = 0; sent < total; sent += chunk.size()) {
+        for (std::size_t sent = 0; sent < total && sent_all; sent += chunk.size()) {
             pattern.fill(chunk.data(), chunk.size());
-            send_all(c.get(), chunk.data(), chunk.size());
+            sent_all = try_send_all(c.get(), chunk.data(), chunk.size());
         }
     });
 
@@ -78,12 +78,13 @@ BOOST_AUTO_TEST_CASE(slow_reader_gets_all_bytes_with_bounded_memory) {
         expected.fill(want.data(), want.size());
         equal = equal && std::memcmp(got.data(), want.data(), want.size()) == 0;
         received += got.size();
-        if (round % 64 == 0) {  // slow: a pause every 1 MiB, and watch the server's memory
-            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        if (round % 16 == 0) {  // slow: 12 ms per 256 KiB, and watch the server's memory
+            std::this_thread::sleep_for(std::chrono::milliseconds(12));
             rss_peak = std::max(rss_peak, server.process().rss_kib());
         }
     }
     writer.join();
+    BOOST_TEST(sent_all);
     BOOST_TEST(received == total);
     BOOST_TEST(equal);
     const long growth_kib = rss_peak - rss_before;
@@ -91,24 +92,30 @@ BOOST_AUTO_TEST_CASE(slow_reader_gets_all_bytes_with_bounded_memory) {
     BOOST_TEST(growth_kib <= static_cast<long>(max_buffer / 1024) + 4096);
     c.reset();
     BOOST_TEST(server.stop() == 0);
-    BOOST_TEST(server.counter("backpressure_pauses") > 0u);
+    // Each pause is one fill of max_buffer_bytes; the writer outran the reader for most
+    // of the 64 MiB, so the buffer filled many times, not once by luck.
+    BOOST_TEST(server.counter("backpressure_pauses") >= 16u);
     BOOST_TEST(server.counter("bytes_sent") == total);
 }
 
 // Many sockets whose reader stalls at first: the server's writes go short, and all
 // bytes still arrive in order once reading starts.
 BOOST_AUTO_TEST_CASE(partial_writes_lose_and_reorder_nothing) {
-    Server server({"--max-buffer-bytes=64KiB", "--read-chunk-bytes=16KiB"});
+    Server server = Server::with_metrics({"--max-buffer-bytes=64KiB", "--read-chunk-bytes=16KiB"});
     std::vector<echomux::Fd> clients;
-    for (int i = 0; i < 8; ++i) clients.push_back(connect_to(server.port()));
+    for (int i = 0; i < 8; ++i) clients.push_back(connect_with_small_window(server.port()));
     const std::size_t size = 4u << 20;
     std::vector<std::thread> writers;
+    std::vector<char> sent(8, false);
     for (int i = 0; i < 8; ++i)
         writers.emplace_back([&, i] {
             const auto payload = random_bytes(size, 100 + i);
-            send_all(clients[i].get(), payload.data(), payload.size());
+            sent[i] = try_send_all(clients[i].get(), payload.data(), payload.size());
         });
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let the server's sends go short
+    // Nobody reads yet: the server's sends go short and it holds the rest.
+    const long long short_writes =
+        wait_for_metric(server.metrics_port(), "echomux_short_writes_total", [](long long n) { return n >= 8; });
+    BOOST_TEST(short_writes >= 8);
     for (int i = 0; i < 8; ++i) {
         const std::string echoed = recv_exact(clients[i].get(), size);
         const auto payload = random_bytes(size, 100 + i);
@@ -116,6 +123,10 @@ BOOST_AUTO_TEST_CASE(partial_writes_lose_and_reorder_nothing) {
         BOOST_TEST(std::memcmp(echoed.data(), payload.data(), size) == 0);
     }
     for (auto& w : writers) w.join();
+    BOOST_TEST(std::count(sent.begin(), sent.end(), true) == 8);
+    clients.clear();
+    BOOST_TEST(server.stop() == 0);
+    BOOST_TEST(server.counter("short_writes") > 0u);  // what this test is about did happen
 }
 
 // Clients that stop reading make the server hold max_buffer_bytes each; once they have
@@ -125,15 +136,7 @@ BOOST_AUTO_TEST_CASE(buffers_of_once_slow_now_idle_connections_are_given_back) {
     const int count = 20;
     Server server({"--max-buffer-bytes=" + std::to_string(max_buffer)});
     std::vector<echomux::Fd> clients;
-    for (int i = 0; i < count; ++i) {
-        echomux::Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-        const int small = 4096;  // a small, fixed receive window: the server's sends stall early
-        ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-        const auto address = echomux::parse_socket_address("127.0.0.1", static_cast<std::uint16_t>(server.port()));
-        BOOST_REQUIRE(::connect(fd.get(), address->get(), address->length) == 0);
-        set_receive_timeout(fd.get(), 10000);
-        clients.push_back(std::move(fd));
-    }
+    for (int i = 0; i < count; ++i) clients.push_back(connect_with_small_window(server.port()));
     for (auto& c : clients) send_all(c.get(), "x");  // accepted and served once, before the baseline
     for (auto& c : clients) BOOST_REQUIRE(recv_exact(c.get(), 1) == "x");
     const long rss_idle = server.process().rss_kib();

@@ -13,7 +13,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <chrono>
 #include <random>
+#include <regex>
+#include <thread>
 #include <unistd.h>
 
 namespace echomux::test {
@@ -23,15 +26,27 @@ void set_receive_timeout(int fd, int milliseconds) {
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 }
 
-Fd try_connect(int port, const std::string& host) {
+namespace {
+Fd try_connect(int port, const std::string& host, int receive_buffer) {
     const auto address = echomux::parse_socket_address(host, static_cast<std::uint16_t>(port));
     BOOST_REQUIRE(address);
     Fd fd(::socket(address->family(), SOCK_STREAM | SOCK_CLOEXEC, 0));
     BOOST_REQUIRE(fd);
+    if (receive_buffer > 0)  // before connect: the window is agreed in the handshake
+        ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
     set_receive_timeout(fd.get(), 10000);
     timeval tv{10, 0};
     ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     if (::connect(fd.get(), address->get(), address->length) != 0) return Fd();
+    return fd;
+}
+}  // namespace
+
+Fd try_connect(int port, const std::string& host) { return try_connect(port, host, 0); }
+
+Fd connect_with_small_window(int port) {
+    Fd fd = try_connect(port, "127.0.0.1", 4096);
+    BOOST_REQUIRE_MESSAGE(fd, "connect to 127.0.0.1:" << port << " failed: " << std::strerror(errno));
     return fd;
 }
 
@@ -41,15 +56,20 @@ Fd connect_to(int port, const std::string& host) {
     return fd;
 }
 
-void send_all(int fd, const void* data, std::size_t n) {
+bool try_send_all(int fd, const void* data, std::size_t n) {
     auto p = static_cast<const char*>(data);
     while (n > 0) {
         const ssize_t sent = ::send(fd, p, n, MSG_NOSIGNAL);
         if (sent < 0 && errno == EINTR) continue;
-        BOOST_REQUIRE_MESSAGE(sent > 0, "send failed: " << std::strerror(errno));
+        if (sent <= 0) return false;
         p += sent;
         n -= static_cast<std::size_t>(sent);
     }
+    return true;
+}
+
+void send_all(int fd, const void* data, std::size_t n) {
+    BOOST_REQUIRE_MESSAGE(try_send_all(fd, data, n), "send failed: " << std::strerror(errno));
 }
 
 void send_all(int fd, const std::string& text) { send_all(fd, text.data(), text.size()); }
@@ -87,6 +107,23 @@ bool peer_closed_within(int fd, int timeout_ms) {
     char byte;
     const ssize_t r = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
     return r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+long long metric_sample(const std::string& page, const std::string& name) {
+    std::smatch m;
+    if (!std::regex_search(page, m, std::regex("\\n" + name + " ([0-9]+)\\n"))) return -1;
+    return std::stoll(m[1]);
+}
+
+long long wait_for_metric(int port, const std::string& name, const std::function<bool(long long)>& done,
+                          int timeout_ms) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    long long value = metric_sample(http_get(port, "/metrics").body, name);
+    while (!done(value) && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polling period, not a wait for something
+        value = metric_sample(http_get(port, "/metrics").body, name);
+    }
+    return value;
 }
 
 void reset(Fd& fd) {

@@ -5,6 +5,7 @@
 #include "echomux/fd.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -12,10 +13,16 @@ namespace echomux::test {
 
 // Connected TCP socket with 10 s send/receive timeouts. Fails the test if it can't connect.
 Fd connect_to(int port, const std::string& host = "127.0.0.1");
+// Same, with a small fixed receive buffer (no autotuning): the server's sends to it go
+// short after a few KiB instead of after megabytes.
+Fd connect_with_small_window(int port);
 // Same, but returns an empty Fd instead of failing.
 Fd try_connect(int port, const std::string& host = "127.0.0.1");
 
 void send_all(int fd, const void* data, std::size_t n);
+// The same without Boost.Test assertions (they are not thread-safe): for worker threads,
+// whose result the test's own thread asserts.
+bool try_send_all(int fd, const void* data, std::size_t n);
 void send_all(int fd, const std::string& text);
 // Exactly n bytes, or fewer if the peer closes or the timeout passes.
 std::string recv_exact(int fd, std::size_t n);
@@ -35,6 +42,12 @@ struct HttpReply {
 };
 // GET over HTTP/1.0 on 127.0.0.1; status 0 if no well-formed reply came.
 HttpReply http_get(int port, const std::string& path);
+// Value of an unlabelled sample in a Prometheus text page; -1 if absent.
+long long metric_sample(const std::string& page, const std::string& name);
+// Polls /metrics until `name` satisfies `done` or `timeout_ms` pass; returns the last value.
+long long wait_for_metric(int port, const std::string& name, const std::function<bool(long long)>& done,
+                          int timeout_ms = 5000);
+
 // Abortive close: the peer sees a reset.
 void reset(Fd& fd);
 
