@@ -28,6 +28,8 @@ AsioLoop::AsioLoop(SharedState& shared, Fd listener)
     acceptor_.assign(protocol_, listener.release());
 }
 
+AsioLoop::~AsioLoop() { destroying_ = true; }
+
 void AsioLoop::run() {
     wait_for_accept();
     arm_timer();
@@ -81,6 +83,7 @@ void AsioLoop::close_listener() {
 // Deadlines only move later as connections are active, so a timer that fires early just
 // ticks (nothing due) and re-arms; an earlier deadline arrives through deadline_changed().
 void AsioLoop::arm_timer() {
+    if (destroying_) return;
     const auto deadline = service_.next_deadline();
     if (!deadline) {
         if (timer_armed_) timer_.cancel();

@@ -13,6 +13,7 @@ namespace echomux::asio {
 class AsioLoop final : public EventLoop, private LoopHooks {
 public:
     AsioLoop(SharedState& shared, Fd listener);
+    ~AsioLoop() override;
     void run() override;
     void request_drain() override;
     const Stats& stats() const override { return service_.stats(); }
@@ -36,6 +37,7 @@ private:
     boost::asio::ip::tcp protocol_;
     boost::asio::steady_timer timer_;
     bool timer_armed_ = false;
+    bool destroying_ = false;  // sessions freed with io_ detach after timer_ is gone
     long long timer_deadline_ms_ = 0;
     bool accepting_ = true;
     bool accept_armed_ = false;
