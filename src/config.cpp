@@ -1,13 +1,11 @@
 #include "echomux/config.hpp"
 
-#include "echomux/socket_address.hpp"
+#include "config_values.hpp"
 
 #include <boost/program_options.hpp>
 
 #include <algorithm>
 #include <cerrno>
-#include <cmath>
-#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -22,71 +20,10 @@ namespace {
 
 constexpr const char* kVersion = "echomux 0.1.0";
 
-// A value whose text cannot be used; the caller adds the key and where it came from.
-struct BadValue : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
-
 std::string trim(const std::string& s) {
     const auto b = s.find_first_not_of(" \t");
     if (b == std::string::npos) return "";
     return s.substr(b, s.find_last_not_of(" \t") + 1 - b);
-}
-
-unsigned long long parse_whole(const std::string& text, unsigned long long min, unsigned long long max,
-                               const char* what) {
-    std::ostringstream range;
-    range << "must be " << what << " from " << min << " to " << max;
-    if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) throw BadValue(range.str());
-    errno = 0;
-    const unsigned long long v = std::strtoull(text.c_str(), nullptr, 10);
-    if (errno == ERANGE || v < min || v > max) throw BadValue(range.str());
-    return v;
-}
-
-// Byte counts accept K/KiB, M/MiB, G/GiB suffixes (powers of two): "256KiB", "1M".
-std::size_t parse_bytes(const std::string& text, unsigned long long min, unsigned long long max) {
-    std::ostringstream range;
-    range << "must be a byte count from " << min << " to " << max << " (suffixes K, M, G, KiB, MiB, GiB)";
-    const auto digits = text.find_first_not_of("0123456789");
-    const std::string number = text.substr(0, digits);
-    const std::string suffix = digits == std::string::npos ? "" : text.substr(digits);
-    unsigned long long unit = 1;
-    if (suffix == "K" || suffix == "KiB") unit = 1ull << 10;
-    else if (suffix == "M" || suffix == "MiB") unit = 1ull << 20;
-    else if (suffix == "G" || suffix == "GiB") unit = 1ull << 30;
-    else if (!suffix.empty()) throw BadValue(range.str());
-    const unsigned long long v = parse_whole(number, 0, max, "a byte count");
-    if (v > max / unit || v * unit < min || v * unit > max) throw BadValue(range.str());
-    return static_cast<std::size_t>(v * unit);
-}
-
-// Durations are seconds, optionally with a unit: "300", "1.5", "250ms", "5m".
-double parse_seconds(const std::string& text, double max) {
-    std::ostringstream range;
-    range << "must be a duration from 0 to " << max << " seconds (\"300\", \"1.5s\", \"250ms\", \"5m\")";
-    char* end = nullptr;
-    errno = 0;
-    double v = std::strtod(text.c_str(), &end);
-    if (text.empty() || end == text.c_str() || errno == ERANGE || !std::isfinite(v)) throw BadValue(range.str());
-    const std::string unit = end;
-    if (unit == "ms") v /= 1000;
-    else if (unit == "m") v *= 60;
-    else if (!unit.empty() && unit != "s") throw BadValue(range.str());
-    if (v < 0 || v > max) throw BadValue(range.str());
-    return v;
-}
-
-template <class T, class Parse>
-T parse_choice(const std::string& text, Parse parse, const char* choices) {
-    if (auto v = parse(text)) return *v;
-    throw BadValue(std::string("must be one of: ") + choices);
-}
-
-std::string parse_address(const std::string& v) {
-    if (!parse_socket_address(v, 0))
-        throw BadValue("must be an IPv4 or IPv6 address, such as 0.0.0.0, 127.0.0.1, :: or ::1");
-    return v.size() > 2 && v.front() == '[' ? v.substr(1, v.size() - 2) : v;
 }
 
 std::optional<Backend> parse_backend(const std::string& s) {

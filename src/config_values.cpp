@@ -1,0 +1,60 @@
+#include "config_values.hpp"
+
+#include "echomux/socket_address.hpp"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
+
+namespace echomux {
+
+unsigned long long parse_whole(const std::string& text, unsigned long long min, unsigned long long max,
+                               const char* what) {
+    std::ostringstream range;
+    range << "must be " << what << " from " << min << " to " << max;
+    if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) throw BadValue(range.str());
+    errno = 0;
+    const unsigned long long v = std::strtoull(text.c_str(), nullptr, 10);
+    if (errno == ERANGE || v < min || v > max) throw BadValue(range.str());
+    return v;
+}
+
+std::size_t parse_bytes(const std::string& text, unsigned long long min, unsigned long long max) {
+    std::ostringstream range;
+    range << "must be a byte count from " << min << " to " << max << " (suffixes K, M, G, KiB, MiB, GiB)";
+    const auto digits = text.find_first_not_of("0123456789");
+    const std::string number = text.substr(0, digits);
+    const std::string suffix = digits == std::string::npos ? "" : text.substr(digits);
+    unsigned long long unit = 1;
+    if (suffix == "K" || suffix == "KiB") unit = 1ull << 10;
+    else if (suffix == "M" || suffix == "MiB") unit = 1ull << 20;
+    else if (suffix == "G" || suffix == "GiB") unit = 1ull << 30;
+    else if (!suffix.empty()) throw BadValue(range.str());
+    const unsigned long long v = parse_whole(number, 0, max, "a byte count");
+    if (v > max / unit || v * unit < min || v * unit > max) throw BadValue(range.str());
+    return static_cast<std::size_t>(v * unit);
+}
+
+double parse_seconds(const std::string& text, double max) {
+    std::ostringstream range;
+    range << "must be a duration from 0 to " << max << " seconds (\"300\", \"1.5s\", \"250ms\", \"5m\")";
+    char* end = nullptr;
+    errno = 0;
+    double v = std::strtod(text.c_str(), &end);
+    if (text.empty() || end == text.c_str() || errno == ERANGE || !std::isfinite(v)) throw BadValue(range.str());
+    const std::string unit = end;
+    if (unit == "ms") v /= 1000;
+    else if (unit == "m") v *= 60;
+    else if (!unit.empty() && unit != "s") throw BadValue(range.str());
+    if (v < 0 || v > max) throw BadValue(range.str());
+    return v;
+}
+
+std::string parse_address(const std::string& v) {
+    if (!parse_socket_address(v, 0))
+        throw BadValue("must be an IPv4 or IPv6 address, such as 0.0.0.0, 127.0.0.1, :: or ::1");
+    return v.size() > 2 && v.front() == '[' ? v.substr(1, v.size() - 2) : v;
+}
+
+}  // namespace echomux
