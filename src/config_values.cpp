@@ -2,8 +2,8 @@
 
 #include "echomux/socket_address.hpp"
 
+#include <algorithm>
 #include <cerrno>
-#include <cmath>
 #include <cstdlib>
 #include <sstream>
 
@@ -36,18 +36,24 @@ std::size_t parse_bytes(const std::string& text, unsigned long long min, unsigne
     return static_cast<std::size_t>(v * unit);
 }
 
-double parse_seconds(const std::string& text, double max) {
+double parse_seconds(const std::string& text, unsigned long long max) {
     std::ostringstream range;
-    range << "must be a duration from 0 to " << max << " seconds (\"300\", \"1.5s\", \"250ms\", \"5m\")";
-    char* end = nullptr;
-    errno = 0;
-    double v = std::strtod(text.c_str(), &end);
-    if (text.empty() || end == text.c_str() || errno == ERANGE || !std::isfinite(v)) throw BadValue(range.str());
-    const std::string unit = end;
+    range << "must be 0 or a duration from 1ms to " << max
+          << " seconds (\"300\", \"1.5s\", \"250ms\", \"5m\")";
+    // Checked by hand: strtod alone would also take hex, exponents, inf, nan, signs and blanks.
+    const auto number_end = text.find_first_not_of("0123456789.");
+    const std::string number = text.substr(0, number_end);
+    const std::string unit = number_end == std::string::npos ? "" : text.substr(number_end);
+    if (number.find_first_of("0123456789") == std::string::npos || std::count(number.begin(), number.end(), '.') > 1)
+        throw BadValue(range.str());
+    double v = std::strtod(number.c_str(), nullptr);  // may underflow to 0: nonzero below decides
     if (unit == "ms") v /= 1000;
     else if (unit == "m") v *= 60;
     else if (!unit.empty() && unit != "s") throw BadValue(range.str());
-    if (v < 0 || v > max) throw BadValue(range.str());
+    // The loops count whole milliseconds: a shorter non-zero time would round to 0, which
+    // means never (idle) or at once (drain) instead of what was asked.
+    const bool nonzero = number.find_first_of("123456789") != std::string::npos;
+    if ((nonzero && !(v >= 0.001)) || v > max) throw BadValue(range.str());
     return v;
 }
 

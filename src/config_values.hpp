@@ -17,8 +17,9 @@ unsigned long long parse_whole(const std::string& text, unsigned long long min, 
                                const char* what);
 // Byte counts accept K/KiB, M/MiB, G/GiB suffixes (powers of two): "256KiB", "1M".
 std::size_t parse_bytes(const std::string& text, unsigned long long min, unsigned long long max);
-// Durations are seconds, optionally with a unit: "300", "1.5", "250ms", "5m".
-double parse_seconds(const std::string& text, double max);
+// Durations are plain decimal seconds, optionally with a unit: "300", "1.5", "250ms", "5m".
+// 0 is allowed (the key's help says what it means); anything else must be at least 1 ms.
+double parse_seconds(const std::string& text, unsigned long long max);
 // An IPv4 or IPv6 address; brackets around an IPv6 one are dropped.
 std::string parse_address(const std::string& text);
 

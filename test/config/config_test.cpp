@@ -40,6 +40,12 @@ std::string write_conf(const std::string& text) {
 }
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// A configuration error as main() reports every one: exit 2 and exactly one line.
+bool is_config_error(const Run& r) {
+    return r.status == 2 && r.err.rfind("echomux: configuration error: ", 0) == 0 &&
+           std::count(r.err.begin(), r.err.end(), '\n') == 1 && r.err.back() == '\n';
+}
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(precedence_is_cli_over_env_over_file_over_default) {
@@ -182,4 +188,35 @@ BOOST_AUTO_TEST_CASE(second_server_on_the_same_port_fails_even_with_threads) {
     BOOST_TEST(second.status == 1);
     BOOST_TEST(contains(second.err, "Address already in use"), second.err);
     BOOST_TEST(first.stop() == 0);
+}
+
+// The loops count whole milliseconds: a shorter timeout would round to 0, which means never.
+BOOST_AUTO_TEST_CASE(timeouts_below_one_millisecond_are_rejected_not_rounded_to_never) {
+    for (const std::string key : {"idle-timeout", "drain-timeout"})
+        for (const std::string value : {"0.0001", "0.0005s", "0.0009", "0.5ms", "0.0000000000000000000001"}) {
+            const Run r = run({"--" + key + "=" + value, "--print-config"});
+            BOOST_TEST(is_config_error(r), key << "=" << value << ": " << r.err);
+            BOOST_TEST(contains(r.err, "from 1ms to "), r.err);
+        }
+    const Run ok = run({"--idle-timeout=1ms", "--drain-timeout=0", "--print-config"});
+    BOOST_TEST(ok.status == 0, ok.err);
+    BOOST_TEST(contains(ok.out, "idle_timeout = 1ms "));
+    BOOST_TEST(run({"--idle-timeout=0", "--drain-timeout=0.001", "--print-config"}).status == 0);
+}
+
+// strtod alone would also take hex, exponents, inf, nan, a sign and leading blanks.
+BOOST_AUTO_TEST_CASE(durations_are_plain_decimals_with_an_optional_unit) {
+    for (const std::string value : {"0x10", "0x1p3", "1e3", "inf", "nan", "+5", "-0", " 5", "5 ", "1.5 s", "1.2.3",
+                                    ".", "s", "5h", "5S", "1,5"}) {
+        const Run r = run({"--idle-timeout=" + value, "--print-config"});
+        BOOST_TEST(is_config_error(r), "'" << value << "': " << r.err);
+        BOOST_TEST(contains(r.err, "command line: idle_timeout = '" + value + "': must be 0 or a duration"),
+                   r.err);
+    }
+    for (const std::string value : {"300", "1.5", ".5", "250ms", "1.5s", "5m", "0", "007"})
+        BOOST_TEST(run({"--idle-timeout=" + value, "--print-config"}).status == 0, value);
+    // Whole numbers already take digits only.
+    const Run threads = run({"--threads=0x2"});
+    BOOST_TEST(is_config_error(threads), threads.err);
+    BOOST_TEST(contains(threads.err, "threads = '0x2'"), threads.err);
 }
