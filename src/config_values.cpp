@@ -31,8 +31,9 @@ std::size_t parse_bytes(const std::string& text, unsigned long long min, unsigne
     else if (suffix == "M" || suffix == "MiB") unit = 1ull << 20;
     else if (suffix == "G" || suffix == "GiB") unit = 1ull << 30;
     else if (!suffix.empty()) throw BadValue(range.str());
-    const unsigned long long v = parse_whole(number, 0, max, "a byte count");
-    if (v > max / unit || v * unit < min || v * unit > max) throw BadValue(range.str());
+    errno = 0;
+    const unsigned long long v = std::strtoull(number.c_str(), nullptr, 10);
+    if (number.empty() || errno == ERANGE || v > max / unit || v * unit < min) throw BadValue(range.str());
     return static_cast<std::size_t>(v * unit);
 }
 

@@ -220,3 +220,28 @@ BOOST_AUTO_TEST_CASE(durations_are_plain_decimals_with_an_optional_unit) {
     BOOST_TEST(is_config_error(threads), threads.err);
     BOOST_TEST(contains(threads.err, "threads = '0x2'"), threads.err);
 }
+
+// Whatever is wrong with the text, the message states the key's true range.
+BOOST_AUTO_TEST_CASE(range_messages_state_the_true_minimum_and_maximum) {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"--max-buffer-bytes=abc", "a byte count from 1 to 1073741824"},
+        {"--max-buffer-bytes=K", "a byte count from 1 to 1073741824"},
+        {"--max-buffer-bytes=5000000000", "a byte count from 1 to 1073741824"},
+        {"--max-buffer-bytes=99999999999999999999999", "a byte count from 1 to 1073741824"},
+        {"--max-buffer-bytes=0", "a byte count from 1 to 1073741824"},
+        {"--read-chunk-bytes=KiB", "a byte count from 1 to 67108864"},
+        {"--read-chunk-bytes=100000000", "a byte count from 1 to 67108864"},
+        {"--threads=abc", "a whole number from 1 to 256"},
+        {"--max-connections=-1", "a whole number from 1 to 10000000"},
+        {"--backlog=1000001", "a whole number from 1 to 1000000"},
+        {"--port=x", "a port number from 0 to 65535"},
+        {"--metrics-port=99999999999999999999999", "a port number from 0 to 65535"},
+        {"--idle-timeout=x", "0 or a duration from 1ms to 31536000 seconds"},
+        {"--drain-timeout=86401", "0 or a duration from 1ms to 86400 seconds"},
+    };
+    for (const auto& [arg, range] : cases) {
+        const Run r = run({arg, "--print-config"});
+        BOOST_TEST(is_config_error(r), arg << ": " << r.err);
+        BOOST_TEST(contains(r.err, "must be " + range), arg << ": " << r.err);
+    }
+}
