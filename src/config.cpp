@@ -83,7 +83,7 @@ const std::vector<Key>& keys() {
          [](Config& c, const std::string& v) {
              c.log_level = parse_choice<log::Level>(v, log::parse_level, "error, warn, info, debug");
          }},
-        {"metrics_listen", "0.0.0.0", "address of the HTTP /metrics and /healthz endpoint",
+        {"metrics_listen", "same as listen", "address of the HTTP /metrics and /healthz endpoint",
          [](Config& c, const std::string& v) { c.metrics_listen = parse_address(v); }},
         {"metrics_port", "0", "port of the HTTP /metrics and /healthz endpoint; 0 = off",
          [](Config& c, const std::string& v) { c.metrics_port = parse_whole(v, 0, 65535, "a port number"); }},
@@ -257,6 +257,10 @@ LoadedConfig load_config(int argc, const char* const argv[], const char* const* 
     read_environment(envp, settings, loaded.warnings);
     for (const auto& k : keys())
         if (cli.count(flag_name(k.name))) settings[k.name] = {cli[flag_name(k.name)].as<std::string>(), "command line"};
+    // Metrics are served where echo is unless asked otherwise: --listen 127.0.0.1 alone
+    // must not expose /metrics on every interface.
+    if (settings["metrics_listen"].source == "default")
+        settings["metrics_listen"] = {settings["listen"].value, "default: listen"};
 
     for (const auto& k : keys()) {
         const Setting& s = settings[k.name];

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <fstream>
 #include <sstream>
 
@@ -75,7 +76,9 @@ BOOST_AUTO_TEST_CASE(env_names_the_config_file_and_cli_overrides_it) {
 BOOST_AUTO_TEST_CASE(shipped_conf_file_sets_every_key) {
     const Run r = run({"--config", ECHOMUX_SOURCE_DIR "/conf/echomux.conf", "--print-config"});
     BOOST_TEST(r.status == 0);
-    BOOST_TEST(!contains(r.out, "# default"), "every key is in conf/echomux.conf:\n" << r.out);
+    // ...except metrics_listen: set, it would no longer follow listen.
+    BOOST_TEST(!contains(r.out, "# default\n"), "every key is in conf/echomux.conf:\n" << r.out);
+    BOOST_TEST(contains(r.out, "# default: listen\n"), r.out);
     // ...with the built-in default as its value.
     const Run defaults = run({"--print-config"});
     auto values = [](const std::string& text) {
@@ -244,4 +247,30 @@ BOOST_AUTO_TEST_CASE(range_messages_state_the_true_minimum_and_maximum) {
         BOOST_TEST(is_config_error(r), arg << ": " << r.err);
         BOOST_TEST(contains(r.err, "must be " + range), arg << ": " << r.err);
     }
+}
+
+// --listen 127.0.0.1 with a metrics port must not expose /metrics on every interface.
+BOOST_AUTO_TEST_CASE(metrics_listen_defaults_to_the_listen_address) {
+    const Run cli = run({"--listen=127.0.0.1", "--print-config"});
+    BOOST_TEST(cli.status == 0, cli.err);
+    BOOST_TEST(contains(cli.out, "metrics_listen = 127.0.0.1 "), cli.out);
+    BOOST_TEST(contains(cli.out, "# default: listen\n"), cli.out);
+    const auto conf = write_conf("listen = ::1\n");
+    BOOST_TEST(contains(run({"--config", conf, "--print-config"}).out, "metrics_listen = ::1 "));
+    BOOST_TEST(contains(run({"--print-config"}, {{"ECHOMUX_LISTEN", "[::1]"}}).out, "metrics_listen = [::1] "));
+    BOOST_TEST(contains(run({"--print-config"}).out, "metrics_listen = 0.0.0.0 "));
+    // Set anywhere, metrics_listen wins.
+    const auto own = write_conf("listen = 127.0.0.1\nmetrics_listen = 0.0.0.0\n");
+    BOOST_TEST(contains(run({"--config", own, "--print-config"}).out, "metrics_listen = 0.0.0.0"));
+    BOOST_TEST(contains(run({"--listen=127.0.0.1", "--print-config"}, {{"ECHOMUX_METRICS_LISTEN", "::"}}).out,
+                        "metrics_listen = ::    "));
+    BOOST_TEST(contains(run({"--listen=127.0.0.1", "--metrics-listen=0.0.0.0", "--print-config"}).out,
+                        "metrics_listen = 0.0.0.0"));
+
+    const int metrics_port = free_port();
+    Process p({echomux_binary(), "--listen=127.0.0.1", "--port=0", "--metrics-port=" + std::to_string(metrics_port)});
+    BOOST_TEST(p.wait_for_err("metrics on http://", 10s), p.err());
+    BOOST_TEST(contains(p.err(), "metrics on http://127.0.0.1:" + std::to_string(metrics_port) + "/metrics"), p.err());
+    p.signal(SIGTERM);
+    BOOST_TEST(p.wait(10s).value_or(-1) == 0);
 }
