@@ -1,13 +1,16 @@
 #include "echomux/config.hpp"
 
 #include "config_values.hpp"
+#include "echomux/fd.hpp"
 
 #include <boost/program_options.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <sstream>
@@ -20,10 +23,11 @@ namespace {
 
 constexpr const char* kVersion = "echomux 0.1.0";
 
+// Blanks around conf file keys and values, and the CR of a CR LF line end.
 std::string trim(const std::string& s) {
-    const auto b = s.find_first_not_of(" \t");
+    const auto b = s.find_first_not_of(" \t\r");
     if (b == std::string::npos) return "";
-    return s.substr(b, s.find_last_not_of(" \t") + 1 - b);
+    return s.substr(b, s.find_last_not_of(" \t\r") + 1 - b);
 }
 
 std::optional<Backend> parse_backend(const std::string& s) {
@@ -103,24 +107,6 @@ struct Setting {
     std::string source = "default";
 };
 
-// Line of `key = ...` (or of `text`) in a conf file, for messages; 0 when not found.
-int find_line(const std::string& path, const std::string& key) {
-    std::ifstream in(path);
-    std::string line;
-    for (int n = 1; std::getline(in, line); ++n) {
-        const std::string t = trim(line);
-        if (t.rfind(key, 0) == 0 && (t.size() == key.size() || t[key.size()] == ' ' || t[key.size()] == '\t' ||
-                                     t[key.size()] == '='))
-            return n;
-    }
-    return 0;
-}
-
-std::string file_place(const std::string& path, const std::string& key) {
-    const int line = find_line(path, key);
-    return line > 0 ? path + ":" + std::to_string(line) : path;
-}
-
 // Flags are spelled with dashes (--max-connections), conf file keys with underscores.
 std::string flag_name(const std::string& key) {
     std::string flag = key;
@@ -128,37 +114,55 @@ std::string flag_name(const std::string& key) {
     return flag;
 }
 
-po::options_description key_options(bool flags) {
-    po::options_description desc(flags ? "Settings (conf file key: the flag with _ for -; variable: ECHOMUX_<KEY>)"
-                                       : "Settings");
+po::options_description key_options() {
+    po::options_description desc("Settings (conf file key: the flag with _ for -; variable: ECHOMUX_<KEY>)");
     for (const auto& k : keys()) {
         std::string help = std::string(k.help) + " [" + k.fallback + "]";
-        desc.add_options()((flags ? flag_name(k.name) : std::string(k.name)).c_str(),
-                           po::value<std::string>()->value_name("V"), help.c_str());
+        desc.add_options()(flag_name(k.name).c_str(), po::value<std::string>()->value_name("V"), help.c_str());
     }
     return desc;
 }
 
-void read_file(const std::string& path, std::map<std::string, Setting>& settings) {
-    std::ifstream in(path);
-    if (!in) throw ConfigError("cannot read config file " + path + ": " + std::strerror(errno));
-    po::parsed_options parsed(nullptr);
-    try {
-        parsed = po::parse_config_file(in, key_options(false), false);
-    } catch (const po::unknown_option& e) {
-        const std::string key = e.get_option_name();
-        throw ConfigError(file_place(path, key) + ": unknown key '" + key + "'");
-    } catch (const po::invalid_config_file_syntax& e) {
-        throw ConfigError(file_place(path, e.get_option_name()) + ": " + e.what());
-    } catch (const po::error& e) {
-        throw ConfigError(path + ": " + e.what());
+// A conf file is small: anything bigger is a wrong path (a log, a device), not settings.
+constexpr std::size_t kMaxConfBytes = 1 << 20;
+
+std::string read_conf_text(const std::string& path) {
+    const auto fail = [&](const std::string& why) { return ConfigError("cannot read config file " + path + ": " + why); };
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) throw fail(std::strerror(errno));
+    std::string text;
+    char chunk[4096];
+    for (;;) {
+        const ssize_t n = ::read(fd.get(), chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw fail(std::strerror(errno));  // e.g. EISDIR: open(2) accepts a directory
+        if (n == 0) return text;
+        text.append(chunk, static_cast<std::size_t>(n));
+        if (text.size() > kMaxConfBytes) throw fail("larger than 1 MiB");
     }
-    std::map<std::string, int> seen;
-    for (const auto& opt : parsed.options) {
-        if (++seen[opt.string_key] > 1)
-            throw ConfigError(path + ": key '" + opt.string_key + "' is set more than once");
-        settings[opt.string_key] = {opt.value.empty() ? "" : trim(opt.value.front()),
-                                    "file " + file_place(path, opt.string_key)};
+}
+
+// `key = value` lines; `#` starts a comment. Read by hand rather than with Program_options,
+// so every message has its line and Windows files (UTF-8 BOM, CR LF) just work.
+void read_file(const std::string& path, std::map<std::string, Setting>& settings) {
+    std::string text = read_conf_text(path);
+    if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);
+    std::map<std::string, int> first_line;
+    std::istringstream lines(text);
+    int n = 0;
+    for (std::string line; std::getline(lines, line);) {
+        const std::string place = path + ":" + std::to_string(++n);
+        const std::string content = trim(line.substr(0, line.find('#')));
+        if (content.empty()) continue;
+        const auto eq = content.find('=');
+        if (eq == std::string::npos) throw ConfigError(place + ": expected key = value, not '" + content + "'");
+        const std::string key = trim(content.substr(0, eq));
+        if (std::none_of(keys().begin(), keys().end(), [&](const Key& k) { return key == k.name; }))
+            throw ConfigError(place + ": unknown key '" + key + "'");
+        if (const auto [first, inserted] = first_line.emplace(key, n); !inserted)
+            throw ConfigError(place + ": key '" + key + "' is set more than once (first on line " +
+                              std::to_string(first->second) + ")");
+        settings[key] = {trim(content.substr(eq + 1)), "file " + place};
     }
 }
 
@@ -218,7 +222,7 @@ LoadedConfig load_config(int argc, const char* const argv[], const char* const* 
         "config,c", po::value<std::string>()->value_name("FILE"),
         "conf file to read (also ECHOMUX_CONFIG); see conf/echomux.conf");
     po::options_description all;
-    all.add(general).add(key_options(true));
+    all.add(general).add(key_options());
 
     po::variables_map cli;
     try {

@@ -274,3 +274,57 @@ BOOST_AUTO_TEST_CASE(metrics_listen_defaults_to_the_listen_address) {
     p.signal(SIGTERM);
     BOOST_TEST(p.wait(10s).value_or(-1) == 0);
 }
+
+BOOST_AUTO_TEST_CASE(directory_as_config_file_is_one_clear_error) {
+    char dir[] = "/tmp/echomux-dir-XXXXXX";
+    BOOST_REQUIRE(::mkdtemp(dir));
+    const std::string expected = "echomux: configuration error: cannot read config file " + std::string(dir) +
+                                 ": Is a directory\n";
+    BOOST_TEST(run({"--config", dir, "--print-config"}).err == expected);
+    const Run env = run({"--print-config"}, {{"ECHOMUX_CONFIG", dir}});
+    BOOST_TEST(env.status == 2);
+    BOOST_TEST(env.err == expected);
+}
+
+// Windows editors start a UTF-8 file with a byte order mark and end lines with CR LF.
+BOOST_AUTO_TEST_CASE(conf_file_with_a_utf8_bom_and_crlf_lines_is_read) {
+    const auto conf = write_conf("\xEF\xBB\xBFport = 1234\r\n# comment\r\nmode = upper  \r\n\r\nlisten=127.0.0.1\r\n");
+    const Run r = run({"--config", conf, "--print-config"});
+    BOOST_TEST(r.status == 0, r.err);
+    BOOST_TEST(contains(r.out, "port = 1234 "), r.out);
+    BOOST_TEST(contains(r.out, "# file " + conf + ":1\n"), r.out);
+    BOOST_TEST(contains(r.out, "mode = upper "), r.out);
+    BOOST_TEST(contains(r.out, "listen = 127.0.0.1 "), r.out);
+}
+
+BOOST_AUTO_TEST_CASE(conf_line_that_is_not_key_equals_value_names_file_and_line) {
+    const auto conf = write_conf("port = 1\n\nmode\n");
+    const Run r = run({"--config", conf});
+    BOOST_TEST(is_config_error(r), r.err);
+    BOOST_TEST(contains(r.err, conf + ":3: expected key = value, not 'mode'"), r.err);
+    // Sections are not a feature: say where, not "unknown key 'server.port'".
+    const auto sections = write_conf("# echomux\n[server]\nport = 5\n");
+    const Run s = run({"--config", sections});
+    BOOST_TEST(is_config_error(s), s.err);
+    BOOST_TEST(contains(s.err, sections + ":2: expected key = value, not '[server]'"), s.err);
+    const auto no_key = write_conf("= 5\n");
+    BOOST_TEST(contains(run({"--config", no_key}).err, no_key + ":1: unknown key ''"));
+}
+
+BOOST_AUTO_TEST_CASE(key_set_twice_in_a_file_names_both_lines) {
+    const auto conf = write_conf("port = 1\nmode = echo\nport = 2\n");
+    const Run r = run({"--config", conf});
+    BOOST_TEST(is_config_error(r), r.err);
+    BOOST_TEST(contains(r.err, conf + ":3: key 'port' is set more than once (first on line 1)"), r.err);
+}
+
+// A wrong path (a log, a device) must not be read for ever nor echoed back whole.
+BOOST_AUTO_TEST_CASE(conf_file_over_one_mebibyte_is_refused) {
+    const auto big = write_conf(std::string(3 << 20, 'a') + "\n");
+    for (const std::string& path : {big, std::string("/dev/urandom"), std::string("/dev/zero")}) {
+        const Run r = run({"--config", path, "--print-config"});
+        BOOST_TEST(is_config_error(r), path << ": " << r.err.substr(0, 300));
+        BOOST_TEST(r.err == "echomux: configuration error: cannot read config file " + path + ": larger than 1 MiB\n",
+                   r.err.substr(0, 300));
+    }
+}
