@@ -13,6 +13,7 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <vector>
 
@@ -253,11 +254,14 @@ LoadedConfig load_config(int argc, const char* const argv[], const char* const* 
     std::map<std::string, Setting> settings;
     for (const auto& k : keys()) settings[k.name] = {k.fallback, "default"};
 
-    std::string config_path;
+    std::optional<Setting> config_path;
     for (auto e = envp; e && *e; ++e)
-        if (std::strncmp(*e, "ECHOMUX_CONFIG=", 15) == 0) config_path = *e + 15;
-    if (cli.count("config")) config_path = cli["config"].as<std::string>();
-    if (!config_path.empty()) read_file(config_path, settings);
+        if (std::strncmp(*e, "ECHOMUX_CONFIG=", 15) == 0) config_path = Setting{*e + 15, "env ECHOMUX_CONFIG"};
+    if (cli.count("config")) config_path = Setting{cli["config"].as<std::string>(), "command line"};
+    // Most likely a deployment template whose variable came out empty: not "no conf file".
+    if (config_path && config_path->value.empty())
+        throw ConfigError(config_path->source + ": config = '': must be the path of a conf file (or not set at all)");
+    if (config_path) read_file(config_path->value, settings);
     read_environment(envp, settings, loaded.warnings);
     for (const auto& k : keys())
         if (cli.count(flag_name(k.name))) settings[k.name] = {cli[flag_name(k.name)].as<std::string>(), "command line"};

@@ -286,6 +286,21 @@ BOOST_AUTO_TEST_CASE(directory_as_config_file_is_one_clear_error) {
     BOOST_TEST(env.err == expected);
 }
 
+// An empty path is a deployment template that lost its variable, not "no conf file".
+BOOST_AUTO_TEST_CASE(empty_config_path_is_an_error_naming_where_it_came_from) {
+    for (const std::vector<std::string>& args : {std::vector<std::string>{"--config", ""}, {"-c", ""}}) {
+        const Run r = run(args);
+        BOOST_TEST(is_config_error(r), r.err);
+        BOOST_TEST(contains(r.err, "command line: config = '': must be the path of a conf file"), r.err);
+    }
+    const Run env = run({}, {{"ECHOMUX_CONFIG", ""}});
+    BOOST_TEST(is_config_error(env), env.err);
+    BOOST_TEST(contains(env.err, "env ECHOMUX_CONFIG: config = '': must be the path of a conf file"), env.err);
+    // The command line still overrides the variable.
+    const auto conf = write_conf("port = 1003\n");
+    BOOST_TEST(contains(run({"--config", conf, "--print-config"}, {{"ECHOMUX_CONFIG", ""}}).out, "port = 1003"));
+}
+
 // Windows editors start a UTF-8 file with a byte order mark and end lines with CR LF.
 BOOST_AUTO_TEST_CASE(conf_file_with_a_utf8_bom_and_crlf_lines_is_read) {
     const auto conf = write_conf("\xEF\xBB\xBFport = 1234\r\n# comment\r\nmode = upper  \r\n\r\nlisten=127.0.0.1\r\n");
