@@ -225,16 +225,42 @@ LoadedConfig load_config(int argc, const char* const argv[], const char* const* 
     po::options_description all;
     all.add(general).add(key_options());
 
+    std::vector<std::string> args;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a == "--") {  // what follows is operands, which are refused below: leave them as they are
+            args.insert(args.end(), argv + i, argv + argc);
+            break;
+        }
+        // The conf file spelling works as a flag too: --max_connections.
+        if (a.rfind("--", 0) == 0) std::replace(a.begin(), a.begin() + std::min(a.find('='), a.size()), '_', '-');
+        // "--port=" is an empty value, checked like any other; Program_options calls it a syntax error.
+        const auto* option = a.rfind("--", 0) == 0 && a.find('=') == a.size() - 1
+                                 ? all.find_nothrow(a.substr(2, a.size() - 3), false)
+                                 : nullptr;
+        if (option && option->semantic()->max_tokens() == 0)
+            throw ConfigError("command line: option '" + a.substr(0, a.size() - 1) +
+                              "' does not take any arguments (see --help)");
+        if (option) {
+            args.push_back(a.substr(0, a.size() - 1));
+            args.push_back("");
+            continue;
+        }
+        args.push_back(a);
+    }
     po::variables_map cli;
     try {
-        // The conf file spelling works as a flag too: --max_connections.
-        std::vector<std::string> args;
-        for (int i = 1; i < argc; ++i) {
-            std::string a = argv[i];
-            if (a.rfind("--", 0) == 0) std::replace(a.begin(), a.begin() + std::min(a.find('='), a.size()), '_', '-');
-            args.push_back(a);
-        }
-        po::store(po::command_line_parser(args).options(all).run(), cli);
+        // No guessing: --por=5 would be taken as --port=5, and a new key could change what it means.
+        const auto style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+        const po::parsed_options parsed = po::command_line_parser(args).options(all).style(style).run();
+        for (const auto& opt : parsed.options)
+            if (opt.position_key >= 0)
+                throw ConfigError("command line: unexpected argument '" + opt.original_tokens.front() +
+                                  "' (settings are --KEY=VALUE; see --help)");
+        po::store(parsed, cli);
+    } catch (const po::unknown_option& e) {
+        const std::string name = e.get_option_name();  // the whole token: "--por=5"
+        throw ConfigError("command line: unrecognised option '" + name.substr(0, name.find('=')) + "' (see --help)");
     } catch (const po::error& e) {
         throw ConfigError(std::string("command line: ") + e.what() + " (see --help)");
     }

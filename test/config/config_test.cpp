@@ -343,3 +343,60 @@ BOOST_AUTO_TEST_CASE(conf_file_over_one_mebibyte_is_refused) {
                    r.err.substr(0, 300));
     }
 }
+
+// echomux takes no operands: `echomux 7007` must not start on the default port.
+BOOST_AUTO_TEST_CASE(positional_arguments_are_an_error_naming_them) {
+    const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+        {{"7007"}, "'7007'"},
+        {{"--port", "7007", "extra", "--print-config"}, "'extra'"},
+        {{"--print-config", "--", "--port=1"}, "'--port=1'"},
+        {{"--print-config", "-"}, "'-'"},
+    };
+    for (const auto& [args, stray] : cases) {
+        const Run r = run(args);
+        BOOST_TEST(is_config_error(r), stray << ": " << r.err);
+        BOOST_TEST(contains(r.err, "command line: unexpected argument " + stray), r.err);
+    }
+}
+
+// Program_options would take --por=5 as --port=5, and a new key could change what it means.
+BOOST_AUTO_TEST_CASE(abbreviated_flags_are_unrecognised_not_guessed) {
+    const Run r = run({"--por=5", "--print-config"});
+    BOOST_TEST(is_config_error(r), r.err);
+    BOOST_TEST(contains(r.err, "command line: unrecognised option '--por'"), r.err);
+    for (const std::string flag : {"--print", "--vers", "--max-conn=5", "--conf=x", "--metrics=1"})
+        BOOST_TEST(is_config_error(run({flag, "--print-config"})), flag);
+    // Short options still work.
+    const Run help = run({"-h"});
+    BOOST_TEST(help.status == 0);
+    BOOST_TEST(contains(help.out, "Usage: echomux"));
+    const auto conf = write_conf("port = 1004\n");
+    BOOST_TEST(contains(run({"-c", conf, "--print-config"}).out, "port = 1004 "));
+    BOOST_TEST(contains(run({"-c" + conf, "--print-config"}).out, "port = 1004 "));
+}
+
+// "--port=" is an empty value, checked like any other, not a Program_options syntax puzzle.
+BOOST_AUTO_TEST_CASE(empty_flag_value_is_checked_like_any_value) {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"--port=", "command line: port = '': must be a port number from 0 to 65535"},
+        {"--backlog=", "command line: backlog = '': must be a whole number from 1 to 1000000"},
+        {"--listen=", "command line: listen = '': must be an IPv4 or IPv6 address"},
+        {"--config=", "command line: config = '': must be the path of a conf file"},
+        {"--help=", "command line: option '--help' does not take any arguments"},
+    };
+    for (const auto& [arg, message] : cases) {
+        const Run r = run({arg, "--print-config"});
+        BOOST_TEST(is_config_error(r), arg << ": " << r.err);
+        BOOST_TEST(contains(r.err, message), arg << ": " << r.err);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(key_given_twice_on_the_command_line_is_an_error) {
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"--port=1", "--port=2"}, {"--port", "1", "--port=1"},
+          {"--max_connections=1", "--max-connections=2"}, {"-c", "/dev/null", "--config=/dev/null"}}) {
+        const Run r = run(args);
+        BOOST_TEST(is_config_error(r), r.err);
+        BOOST_TEST(contains(r.err, "cannot be specified more than once"), r.err);
+    }
+}
