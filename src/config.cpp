@@ -156,10 +156,10 @@ void read_file(const std::string& path, std::map<std::string, Setting>& settings
         const std::string content = trim(line.substr(0, line.find('#')));
         if (content.empty()) continue;
         const auto eq = content.find('=');
-        if (eq == std::string::npos) throw ConfigError(place + ": expected key = value, not '" + content + "'");
+        if (eq == std::string::npos) throw ConfigError(place + ": expected key = value, not " + quoted(content));
         const std::string key = trim(content.substr(0, eq));
         if (std::none_of(keys().begin(), keys().end(), [&](const Key& k) { return key == k.name; }))
-            throw ConfigError(place + ": unknown key '" + key + "'");
+            throw ConfigError(place + ": unknown key " + quoted(key));
         if (const auto [first, inserted] = first_line.emplace(key, n); !inserted)
             throw ConfigError(place + ": key '" + key + "' is set more than once (first on line " +
                               std::to_string(first->second) + ")");
@@ -182,7 +182,7 @@ void read_environment(const char* const* envp, std::map<std::string, Setting>& s
                 settings[k.name] = {entry.substr(eq + 1), "env " + name};
                 known = true;
             }
-        if (!known) warnings.push_back("ignoring environment variable " + name + ": not an echomux setting");
+        if (!known) warnings.push_back("ignoring environment variable " + printable(name) + ": not an echomux setting");
     }
 }
 
@@ -207,6 +207,8 @@ const char* backend_name(Backend backend) {
     }
     return "?";
 }
+
+ConfigError::ConfigError(const std::string& message) : std::runtime_error(printable(message)) {}
 
 const char* epoll_mode_name(EpollMode mode) { return mode == EpollMode::edge ? "edge" : "level"; }
 
@@ -255,12 +257,12 @@ LoadedConfig load_config(int argc, const char* const argv[], const char* const* 
         const po::parsed_options parsed = po::command_line_parser(args).options(all).style(style).run();
         for (const auto& opt : parsed.options)
             if (opt.position_key >= 0)
-                throw ConfigError("command line: unexpected argument '" + opt.original_tokens.front() +
-                                  "' (settings are --KEY=VALUE; see --help)");
+                throw ConfigError("command line: unexpected argument " + quoted(opt.original_tokens.front()) +
+                                  " (settings are --KEY=VALUE; see --help)");
         po::store(parsed, cli);
     } catch (const po::unknown_option& e) {
         const std::string name = e.get_option_name();  // the whole token: "--por=5"
-        throw ConfigError("command line: unrecognised option '" + name.substr(0, name.find('=')) + "' (see --help)");
+        throw ConfigError("command line: unrecognised option " + quoted(name.substr(0, name.find('='))) + " (see --help)");
     } catch (const po::error& e) {
         throw ConfigError(std::string("command line: ") + e.what() + " (see --help)");
     }
@@ -304,7 +306,7 @@ LoadedConfig load_config(int argc, const char* const argv[], const char* const* 
             std::string hint;
             if (s.value.rfind("tcp://", 0) == 0)
                 hint = " (Kubernetes service links set ECHOMUX_* variables; use enableServiceLinks: false)";
-            throw ConfigError(s.source + ": " + k.name + " = '" + s.value + "': " + e.what() + hint);
+            throw ConfigError(s.source + ": " + k.name + " = " + quoted(s.value) + ": " + e.what() + hint);
         }
     }
 
@@ -315,7 +317,7 @@ LoadedConfig load_config(int argc, const char* const argv[], const char* const* 
             const Setting& s = settings[k.name];
             std::string assignment = std::string(k.name) + " = " + s.value;
             assignment.resize(std::max<std::size_t>(assignment.size(), 32), ' ');
-            out << assignment << " # " << s.source << "\n";
+            out << assignment << " # " << printable(s.source) << "\n";  // the source may be a path
         }
         loaded.text = out.str();
     }

@@ -1,5 +1,6 @@
 // Internal to the config loader: turns one setting's text into a value, or throws BadValue
-// saying what the text must be. The caller adds the key and where the text came from.
+// saying what the text must be (the caller adds the key and where the text came from); and
+// shows an operator's text back in a message safely.
 #pragma once
 
 #include <optional>
@@ -22,6 +23,12 @@ std::size_t parse_bytes(const std::string& text, unsigned long long min, unsigne
 double parse_seconds(const std::string& text, unsigned long long max);
 // An IPv4 or IPv6 address; brackets around an IPv6 one are dropped.
 std::string parse_address(const std::string& text);
+
+// Text as a message may show it: bytes outside printable ASCII as \xHH, so a control byte
+// or terminal escape sequence is seen, not acted on, and the message stays one line.
+std::string printable(const std::string& text);
+// 'text' for a message: printable, and cut short when long ("'aaa...' (10000 bytes)").
+std::string quoted(const std::string& text);
 
 template <class T, class Parse>
 T parse_choice(const std::string& text, Parse parse, const char* choices) {

@@ -400,3 +400,61 @@ BOOST_AUTO_TEST_CASE(key_given_twice_on_the_command_line_is_an_error) {
         BOOST_TEST(contains(r.err, "cannot be specified more than once"), r.err);
     }
 }
+
+namespace {
+// Nothing a terminal could act on: printable ASCII, and the one line's final newline.
+bool printable_line(const std::string& text) {
+    return std::all_of(text.begin(), text.end() - 1, [](unsigned char c) { return c >= 0x20 && c < 0x7f; }) &&
+           text.back() == '\n';
+}
+}  // namespace
+
+// A stray control byte (or a terminal escape) in a key or value is shown, not acted on.
+BOOST_AUTO_TEST_CASE(non_printable_bytes_in_messages_are_escaped) {
+    struct Case {
+        std::vector<std::string> args;
+        std::map<std::string, std::string> env;
+        std::string expected;
+    };
+    const auto control = write_conf("col\x01our = blue\n");
+    const auto escape = write_conf("col\x1b[31mour = blue\n");
+    const auto value = write_conf("mode = \x1b[31mred\n");
+    const auto nul = write_conf(std::string("port = 5\0junk\n", 14));
+    const auto utf8 = write_conf("p\xc3\xb6rt = 1\n");
+    const std::vector<Case> cases = {
+        {{"--config", control}, {}, control + ":1: unknown key 'col\\x01our'"},
+        {{"--config", escape}, {}, escape + ":1: unknown key 'col\\x1b[31mour'"},
+        {{"--config", value}, {}, value + ":1: mode = '\\x1b[31mred': must be one of"},
+        {{"--config", nul}, {}, nul + ":1: port = '5\\x00junk': must be a port number from 0 to 65535"},
+        {{"--config", utf8}, {}, utf8 + ":1: unknown key 'p\\xc3\\xb6rt'"},
+        {{"--config", "/nonexistent/\x1b[2J"}, {}, "cannot read config file /nonexistent/\\x1b[2J: No such file"},
+        {{"--col\x01our=1"}, {}, "unrecognised option '--col\\x01our'"},
+        {{"--mode=\x1b[31m"}, {}, "command line: mode = '\\x1b[31m': must be one of"},
+        {{"--print-config", "\x1b[2J"}, {}, "unexpected argument '\\x1b[2J'"},
+        {{}, {{"ECHOMUX_PORT", "7007\r"}}, "env ECHOMUX_PORT: port = '7007\\x0d': must be a port number"},
+    };
+    for (const auto& c : cases) {
+        const Run r = run(c.args, c.env);
+        BOOST_TEST(is_config_error(r), c.expected << ": " << r.err);
+        BOOST_TEST(contains(r.err, c.expected), r.err);
+        BOOST_TEST(printable_line(r.err), r.err);
+    }
+    const Run warned = run({"--print-config"}, {{"ECHOMUX_\x1b[31mX", "1"}});
+    BOOST_TEST(warned.status == 0);
+    BOOST_TEST(contains(warned.err, "ignoring environment variable ECHOMUX_\\x1b[31mX: not an echomux setting"),
+               warned.err);
+    BOOST_TEST(printable_line(warned.err), warned.err);
+}
+
+// Whatever was pasted, the error stays one readable line.
+BOOST_AUTO_TEST_CASE(very_long_values_are_shortened_in_messages) {
+    const std::string long_text(10000, 'a');
+    const auto conf = write_conf(long_text + " = 1\n");
+    for (const Run& r : {run({"--listen=" + long_text}), run({"--config", conf}), run({"--" + long_text}),
+                         run({"--print-config", long_text})}) {
+        BOOST_TEST(is_config_error(r), r.err.substr(0, 200));
+        BOOST_TEST(r.err.size() < 300, r.err.substr(0, 200));
+        BOOST_TEST((contains(r.err, "...' (10000 bytes)") || contains(r.err, "...' (10002 bytes)")),
+                   r.err.substr(0, 200));
+    }
+}
