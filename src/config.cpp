@@ -158,8 +158,12 @@ void read_file(const std::string& path, std::map<std::string, Setting>& settings
         const auto eq = content.find('=');
         if (eq == std::string::npos) throw ConfigError(place + ": expected key = value, not " + quoted(content));
         const std::string key = trim(content.substr(0, eq));
-        if (std::none_of(keys().begin(), keys().end(), [&](const Key& k) { return key == k.name; }))
-            throw ConfigError(place + ": unknown key " + quoted(key));
+        if (std::none_of(keys().begin(), keys().end(), [&](const Key& k) { return key == k.name; })) {
+            std::string hint;
+            for (const auto& k : keys())
+                if (key == flag_name(k.name)) hint = std::string(" (conf file keys use _: ") + k.name + ")";
+            throw ConfigError(place + ": unknown key " + quoted(key) + hint);
+        }
         if (const auto [first, inserted] = first_line.emplace(key, n); !inserted)
             throw ConfigError(place + ": key '" + key + "' is set more than once (first on line " +
                               std::to_string(first->second) + ")");
@@ -306,6 +310,9 @@ LoadedConfig load_config(int argc, const char* const argv[], const char* const* 
             std::string hint;
             if (s.value.rfind("tcp://", 0) == 0)
                 hint = " (Kubernetes service links set ECHOMUX_* variables; use enableServiceLinks: false)";
+            if (s.value.size() >= 2 && (s.value.front() == '"' || s.value.front() == '\'') &&
+                s.value.back() == s.value.front())
+                hint = " (values are written without quotes)";
             throw ConfigError(s.source + ": " + k.name + " = " + quoted(s.value) + ": " + e.what() + hint);
         }
     }

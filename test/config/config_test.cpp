@@ -458,3 +458,18 @@ BOOST_AUTO_TEST_CASE(very_long_values_are_shortened_in_messages) {
                    r.err.substr(0, 200));
     }
 }
+
+// Habits from other formats get a hint, not just a refusal.
+BOOST_AUTO_TEST_CASE(quoted_values_and_dashed_keys_in_a_conf_file_get_a_hint) {
+    const auto quoted = write_conf("listen = \"127.0.0.1\"\n");
+    const Run q = run({"--config", quoted});
+    BOOST_TEST(is_config_error(q), q.err);
+    BOOST_TEST(contains(q.err, quoted + ":1: listen = '\"127.0.0.1\"': must be an IPv4 or IPv6 address"), q.err);
+    BOOST_TEST(contains(q.err, "(values are written without quotes)"), q.err);
+    BOOST_TEST(contains(run({"--mode='upper'"}).err, "(values are written without quotes)"));
+    const auto dashed = write_conf("max-connections = 5\n");
+    const Run d = run({"--config", dashed});
+    BOOST_TEST(is_config_error(d), d.err);
+    BOOST_TEST(contains(d.err, dashed + ":1: unknown key 'max-connections' (conf file keys use _: max_connections)"),
+               d.err);
+}
