@@ -128,7 +128,9 @@ po::options_description key_options() {
 constexpr std::size_t kMaxConfBytes = 1 << 20;
 
 std::string read_conf_text(const std::string& path) {
-    const auto fail = [&](const std::string& why) { return ConfigError("cannot read config file " + path + ": " + why); };
+    const auto fail = [&](const std::string& why) {
+        return ConfigError("cannot read config file " + path + ": " + why);
+    };
     Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd) throw fail(std::strerror(errno));
     std::string text;
@@ -200,6 +202,34 @@ std::string usage(const po::options_description& desc) {
     return out.str();
 }
 
+// argv as Program_options should see it: --max_connections (the conf file spelling) as
+// --max-connections, and "--port=" as "--port" "": an empty value, checked like any other,
+// where Program_options would call it a syntax error.
+std::vector<std::string> command_line_args(int argc, const char* const argv[], const po::options_description& all) {
+    std::vector<std::string> args;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a == "--") {  // what follows is operands, which load_config refuses: leave them as they are
+            args.insert(args.end(), argv + i, argv + argc);
+            break;
+        }
+        if (a.rfind("--", 0) == 0) std::replace(a.begin(), a.begin() + std::min(a.find('='), a.size()), '_', '-');
+        const auto* option = a.rfind("--", 0) == 0 && a.find('=') == a.size() - 1
+                                 ? all.find_nothrow(a.substr(2, a.size() - 3), false)
+                                 : nullptr;
+        if (option && option->semantic()->max_tokens() == 0)
+            throw ConfigError("command line: option '" + a.substr(0, a.size() - 1) +
+                              "' does not take any arguments (see --help)");
+        if (option) {
+            args.push_back(a.substr(0, a.size() - 1));
+            args.push_back("");
+            continue;
+        }
+        args.push_back(a);
+    }
+    return args;
+}
+
 }  // namespace
 
 const char* backend_name(Backend backend) {
@@ -231,29 +261,7 @@ LoadedConfig load_config(int argc, const char* const argv[], const char* const* 
     po::options_description all;
     all.add(general).add(key_options());
 
-    std::vector<std::string> args;
-    for (int i = 1; i < argc; ++i) {
-        std::string a = argv[i];
-        if (a == "--") {  // what follows is operands, which are refused below: leave them as they are
-            args.insert(args.end(), argv + i, argv + argc);
-            break;
-        }
-        // The conf file spelling works as a flag too: --max_connections.
-        if (a.rfind("--", 0) == 0) std::replace(a.begin(), a.begin() + std::min(a.find('='), a.size()), '_', '-');
-        // "--port=" is an empty value, checked like any other; Program_options calls it a syntax error.
-        const auto* option = a.rfind("--", 0) == 0 && a.find('=') == a.size() - 1
-                                 ? all.find_nothrow(a.substr(2, a.size() - 3), false)
-                                 : nullptr;
-        if (option && option->semantic()->max_tokens() == 0)
-            throw ConfigError("command line: option '" + a.substr(0, a.size() - 1) +
-                              "' does not take any arguments (see --help)");
-        if (option) {
-            args.push_back(a.substr(0, a.size() - 1));
-            args.push_back("");
-            continue;
-        }
-        args.push_back(a);
-    }
+    const std::vector<std::string> args = command_line_args(argc, argv, all);
     po::variables_map cli;
     try {
         // No guessing: --por=5 would be taken as --port=5, and a new key could change what it means.
@@ -266,7 +274,8 @@ LoadedConfig load_config(int argc, const char* const argv[], const char* const* 
         po::store(parsed, cli);
     } catch (const po::unknown_option& e) {
         const std::string name = e.get_option_name();  // the whole token: "--por=5"
-        throw ConfigError("command line: unrecognised option " + quoted(name.substr(0, name.find('='))) + " (see --help)");
+        throw ConfigError("command line: unrecognised option " + quoted(name.substr(0, name.find('='))) +
+                          " (see --help)");
     } catch (const po::error& e) {
         throw ConfigError(std::string("command line: ") + e.what() + " (see --help)");
     }

@@ -3,6 +3,7 @@
 // shows an operator's text back in a message safely.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <stdexcept>
 #include <string>
