@@ -1,17 +1,19 @@
 #include "echomux/config.hpp"
 
-#include "echomux/socket_address.hpp"
+#include "config_values.hpp"
+#include "echomux/fd.hpp"
 
 #include <boost/program_options.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
-#include <cmath>
-#include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <functional>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <vector>
 
@@ -22,71 +24,11 @@ namespace {
 
 constexpr const char* kVersion = "echomux 0.1.0";
 
-// A value whose text cannot be used; the caller adds the key and where it came from.
-struct BadValue : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
-
+// Blanks around conf file keys and values, and the CR of a CR LF line end.
 std::string trim(const std::string& s) {
-    const auto b = s.find_first_not_of(" \t");
+    const auto b = s.find_first_not_of(" \t\r");
     if (b == std::string::npos) return "";
-    return s.substr(b, s.find_last_not_of(" \t") + 1 - b);
-}
-
-unsigned long long parse_whole(const std::string& text, unsigned long long min, unsigned long long max,
-                               const char* what) {
-    std::ostringstream range;
-    range << "must be " << what << " from " << min << " to " << max;
-    if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) throw BadValue(range.str());
-    errno = 0;
-    const unsigned long long v = std::strtoull(text.c_str(), nullptr, 10);
-    if (errno == ERANGE || v < min || v > max) throw BadValue(range.str());
-    return v;
-}
-
-// Byte counts accept K/KiB, M/MiB, G/GiB suffixes (powers of two): "256KiB", "1M".
-std::size_t parse_bytes(const std::string& text, unsigned long long min, unsigned long long max) {
-    std::ostringstream range;
-    range << "must be a byte count from " << min << " to " << max << " (suffixes K, M, G, KiB, MiB, GiB)";
-    const auto digits = text.find_first_not_of("0123456789");
-    const std::string number = text.substr(0, digits);
-    const std::string suffix = digits == std::string::npos ? "" : text.substr(digits);
-    unsigned long long unit = 1;
-    if (suffix == "K" || suffix == "KiB") unit = 1ull << 10;
-    else if (suffix == "M" || suffix == "MiB") unit = 1ull << 20;
-    else if (suffix == "G" || suffix == "GiB") unit = 1ull << 30;
-    else if (!suffix.empty()) throw BadValue(range.str());
-    const unsigned long long v = parse_whole(number, 0, max, "a byte count");
-    if (v > max / unit || v * unit < min || v * unit > max) throw BadValue(range.str());
-    return static_cast<std::size_t>(v * unit);
-}
-
-// Durations are seconds, optionally with a unit: "300", "1.5", "250ms", "5m".
-double parse_seconds(const std::string& text, double max) {
-    std::ostringstream range;
-    range << "must be a duration from 0 to " << max << " seconds (\"300\", \"1.5s\", \"250ms\", \"5m\")";
-    char* end = nullptr;
-    errno = 0;
-    double v = std::strtod(text.c_str(), &end);
-    if (text.empty() || end == text.c_str() || errno == ERANGE || !std::isfinite(v)) throw BadValue(range.str());
-    const std::string unit = end;
-    if (unit == "ms") v /= 1000;
-    else if (unit == "m") v *= 60;
-    else if (!unit.empty() && unit != "s") throw BadValue(range.str());
-    if (v < 0 || v > max) throw BadValue(range.str());
-    return v;
-}
-
-template <class T, class Parse>
-T parse_choice(const std::string& text, Parse parse, const char* choices) {
-    if (auto v = parse(text)) return *v;
-    throw BadValue(std::string("must be one of: ") + choices);
-}
-
-std::string parse_address(const std::string& v) {
-    if (!parse_socket_address(v, 0))
-        throw BadValue("must be an IPv4 or IPv6 address, such as 0.0.0.0, 127.0.0.1, :: or ::1");
-    return v.size() > 2 && v.front() == '[' ? v.substr(1, v.size() - 2) : v;
+    return s.substr(b, s.find_last_not_of(" \t\r") + 1 - b);
 }
 
 std::optional<Backend> parse_backend(const std::string& s) {
@@ -146,7 +88,7 @@ const std::vector<Key>& keys() {
          [](Config& c, const std::string& v) {
              c.log_level = parse_choice<log::Level>(v, log::parse_level, "error, warn, info, debug");
          }},
-        {"metrics_listen", "0.0.0.0", "address of the HTTP /metrics and /healthz endpoint",
+        {"metrics_listen", "same as listen", "address of the HTTP /metrics and /healthz endpoint",
          [](Config& c, const std::string& v) { c.metrics_listen = parse_address(v); }},
         {"metrics_port", "0", "port of the HTTP /metrics and /healthz endpoint; 0 = off",
          [](Config& c, const std::string& v) { c.metrics_port = parse_whole(v, 0, 65535, "a port number"); }},
@@ -166,24 +108,6 @@ struct Setting {
     std::string source = "default";
 };
 
-// Line of `key = ...` (or of `text`) in a conf file, for messages; 0 when not found.
-int find_line(const std::string& path, const std::string& key) {
-    std::ifstream in(path);
-    std::string line;
-    for (int n = 1; std::getline(in, line); ++n) {
-        const std::string t = trim(line);
-        if (t.rfind(key, 0) == 0 && (t.size() == key.size() || t[key.size()] == ' ' || t[key.size()] == '\t' ||
-                                     t[key.size()] == '='))
-            return n;
-    }
-    return 0;
-}
-
-std::string file_place(const std::string& path, const std::string& key) {
-    const int line = find_line(path, key);
-    return line > 0 ? path + ":" + std::to_string(line) : path;
-}
-
 // Flags are spelled with dashes (--max-connections), conf file keys with underscores.
 std::string flag_name(const std::string& key) {
     std::string flag = key;
@@ -191,37 +115,61 @@ std::string flag_name(const std::string& key) {
     return flag;
 }
 
-po::options_description key_options(bool flags) {
-    po::options_description desc(flags ? "Settings (conf file key: the flag with _ for -; variable: ECHOMUX_<KEY>)"
-                                       : "Settings");
+po::options_description key_options() {
+    po::options_description desc("Settings (conf file key: the flag with _ for -; variable: ECHOMUX_<KEY>)");
     for (const auto& k : keys()) {
         std::string help = std::string(k.help) + " [" + k.fallback + "]";
-        desc.add_options()((flags ? flag_name(k.name) : std::string(k.name)).c_str(),
-                           po::value<std::string>()->value_name("V"), help.c_str());
+        desc.add_options()(flag_name(k.name).c_str(), po::value<std::string>()->value_name("V"), help.c_str());
     }
     return desc;
 }
 
-void read_file(const std::string& path, std::map<std::string, Setting>& settings) {
-    std::ifstream in(path);
-    if (!in) throw ConfigError("cannot read config file " + path + ": " + std::strerror(errno));
-    po::parsed_options parsed(nullptr);
-    try {
-        parsed = po::parse_config_file(in, key_options(false), false);
-    } catch (const po::unknown_option& e) {
-        const std::string key = e.get_option_name();
-        throw ConfigError(file_place(path, key) + ": unknown key '" + key + "'");
-    } catch (const po::invalid_config_file_syntax& e) {
-        throw ConfigError(file_place(path, e.get_option_name()) + ": " + e.what());
-    } catch (const po::error& e) {
-        throw ConfigError(path + ": " + e.what());
+// A conf file is small: anything bigger is a wrong path (a log, a device), not settings.
+constexpr std::size_t kMaxConfBytes = 1 << 20;
+
+std::string read_conf_text(const std::string& path) {
+    const auto fail = [&](const std::string& why) {
+        return ConfigError("cannot read config file " + path + ": " + why);
+    };
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) throw fail(std::strerror(errno));
+    std::string text;
+    char chunk[4096];
+    for (;;) {
+        const ssize_t n = ::read(fd.get(), chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw fail(std::strerror(errno));  // e.g. EISDIR: open(2) accepts a directory
+        if (n == 0) return text;
+        text.append(chunk, static_cast<std::size_t>(n));
+        if (text.size() > kMaxConfBytes) throw fail("larger than 1 MiB");
     }
-    std::map<std::string, int> seen;
-    for (const auto& opt : parsed.options) {
-        if (++seen[opt.string_key] > 1)
-            throw ConfigError(path + ": key '" + opt.string_key + "' is set more than once");
-        settings[opt.string_key] = {opt.value.empty() ? "" : trim(opt.value.front()),
-                                    "file " + file_place(path, opt.string_key)};
+}
+
+// `key = value` lines; `#` starts a comment. Read by hand rather than with Program_options,
+// so every message has its line and Windows files (UTF-8 BOM, CR LF) just work.
+void read_file(const std::string& path, std::map<std::string, Setting>& settings) {
+    std::string text = read_conf_text(path);
+    if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);
+    std::map<std::string, int> first_line;
+    std::istringstream lines(text);
+    int n = 0;
+    for (std::string line; std::getline(lines, line);) {
+        const std::string place = path + ":" + std::to_string(++n);
+        const std::string content = trim(line.substr(0, line.find('#')));
+        if (content.empty()) continue;
+        const auto eq = content.find('=');
+        if (eq == std::string::npos) throw ConfigError(place + ": expected key = value, not " + quoted(content));
+        const std::string key = trim(content.substr(0, eq));
+        if (std::none_of(keys().begin(), keys().end(), [&](const Key& k) { return key == k.name; })) {
+            std::string hint;
+            for (const auto& k : keys())
+                if (key == flag_name(k.name)) hint = std::string(" (conf file keys use _: ") + k.name + ")";
+            throw ConfigError(place + ": unknown key " + quoted(key) + hint);
+        }
+        if (const auto [first, inserted] = first_line.emplace(key, n); !inserted)
+            throw ConfigError(place + ": key '" + key + "' is set more than once (first on line " +
+                              std::to_string(first->second) + ")");
+        settings[key] = {trim(content.substr(eq + 1)), "file " + place};
     }
 }
 
@@ -240,7 +188,7 @@ void read_environment(const char* const* envp, std::map<std::string, Setting>& s
                 settings[k.name] = {entry.substr(eq + 1), "env " + name};
                 known = true;
             }
-        if (!known) warnings.push_back("ignoring environment variable " + name + ": not an echomux setting");
+        if (!known) warnings.push_back("ignoring environment variable " + printable(name) + ": not an echomux setting");
     }
 }
 
@@ -254,6 +202,34 @@ std::string usage(const po::options_description& desc) {
     return out.str();
 }
 
+// argv as Program_options should see it: --max_connections (the conf file spelling) as
+// --max-connections, and "--port=" as "--port" "": an empty value, checked like any other,
+// where Program_options would call it a syntax error.
+std::vector<std::string> command_line_args(int argc, const char* const argv[], const po::options_description& all) {
+    std::vector<std::string> args;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a == "--") {  // what follows is operands, which load_config refuses: leave them as they are
+            args.insert(args.end(), argv + i, argv + argc);
+            break;
+        }
+        if (a.rfind("--", 0) == 0) std::replace(a.begin(), a.begin() + std::min(a.find('='), a.size()), '_', '-');
+        const auto* option = a.rfind("--", 0) == 0 && a.find('=') == a.size() - 1
+                                 ? all.find_nothrow(a.substr(2, a.size() - 3), false)
+                                 : nullptr;
+        if (option && option->semantic()->max_tokens() == 0)
+            throw ConfigError("command line: option '" + a.substr(0, a.size() - 1) +
+                              "' does not take any arguments (see --help)");
+        if (option) {
+            args.push_back(a.substr(0, a.size() - 1));
+            args.push_back("");
+            continue;
+        }
+        args.push_back(a);
+    }
+    return args;
+}
+
 }  // namespace
 
 const char* backend_name(Backend backend) {
@@ -265,6 +241,8 @@ const char* backend_name(Backend backend) {
     }
     return "?";
 }
+
+ConfigError::ConfigError(const std::string& message) : std::runtime_error(printable(message)) {}
 
 const char* epoll_mode_name(EpollMode mode) { return mode == EpollMode::edge ? "edge" : "level"; }
 
@@ -281,18 +259,23 @@ LoadedConfig load_config(int argc, const char* const argv[], const char* const* 
         "config,c", po::value<std::string>()->value_name("FILE"),
         "conf file to read (also ECHOMUX_CONFIG); see conf/echomux.conf");
     po::options_description all;
-    all.add(general).add(key_options(true));
+    all.add(general).add(key_options());
 
+    const std::vector<std::string> args = command_line_args(argc, argv, all);
     po::variables_map cli;
     try {
-        // The conf file spelling works as a flag too: --max_connections.
-        std::vector<std::string> args;
-        for (int i = 1; i < argc; ++i) {
-            std::string a = argv[i];
-            if (a.rfind("--", 0) == 0) std::replace(a.begin(), a.begin() + std::min(a.find('='), a.size()), '_', '-');
-            args.push_back(a);
-        }
-        po::store(po::command_line_parser(args).options(all).run(), cli);
+        // No guessing: --por=5 would be taken as --port=5, and a new key could change what it means.
+        const auto style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+        const po::parsed_options parsed = po::command_line_parser(args).options(all).style(style).run();
+        for (const auto& opt : parsed.options)
+            if (opt.position_key >= 0)
+                throw ConfigError("command line: unexpected argument " + quoted(opt.original_tokens.front()) +
+                                  " (settings are --KEY=VALUE; see --help)");
+        po::store(parsed, cli);
+    } catch (const po::unknown_option& e) {
+        const std::string name = e.get_option_name();  // the whole token: "--por=5"
+        throw ConfigError("command line: unrecognised option " + quoted(name.substr(0, name.find('='))) +
+                          " (see --help)");
     } catch (const po::error& e) {
         throw ConfigError(std::string("command line: ") + e.what() + " (see --help)");
     }
@@ -312,14 +295,21 @@ LoadedConfig load_config(int argc, const char* const argv[], const char* const* 
     std::map<std::string, Setting> settings;
     for (const auto& k : keys()) settings[k.name] = {k.fallback, "default"};
 
-    std::string config_path;
+    std::optional<Setting> config_path;
     for (auto e = envp; e && *e; ++e)
-        if (std::strncmp(*e, "ECHOMUX_CONFIG=", 15) == 0) config_path = *e + 15;
-    if (cli.count("config")) config_path = cli["config"].as<std::string>();
-    if (!config_path.empty()) read_file(config_path, settings);
+        if (std::strncmp(*e, "ECHOMUX_CONFIG=", 15) == 0) config_path = Setting{*e + 15, "env ECHOMUX_CONFIG"};
+    if (cli.count("config")) config_path = Setting{cli["config"].as<std::string>(), "command line"};
+    // Most likely a deployment template whose variable came out empty: not "no conf file".
+    if (config_path && config_path->value.empty())
+        throw ConfigError(config_path->source + ": config = '': must be the path of a conf file (or not set at all)");
+    if (config_path) read_file(config_path->value, settings);
     read_environment(envp, settings, loaded.warnings);
     for (const auto& k : keys())
         if (cli.count(flag_name(k.name))) settings[k.name] = {cli[flag_name(k.name)].as<std::string>(), "command line"};
+    // Metrics are served where echo is unless asked otherwise: --listen 127.0.0.1 alone
+    // must not expose /metrics on every interface.
+    if (settings["metrics_listen"].source == "default")
+        settings["metrics_listen"] = {settings["listen"].value, "default: listen"};
 
     for (const auto& k : keys()) {
         const Setting& s = settings[k.name];
@@ -329,7 +319,10 @@ LoadedConfig load_config(int argc, const char* const argv[], const char* const* 
             std::string hint;
             if (s.value.rfind("tcp://", 0) == 0)
                 hint = " (Kubernetes service links set ECHOMUX_* variables; use enableServiceLinks: false)";
-            throw ConfigError(s.source + ": " + k.name + " = '" + s.value + "': " + e.what() + hint);
+            if (s.value.size() >= 2 && (s.value.front() == '"' || s.value.front() == '\'') &&
+                s.value.back() == s.value.front())
+                hint = " (values are written without quotes)";
+            throw ConfigError(s.source + ": " + k.name + " = " + quoted(s.value) + ": " + e.what() + hint);
         }
     }
 
@@ -340,7 +333,7 @@ LoadedConfig load_config(int argc, const char* const argv[], const char* const* 
             const Setting& s = settings[k.name];
             std::string assignment = std::string(k.name) + " = " + s.value;
             assignment.resize(std::max<std::size_t>(assignment.size(), 32), ' ');
-            out << assignment << " # " << s.source << "\n";
+            out << assignment << " # " << printable(s.source) << "\n";  // the source may be a path
         }
         loaded.text = out.str();
     }

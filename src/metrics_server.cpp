@@ -1,5 +1,6 @@
 #include "echomux/metrics_server.hpp"
 
+#include "echomux/listener.hpp"
 #include "echomux/log.hpp"
 #include "echomux/socket_address.hpp"
 
@@ -87,7 +88,9 @@ struct MetricsServer::Impl {
         if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
         if (!ec) acceptor.bind(endpoint, ec);
         if (!ec) acceptor.listen(boost::asio::socket_base::max_listen_connections, ec);
-        if (ec) throw std::runtime_error("cannot serve metrics on " + address + ": " + ec.message());
+        if (ec)  // from open/bind/listen: an errno value, as the echo listener reports it
+            throw std::runtime_error("cannot serve metrics on " + address + ": " + ec.message() +
+                                     bind_error_hint(ec.value()));
         accept();
         thread = std::thread([this] { io.run(); });
     }

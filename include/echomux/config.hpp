@@ -41,8 +41,10 @@ const char* epoll_mode_name(EpollMode mode);
 std::string backend_label(const Config& config);
 
 // Any problem with the configuration: one line naming the key and where it came from.
+// Bytes outside printable ASCII in `message` (a stray control byte, a terminal escape, a
+// NUL from a conf file) are shown as \xHH.
 struct ConfigError : std::runtime_error {
-    using std::runtime_error::runtime_error;
+    explicit ConfigError(const std::string& message);
 };
 
 struct LoadedConfig {
