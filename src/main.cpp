@@ -3,11 +3,18 @@
 #include "echomux/log.hpp"
 #include "echomux/server.hpp"
 
+#include <malloc.h>
+
 #include <iostream>
 
 extern char** environ;
 
 int main(int argc, char** argv) {
+    // Connection buffers are freed as soon as they empty; from 64 KiB up, glibc should
+    // hand them back to the kernel at once. Left to itself it raises this threshold to the
+    // largest block freed so far and keeps such blocks in its heap, where fragmentation
+    // can hold tens of MiB after once-slow clients went idle.
+    ::mallopt(M_MMAP_THRESHOLD, 64 * 1024);
     using echomux::LoadedConfig;
     LoadedConfig loaded;
     try {

@@ -25,8 +25,11 @@ namespace echomux::test {
 Process::Process(const std::vector<std::string>& argv, const ProcessOptions& options) {
     // Everything the child needs is built before fork(): after it, only exec-safe calls.
     std::vector<std::string> env_strings;
-    for (char** e = environ; *e; ++e)
-        if (std::strncmp(*e, "ECHOMUX_", 8) != 0) env_strings.emplace_back(*e);
+    for (char** e = environ; *e; ++e) {
+        const std::string entry = *e;
+        const std::string name = entry.substr(0, entry.find('='));
+        if (name.rfind("ECHOMUX_", 0) != 0 && !options.env.count(name)) env_strings.push_back(entry);
+    }
     for (const auto& [k, v] : options.env) env_strings.push_back(k + "=" + v);
     std::vector<char*> envp, args;
     for (auto& s : env_strings) envp.push_back(s.data());
@@ -153,6 +156,13 @@ double Process::cpu_seconds() const {
         }
     }
     return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+ProcessOptions measuring_memory(ProcessOptions options) {
+    const char* asan = std::getenv("ASAN_OPTIONS");
+    options.env["ASAN_OPTIONS"] =
+        std::string(asan ? asan : "") + ":quarantine_size_mb=0:thread_local_quarantine_size_kb=0";
+    return options;
 }
 
 std::string echomux_binary() {

@@ -18,10 +18,14 @@ namespace echomux::test {
 using namespace std::chrono_literals;
 
 struct ProcessOptions {
-    std::map<std::string, std::string> env;  // added to a copy of ours without ECHOMUX_* variables
+    std::map<std::string, std::string> env;  // set in a copy of ours without ECHOMUX_* variables
     std::optional<unsigned long> fd_limit;    // RLIMIT_NOFILE (soft and hard) for the child
     std::string input;                        // the child's stdin (then EOF)
 };
+
+// For a child whose memory (RSS) a test measures: under AddressSanitizer, freed memory
+// would otherwise wait in its quarantine (hundreds of MiB) instead of going back.
+ProcessOptions measuring_memory(ProcessOptions options = {});
 
 class Process {
 public:
