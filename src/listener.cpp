@@ -14,11 +14,7 @@ namespace echomux {
 namespace {
 
 [[noreturn]] void fail(const std::string& what, const std::string& where, int error) {
-    std::string hint;
-    if (error == EADDRINUSE) hint = " (another process is listening there; choose another port)";
-    if (error == EACCES) hint = " (ports below 1024 need root or CAP_NET_BIND_SERVICE)";
-    if (error == EADDRNOTAVAIL) hint = " (no interface has that address)";
-    throw std::runtime_error("cannot " + what + " " + where + ": " + std::strerror(error) + hint);
+    throw std::runtime_error("cannot " + what + " " + where + ": " + std::strerror(error) + bind_error_hint(error));
 }
 
 Fd bind_socket(const SocketAddress& address, const std::string& where, bool reuse_port, int backlog) {

@@ -87,7 +87,11 @@ struct MetricsServer::Impl {
         if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
         if (!ec) acceptor.bind(endpoint, ec);
         if (!ec) acceptor.listen(boost::asio::socket_base::max_listen_connections, ec);
-        if (ec) throw std::runtime_error("cannot serve metrics on " + address + ": " + ec.message());
+        if (ec) {
+            const bool os_error = ec.category() == boost::system::system_category();
+            throw std::runtime_error("cannot serve metrics on " + address + ": " + ec.message() +
+                                     (os_error ? bind_error_hint(ec.value()) : ""));
+        }
         accept();
         thread = std::thread([this] { io.run(); });
     }
