@@ -58,7 +58,13 @@ long warm_rss_kib(Server& server) {
 }
 
 constexpr int kHostileClients = 200;
+// Unbounded, 200 hostile clients cost 200 MiB. AddressSanitizer keeps freed blocks in
+// quarantine instead of reusing them, so every session's buffers stay counted there.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr long kRssGrowthLimitKib = 16 * 1024;
+#else
 constexpr long kRssGrowthLimitKib = 4 * 1024;
+#endif
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(metrics_hostile)
@@ -222,19 +228,18 @@ BOOST_AUTO_TEST_CASE(pipelined_and_byte_by_byte_requests_are_all_answered) {
 BOOST_AUTO_TEST_CASE(connections_that_reset_leave_no_descriptor_behind) {
     Server server = Server::with_metrics();
     const int port = server.metrics_port();
-    BOOST_REQUIRE(http_get(port, "/healthz").status == 200);
-    const int baseline = open_fds(server.process().pid());
+    const int baseline = open_fds(server.process().pid());  // no session yet
     for (int i = 0; i < 1000; ++i) {
         Fd fd = connect_to(port);
         if (i % 2) send_all(fd.get(), "GET /metr");  // half of them mid-request
         reset(fd);
     }
-    int now = -1;
-    for (const auto deadline = Clock::now() + 5s; Clock::now() < deadline && now != baseline;) {
+    int now = open_fds(server.process().pid());
+    for (const auto deadline = Clock::now() + 5s; Clock::now() < deadline && now > baseline;) {
         now = open_fds(server.process().pid());
-        if (now != baseline) std::this_thread::sleep_for(10ms);
+        if (now > baseline) std::this_thread::sleep_for(10ms);
     }
-    BOOST_TEST(now == baseline);
+    BOOST_TEST(now <= baseline);  // not equal: under UBSan the baseline may hold its transient pipe
     BOOST_TEST(http_get(port, "/healthz").status == 200);
 }
 
