@@ -46,7 +46,8 @@ struct Sessions {
 // after a final answer (an error, Connection: close, HTTP/1.0), close without a reset.
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
 public:
-    // What the session waits for; the endpoint picks whom to close at its cap by this.
+    // What the session waits for. At the cap the endpoint closes the first session in this
+    // order (then the one in its phase longest): closing anyway, silent, part-sent, answering.
     enum class Phase { lingering, waiting, reading, writing };
 
     HttpSession(tcp::socket socket, const MetricsSource& source, Sessions& sessions)
