@@ -12,7 +12,6 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -43,16 +42,16 @@ Config fit_fd_budget(const Config& config) {
     const rlim_t metrics = config.metrics_port != 0 ? config.metrics_max_connections : 0;
     const rlim_t needed = config.max_connections + metrics + reserve;
     if (limit.rlim_cur >= needed) return config;
-    std::ostringstream parts;
-    parts << (metrics ? "metrics " + std::to_string(metrics) + " + " : "") << "reserve " << reserve;
+    const std::string parts =
+        (metrics ? "metrics " + std::to_string(metrics) + " + " : "") + "reserve " + std::to_string(reserve);
     if (limit.rlim_cur < metrics + reserve + 1)
         throw std::runtime_error("open file limit " + std::to_string(limit.rlim_cur) + " < " +
-                                 std::to_string(metrics + reserve + 1) + " needed for one connection (" + parts.str() +
+                                 std::to_string(metrics + reserve + 1) + " needed for one connection (" + parts +
                                  " + 1): raise it (ulimit -n)");
     Config fitted = config;
     fitted.max_connections = limit.rlim_cur - metrics - reserve;
     log::warn("open file limit ", limit.rlim_cur, " < ", needed, " needed (max_connections ", config.max_connections,
-              " + ", parts.str(), "): serving at most ", fitted.max_connections, " connections");
+              " + ", parts, "): serving at most ", fitted.max_connections, " connections");
     return fitted;
 }
 
