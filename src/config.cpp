@@ -92,6 +92,10 @@ const std::vector<Key>& keys() {
          [](Config& c, const std::string& v) { c.metrics_listen = parse_address(v); }},
         {"metrics_port", "0", "port of the HTTP /metrics and /healthz endpoint; 0 = off",
          [](Config& c, const std::string& v) { c.metrics_port = parse_whole(v, 0, 65535, "a port number"); }},
+        {"metrics_max_connections", "16", "open connections to the metrics endpoint; at the cap the longest idle gives way",
+         [](Config& c, const std::string& v) {
+             c.metrics_max_connections = parse_whole(v, 1, 10000, "a whole number");
+         }},
     };
     return table;
 }

@@ -42,13 +42,6 @@ std::uint16_t bound_port(const Fd& fd) {
 
 }  // namespace
 
-std::string bind_error_hint(int error) {
-    if (error == EADDRINUSE) return " (another process is listening there; choose another port)";
-    if (error == EACCES) return " (ports below 1024 need root or CAP_NET_BIND_SERVICE)";
-    if (error == EADDRNOTAVAIL) return " (no interface has that address)";
-    return "";
-}
-
 Listeners open_listeners(const Config& config) {
     Listeners result;
     auto address = parse_socket_address(config.listen, config.port);

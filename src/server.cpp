@@ -12,6 +12,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -19,24 +21,43 @@ namespace echomux {
 namespace {
 
 // Every connection is a descriptor; the default soft limit (often 1024) would make
-// max_connections a lie. Take what the hard limit allows, as servers usually do.
-void raise_fd_limit(const Config& config) {
+// max_connections a lie. Take what the hard limit allows, as servers usually do, then make
+// the budget explicit: echo connections, metrics sessions and a reserve must all fit, or an
+// echo flood would take the descriptor /healthz needs (and silent scrapers the echo ones).
+// Returns the configuration to serve with: max_connections lowered to what fits.
+Config fit_fd_budget(const Config& config) {
     rlimit limit{};
-    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return config;
     if (limit.rlim_cur < limit.rlim_max) {
         limit.rlim_cur = limit.rlim_max;
         ::setrlimit(RLIMIT_NOFILE, &limit);
         ::getrlimit(RLIMIT_NOFILE, &limit);
     }
-    const rlim_t needed = config.max_connections + 16 * config.threads + 16;
-    if (limit.rlim_cur < needed)
-        log::warn("open file limit is ", limit.rlim_cur, ", below max_connections (", config.max_connections,
-                  "); accepting pauses when descriptors run out");
+    // Measured: 3 stdio, 4 per asio loop (listener, epoll, eventfd, timerfd; native loops
+    // use fewer), 4 for the metrics thread (acceptor, epoll, eventfd, timerfd). Spares: one
+    // per loop to accept and close a connection over max_connections, one for a metrics
+    // newcomer accepted before the session it replaces is closed. The rest is slack for
+    // descriptors inherited from whoever started us.
+    const rlim_t reserve = 16 + 8 * static_cast<rlim_t>(config.threads);
+    const rlim_t metrics = config.metrics_port != 0 ? config.metrics_max_connections : 0;
+    const rlim_t needed = config.max_connections + metrics + reserve;
+    if (limit.rlim_cur >= needed) return config;
+    const std::string parts =
+        (metrics ? "metrics " + std::to_string(metrics) + " + " : "") + "reserve " + std::to_string(reserve);
+    if (limit.rlim_cur < metrics + reserve + 1)
+        throw std::runtime_error("open file limit " + std::to_string(limit.rlim_cur) + " < " +
+                                 std::to_string(metrics + reserve + 1) + " needed for one connection (" + parts +
+                                 " + 1): raise it (ulimit -n)");
+    Config fitted = config;
+    fitted.max_connections = limit.rlim_cur - metrics - reserve;
+    log::warn("open file limit ", limit.rlim_cur, " < ", needed, " needed (max_connections ", config.max_connections,
+              " + ", parts, "): serving at most ", fitted.max_connections, " connections");
+    return fitted;
 }
 
 }  // namespace
 
-int run_server(const Config& config) {
+int run_server(const Config& requested) {
     // Signals are taken synchronously by this thread (sigwaitinfo below), never by the
     // event loop threads, which inherit this mask. A loop that ends says so with
     // kLoopEnded, so this thread sleeps until something happens instead of polling.
@@ -56,7 +77,13 @@ int run_server(const Config& config) {
     ::sigaction(SIGINT, &noop, nullptr);
     ::signal(SIGPIPE, SIG_IGN);  // belt and braces: sends already use MSG_NOSIGNAL
 
-    raise_fd_limit(config);
+    Config config;  // as requested, with max_connections what the open file limit allows
+    try {
+        config = fit_fd_budget(requested);
+    } catch (const std::exception& e) {
+        log::error(e.what());
+        return 1;
+    }
     Listeners listeners;
     SharedState shared(config);
     std::vector<std::unique_ptr<EventLoop>> loops;

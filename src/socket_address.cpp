@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <cerrno>
+
 namespace echomux {
 
 std::optional<SocketAddress> parse_socket_address(const std::string& text, std::uint16_t port) {
@@ -29,6 +31,13 @@ std::optional<SocketAddress> parse_socket_address(const std::string& text, std::
 std::string describe_address(const std::string& host, std::uint16_t port) {
     const bool v6 = host.find(':') != std::string::npos;
     return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+std::string bind_error_hint(int error) {
+    if (error == EADDRINUSE) return " (another process is listening there; choose another port)";
+    if (error == EACCES) return " (ports below 1024 need root or CAP_NET_BIND_SERVICE)";
+    if (error == EADDRNOTAVAIL) return " (no interface has that address)";
+    return "";
 }
 
 }  // namespace echomux

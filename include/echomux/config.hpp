@@ -33,6 +33,7 @@ struct Config {
     log::Level log_level = log::Level::info;
     std::string metrics_listen = "0.0.0.0";
     std::uint16_t metrics_port = 0;  // 0 = no metrics endpoint
+    std::size_t metrics_max_connections = 16;  // HTTP sessions; each is a descriptor and a few KiB
 };
 
 const char* backend_name(Backend backend);

@@ -19,8 +19,4 @@ struct Listeners {
 // Throws std::runtime_error with one clear line (address in use, bad permissions, ...).
 Listeners open_listeners(const Config& config);
 
-// What an operator can do about a bind(2)/listen(2) errno, as " (...)"; "" when nothing.
-// Shared with the metrics endpoint, which binds through Asio.
-std::string bind_error_hint(int error);
-
 }  // namespace echomux

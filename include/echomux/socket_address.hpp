@@ -23,4 +23,8 @@ std::optional<SocketAddress> parse_socket_address(const std::string& host, std::
 // "127.0.0.1:7007", "[::1]:7007".
 std::string describe_address(const std::string& host, std::uint16_t port);
 
+// What to do about a bind/listen errno, as " (hint)", or "" when there is nothing to add.
+// Shared by the echo listeners and the metrics endpoint, so both say the same.
+std::string bind_error_hint(int error);
+
 }  // namespace echomux

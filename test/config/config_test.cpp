@@ -474,23 +474,3 @@ BOOST_AUTO_TEST_CASE(quoted_values_and_dashed_keys_in_a_conf_file_get_a_hint) {
                d.err);
 }
 
-// The echo port says why a port below 1024 is refused; the metrics port must too.
-BOOST_AUTO_TEST_CASE(privileged_metrics_port_says_what_is_needed) {
-    int unprivileged_start = 1024;
-    std::ifstream("/proc/sys/net/ipv4/ip_unprivileged_port_start") >> unprivileged_start;
-    if (unprivileged_start <= 80) {
-        BOOST_TEST_MESSAGE("skipped: every port is unprivileged here (ip_unprivileged_port_start)");
-        return;
-    }
-    std::vector<std::string> args;
-    if (::geteuid() == 0) {  // root may bind anything: run as nobody
-        BOOST_REQUIRE_MESSAGE(::access("/usr/bin/setpriv", X_OK) == 0, "running as root needs setpriv");
-        args = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"};
-    }
-    args.insert(args.end(), {echomux_binary(), "--listen=127.0.0.1", "--port=0", "--metrics-port=80"});
-    Process p(args);
-    BOOST_TEST(p.wait(10s).value_or(-1) == 1, p.err());
-    BOOST_TEST(contains(p.err(), "cannot serve metrics on 127.0.0.1:80: Permission denied (ports below 1024 need "
-                                 "root or CAP_NET_BIND_SERVICE)"),
-               p.err());
-}

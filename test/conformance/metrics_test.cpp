@@ -1,4 +1,5 @@
-// The HTTP endpoint: exact counters for a known workload, and /healthz during a drain.
+// The HTTP endpoint: exact counters for a known workload, /healthz during a drain and at
+// the open file limit, and the descriptor budget that keeps it answering.
 #include "support/net.hpp"
 #include "support/process.hpp"
 
@@ -6,6 +7,7 @@
 
 #include <signal.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <regex>
 #include <thread>
@@ -84,6 +86,78 @@ BOOST_AUTO_TEST_CASE(healthz_turns_503_while_draining) {
     const auto status = server.process().wait(5s);
     BOOST_REQUIRE(status);
     BOOST_TEST(*status == 0);
+}
+
+// With RLIMIT_NOFILE 128, threads = 1 and metrics on, the budget is
+// max_connections + metrics_max_connections (16) + a reserve of 24: 88 connections fit.
+constexpr unsigned long kFdLimit = 128;
+constexpr int kFittingConnections = 88;
+
+BOOST_AUTO_TEST_CASE(healthz_answers_while_echo_connections_exceed_the_fd_limit) {
+    Server server = Server::with_metrics({}, ProcessOptions{{}, kFdLimit, {}});
+    BOOST_TEST(server.process().err().find(
+                   "open file limit 128 < 10040 needed (max_connections 10000 + metrics 16 + reserve 24): "
+                   "serving at most 88 connections") != std::string::npos,
+               server.process().err());
+    std::vector<Fd> clients;
+    for (int i = 0; i < 200; ++i) clients.push_back(connect_to(server.port()));
+    for (auto& c : clients) ::send(c.get(), "x", 1, MSG_NOSIGNAL);  // fails on those closed at once
+    int echoed = 0;
+    const auto deadline = std::chrono::steady_clock::now() + 3s;  // one wait for all, not one each
+    for (auto& c : clients) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        set_receive_timeout(c.get(), static_cast<int>(std::max<long long>(1, left.count())));
+        if (recv_exact(c.get(), 1) == "x") ++echoed;
+    }
+    BOOST_TEST(echoed == kFittingConnections);  // the rest were closed at once, as over max_connections
+    const HttpReply health = http_get(server.metrics_port(), "/healthz");
+    BOOST_TEST(health.status == 200);
+    BOOST_TEST(sample(http_get(server.metrics_port(), "/metrics").body, "echomux_connections_active") ==
+               kFittingConnections);
+}
+
+BOOST_AUTO_TEST_CASE(silent_metrics_connections_never_stop_echo_accepting) {
+    Server server = Server::with_metrics({}, ProcessOptions{{}, kFdLimit, {}});
+    std::vector<Fd> silent;
+    for (int i = 0; i < 200; ++i) silent.push_back(connect_to(server.metrics_port()));
+    std::vector<Fd> clients;
+    for (int i = 0; i < 20; ++i) {
+        clients.push_back(connect_to(server.port()));
+        set_receive_timeout(clients.back().get(), 5000);
+        send_all(clients.back().get(), "hello");
+        BOOST_REQUIRE_EQUAL(recv_exact(clients.back().get(), 5), "hello");
+    }
+    BOOST_TEST(http_get(server.metrics_port(), "/healthz").status == 200);
+}
+
+BOOST_AUTO_TEST_CASE(an_fd_limit_below_the_reserve_refuses_to_start) {
+    std::vector<std::string> argv = {echomux_binary(), "--port=0", "--listen=127.0.0.1",
+                                     "--metrics-listen=127.0.0.1", "--metrics-port=" + std::to_string(free_port())};
+    for (auto& a : backend_args()) argv.push_back(a);
+    Process process(argv, ProcessOptions{{}, 32, {}});
+    const auto status = process.wait(10s);
+    BOOST_REQUIRE(status);
+    BOOST_TEST(*status == 1);
+    BOOST_TEST(process.err().find("open file limit 32 < 41 needed for one connection "
+                                  "(metrics 16 + reserve 24 + 1): raise it (ulimit -n)") != std::string::npos,
+               process.err());
+}
+
+// As the echo listener does: a port below 1024 without the privilege gets a hint, not just
+// "Permission denied". Run as nobody when we are root (setpriv, util-linux).
+BOOST_AUTO_TEST_CASE(a_privileged_metrics_port_gets_the_permission_hint) {
+    std::vector<std::string> argv;
+    if (::geteuid() == 0) argv = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"};
+    for (auto a : {echomux_binary(), std::string("--port=0"), std::string("--listen=127.0.0.1"),
+                   std::string("--metrics-listen=127.0.0.1"), std::string("--metrics-port=1")})
+        argv.push_back(a);
+    Process process(argv);
+    const auto status = process.wait(10s);
+    BOOST_REQUIRE(status);
+    BOOST_TEST(*status == 1);
+    BOOST_TEST(process.err().find("cannot serve metrics on 127.0.0.1:1: Permission denied (ports below 1024 need "
+                                  "root or CAP_NET_BIND_SERVICE)") != std::string::npos,
+               process.err());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
