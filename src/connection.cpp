@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <new>
 
 namespace echomux {
 namespace {
@@ -60,6 +61,16 @@ bool Connection::send_pending() {
 }
 
 Connection::Next Connection::on_read(bool drain) {
+    try {
+        return read(drain);
+    } catch (const std::bad_alloc&) {
+        // No memory for this client's buffer: end this connection, not the loop with
+        // every other client on it.
+        return fail(ENOMEM);
+    }
+}
+
+Connection::Next Connection::read(bool drain) {
     const Mode mode = service_.config().mode;
     for (int reads = 0; state_ == State::open && !pending_.full(); ++reads) {
         if (reads == kReadsPerTurn) {

@@ -130,6 +130,7 @@ int run_server(const Config& requested) {
         for (auto& loop : loops) loop->request_drain();
     };
 
+    bool signalled = false;
     while (running.load() > 0) {
         if (failed && !draining) {  // a half-working server is worse than a restarted one
             log::error("draining the other event loops, then exiting with status 1");
@@ -137,10 +138,11 @@ int run_server(const Config& requested) {
         }
         const int sig = ::sigwaitinfo(&wake_signals, nullptr);
         if (sig < 0 || sig == kLoopEnded) continue;  // check whether the loops are done
-        if (draining) {
+        if (signalled) {  // not just draining: a failed loop starts a drain the operator did not ask for
             log::warn("second ", strsignal(sig), ": exiting now");
             std::_Exit(128 + sig);
         }
+        signalled = true;
         drain_all();  // before the log line: whoever reads it may rely on /healthz saying 503
         log::info("received ", strsignal(sig), ": no longer accepting; draining for up to ", config.drain_timeout,
                   "s (send again to exit at once)");

@@ -63,6 +63,7 @@ protected:
     virtual void release() = 0;
 
 private:
+    Next read(bool drain);  // on_read without its out-of-memory guard
     long send_some(const char* bytes, std::size_t n);  // bytes sent, 0 if it would block, -1 on error
     bool send_pending();                               // false on a socket error
     Next finish_callback();

@@ -3,6 +3,7 @@
 #include "echomux/connection.hpp"
 #include "echomux/fd.hpp"
 #include "echomux/service.hpp"
+#include "failing_allocation.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -113,6 +114,23 @@ BOOST_AUTO_TEST_CASE(upper_mode_transforms_and_counts_bytes) {
     BOOST_TEST(f.drain_client() == "ABC-XYZ");
     BOOST_TEST(service.stats().bytes_received.get() == 7u);
     BOOST_TEST(service.stats().bytes_sent.get() == 7u);
+}
+
+// Out of memory for one client's buffer (ulimit -v, a cgroup limit): that connection
+// ends, counted as a reset; the exception does not reach the loop, which would end every
+// other connection with it.
+BOOST_AUTO_TEST_CASE(no_memory_for_a_buffer_ends_only_this_connection) {
+    Fixture f;
+    TestConnection c(f.service, f.server.get());
+    const std::string block(64 * 1024, 'm');
+    ::send(f.client.get(), block.data(), block.size(), 0);  // more than the server can send back at once
+    Connection::Next next = Connection::Next::wait;
+    {
+        test::FailLargeAllocations no_memory(1024);
+        for (int i = 0; i < 10 && next == Connection::Next::wait; ++i) next = c.on_read(true);
+    }
+    BOOST_TEST((next == Connection::Next::close));
+    BOOST_TEST(f.service.stats().resets.get() == 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
