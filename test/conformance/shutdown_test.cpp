@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <thread>
@@ -92,6 +93,50 @@ BOOST_AUTO_TEST_CASE(drain_timeout_closes_stragglers_on_time_and_exits_zero) {
     BOOST_TEST(stopped - received <= 150);
     BOOST_TEST((elapsed >= 100ms));
     BOOST_TEST((elapsed < 1s));  // process teardown included, under sanitizers too
+}
+
+// The same under load: clients streaming flat out make every round of the loop long, and
+// the drain request and its deadline must still be served within 50 ms.
+BOOST_AUTO_TEST_CASE(drain_timeout_holds_while_clients_stream) {
+    Server server({"--drain-timeout=100ms", "--threads=2"});
+    std::vector<echomux::Fd> clients;
+    for (int i = 0; i < 40; ++i) clients.push_back(connect_to(server.port()));
+    std::atomic<bool> stop{false};
+    std::atomic<std::uint64_t> echoed{0};
+    std::vector<std::thread> threads;
+    for (auto& c : clients) {
+        const int fd = c.get();
+        threads.emplace_back([fd, &stop] {
+            const std::vector<char> block(64 * 1024, 's');
+            while (!stop && try_send_all(fd, block.data(), block.size())) {
+            }
+        });
+        threads.emplace_back([fd, &echoed] {
+            std::vector<char> chunk(1 << 20);
+            ssize_t n;
+            while ((n = ::recv(fd, chunk.data(), chunk.size(), 0)) > 0) echoed += static_cast<std::uint64_t>(n);
+        });
+    }
+    const auto flowing_by = std::chrono::steady_clock::now() + 10s;
+    while (echoed < (256u << 20) && std::chrono::steady_clock::now() < flowing_by)
+        std::this_thread::sleep_for(5ms);  // polling period
+    const bool flowing = echoed >= (256u << 20);
+    server.process().signal(SIGTERM);
+    const auto status = server.process().wait(5s);
+    stop = true;
+    for (auto& c : clients) ::shutdown(c.get(), SHUT_RDWR);  // unblock our own threads
+    for (auto& t : threads) t.join();
+    BOOST_REQUIRE(flowing);
+    BOOST_REQUIRE(status);
+    BOOST_TEST(*status == 0);
+    const std::string log = server.process().err();
+    const long long received = logged_at_ms(log, "received Terminated");
+    const long long closed = logged_at_ms(log, "drain_timeout reached");
+    BOOST_REQUIRE(received >= 0);
+    BOOST_REQUIRE(closed >= 0);
+    BOOST_TEST_MESSAGE("under load, drain_timeout 100 ms: stragglers closed after " << closed - received << " ms");
+    BOOST_TEST(closed - received >= 50);
+    BOOST_TEST(closed - received <= 150);
 }
 
 BOOST_AUTO_TEST_CASE(second_signal_exits_at_once) {
