@@ -11,7 +11,7 @@ void metric(std::ostringstream& out, const char* name, const char* type, const c
 
 }  // namespace
 
-std::string render_metrics(const MetricsSource& source) {
+std::string render_metrics(const MetricsSource& source, const EndpointStats& endpoint) {
     const Config& c = source.shared.config;
     // Acquire, and before the counters: a loop counts a closed connection, then releases
     // the active slot, so a page that shows the slot freed also shows it counted closed.
@@ -26,6 +26,10 @@ std::string render_metrics(const MetricsSource& source) {
         metric(out, counter.metric, "counter", counter.help, total(source.loops, counter.member));
     metric(out, "echomux_draining", "gauge", "1 after SIGTERM/SIGINT while open connections finish.",
            source.draining.load() ? 1 : 0);
+    metric(out, "echomux_metrics_connections_evicted_total", "counter",
+           "Metrics endpoint connections closed at metrics_max_connections to serve a newer one.", endpoint.evicted);
+    metric(out, "echomux_metrics_requests_refused_total", "counter",
+           "Metrics endpoint requests answered 400, 413 or 431 (malformed or too large).", endpoint.refused);
     return out.str();
 }
 

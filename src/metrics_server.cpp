@@ -39,6 +39,7 @@ class HttpSession;
 // The open sessions of one endpoint, oldest first. Only the endpoint's thread touches it.
 struct Sessions {
     std::list<HttpSession*> open;
+    EndpointStats stats;
     std::array<char, 4096> discard;  // input read only to be dropped, while closing
 };
 
@@ -136,7 +137,7 @@ private:
         } else if (path == "/metrics") {
             response_.result(http::status::ok);
             response_.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
-            response_.body() = render_metrics(source_);
+            response_.body() = render_metrics(source_, sessions_.stats);
         } else if (path == "/healthz") {
             const bool draining = source_.draining.load();
             response_.result(draining ? http::status::service_unavailable : http::status::ok);
@@ -152,6 +153,7 @@ private:
 
     // An answer to a request that could not be read whole: the connection cannot continue.
     void fail(http::status status, const char* reason) {
+        ++sessions_.stats.refused;
         response_ = {};
         response_.version(11);
         response_.keep_alive(false);
@@ -257,6 +259,7 @@ struct MetricsServer::Impl {
         for (HttpSession* s : sessions.open)
             if (!victim || std::pair(s->phase(), s->since()) < std::pair(victim->phase(), victim->since())) victim = s;
         victim->close();
+        ++sessions.stats.evicted;
         ++evicted;
         const auto now = Clock::now();
         if (now - last_eviction_log < kEvictionLogEvery) return;

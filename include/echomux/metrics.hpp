@@ -6,6 +6,7 @@
 #include "echomux/stats.hpp"
 
 #include <atomic>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -17,7 +18,13 @@ struct MetricsSource {
     const std::atomic<bool>& draining;
 };
 
-// The /metrics body: every counter summed over the loops.
-std::string render_metrics(const MetricsSource& source);
+// Counters of the HTTP endpoint itself, written and read on its own thread.
+struct EndpointStats {
+    std::uint64_t evicted = 0;  // sessions closed at metrics_max_connections to make room
+    std::uint64_t refused = 0;  // requests answered 400, 413 or 431
+};
+
+// The /metrics body: every counter summed over the loops, then the endpoint's own.
+std::string render_metrics(const MetricsSource& source, const EndpointStats& endpoint);
 
 }  // namespace echomux

@@ -133,6 +133,9 @@ BOOST_AUTO_TEST_CASE(silent_connections_beyond_the_cap_give_way_to_a_probe) {
     BOOST_TEST(closed == expected_closed);
     for (int i = 0; i < kHostileClients - kCap + 1; ++i)  // the oldest ones, in order
         BOOST_TEST(peer_closed_within(silent[i].get(), 0));
+    // Operators see it: every one of them counted (the scrape itself fits under the cap).
+    const std::string page = http_get(port, "/metrics").body;
+    BOOST_TEST(metric_sample(page, "echomux_metrics_connections_evicted_total") == expected_closed);
 }
 
 // Slowloris: a header trickled a byte at a time is cut off at a fixed deadline from its
@@ -192,10 +195,13 @@ BOOST_AUTO_TEST_CASE(every_request_gets_an_exact_status) {
         {"GET /metrics HTTP/1.1\r\nHost: a\r\nContent-Length: x\r\n\r\n", 400},
         {"GET /metrics HTTP/1.1\r\n" + std::string(9000, 'h') + ": v\r\n\r\n", 431},
     };
+    long long refused = 0;
     for (const auto& c : cases) {
         const std::string reply = round_trip(port, c.request);
         BOOST_TEST(status_of(reply) == c.status, c.request.substr(0, 60) << " -> " << reply.substr(0, 60));
+        refused += c.status == 400 || c.status == 413 || c.status == 431;
     }
+    BOOST_TEST(metric_sample(http_get(port, "/metrics").body, "echomux_metrics_requests_refused_total") == refused);
     const std::string head = round_trip(port, "HEAD /metrics HTTP/1.0\r\n\r\n");
     BOOST_TEST(status_of(head) == 200);
     BOOST_TEST(head.find("Content-Length: ") != std::string::npos);
