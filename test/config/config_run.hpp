@@ -1,0 +1,48 @@
+// Test helpers for the configuration tests: run the real binary, write conf files.
+#pragma once
+
+#include "support/process.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace echomux::test {
+
+struct Run {
+    int status;
+    std::string out, err;
+};
+
+inline Run run(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
+    args.insert(args.begin(), echomux_binary());
+    Process p(args, ProcessOptions{std::move(env), {}, {}});
+    const auto status = p.wait(10s);
+    BOOST_REQUIRE_MESSAGE(status, "echomux did not exit");
+    return {*status, p.out(), p.err()};
+}
+
+// A conf file in a fresh temporary directory.
+inline std::string write_conf(const std::string& text) {
+    char dir[] = "/tmp/echomux-conf-XXXXXX";
+    BOOST_REQUIRE(::mkdtemp(dir));
+    const std::string path = std::string(dir) + "/echomux.conf";
+    std::ofstream(path) << text;
+    return path;
+}
+
+inline bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// A configuration error as main() reports every one: exit 2 and exactly one line.
+inline bool is_config_error(const Run& r) {
+    return r.status == 2 && r.err.rfind("echomux: configuration error: ", 0) == 0 &&
+           std::count(r.err.begin(), r.err.end(), '\n') == 1 && r.err.back() == '\n';
+}
+
+}  // namespace echomux::test
