@@ -191,3 +191,20 @@ BOOST_AUTO_TEST_CASE(metrics_listen_defaults_to_the_listen_address) {
     }
     BOOST_FAIL("no free metrics port in 10 attempts");
 }
+
+// As the echo listener does: a port below 1024 without the privilege gets a hint, not just
+// "Permission denied". Run as nobody when we are root (setpriv, util-linux).
+BOOST_AUTO_TEST_CASE(a_privileged_metrics_port_gets_the_permission_hint) {
+    std::vector<std::string> argv;
+    if (::geteuid() == 0) argv = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"};
+    for (auto a : {echomux_binary(), std::string("--port=0"), std::string("--listen=127.0.0.1"),
+                   std::string("--metrics-listen=127.0.0.1"), std::string("--metrics-port=1")})
+        argv.push_back(a);
+    Process process(argv);
+    const auto status = process.wait(10s);
+    BOOST_REQUIRE(status);
+    BOOST_TEST(*status == 1);
+    BOOST_TEST(process.err().find("cannot serve metrics on 127.0.0.1:1: Permission denied (ports below 1024 need "
+                                  "root or CAP_NET_BIND_SERVICE)") != std::string::npos,
+               process.err());
+}
