@@ -84,6 +84,9 @@ const std::vector<Key>& keys() {
          [](Config& c, const std::string& v) { c.idle_timeout = parse_seconds(v, 86400 * 365); }},
         {"drain_timeout", "10", "after SIGTERM/SIGINT, how long open connections may finish",
          [](Config& c, const std::string& v) { c.drain_timeout = parse_seconds(v, 86400); }},
+        {"shutdown_delay", "0",
+         "after SIGTERM/SIGINT, keep accepting this long while /healthz says 503, then drain; 0 = drain at once",
+         [](Config& c, const std::string& v) { c.shutdown_delay = parse_seconds(v, 3600); }},
         {"log_level", "info", "error, warn, info or debug",
          [](Config& c, const std::string& v) {
              c.log_level = parse_choice<log::Level>(v, log::parse_level, "error, warn, info, debug");

@@ -24,7 +24,9 @@ std::string render_metrics(const MetricsSource& source, const EndpointStats& end
     metric(out, "echomux_connections_active", "gauge", "Open client connections.", active);
     for (const CounterInfo& counter : kCounters)
         metric(out, counter.metric, "counter", counter.help, total(source.loops, counter.member));
-    metric(out, "echomux_draining", "gauge", "1 after SIGTERM/SIGINT while open connections finish.",
+    metric(out, "echomux_ready", "gauge", "1 until SIGTERM/SIGINT; /healthz and /readyz say 503 once it is 0.",
+           source.stopping.load() ? 0 : 1);
+    metric(out, "echomux_draining", "gauge", "1 once accepting has stopped, while open connections finish.",
            source.draining.load() ? 1 : 0);
     metric(out, "echomux_metrics_connections_evicted_total", "counter",
            "Metrics endpoint connections closed at metrics_max_connections to serve a newer one.", endpoint.evicted);

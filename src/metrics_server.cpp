@@ -138,13 +138,16 @@ private:
             response_.result(http::status::ok);
             response_.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
             response_.body() = render_metrics(source_, sessions_.stats);
-        } else if (path == "/healthz") {
-            const bool draining = source_.draining.load();
-            response_.result(draining ? http::status::service_unavailable : http::status::ok);
-            response_.body() = draining ? "draining\n" : "ok\n";
+        } else if (path == "/healthz" || path == "/readyz") {  // readiness: take no new clients here
+            const bool stopping = source_.stopping.load();
+            response_.result(stopping ? http::status::service_unavailable : http::status::ok);
+            response_.body() = !stopping ? "ok\n" : source_.draining.load() ? "draining\n" : "shutting down\n";
+        } else if (path == "/livez") {  // liveness: the process serves until it exits
+            response_.result(http::status::ok);
+            response_.body() = "ok\n";
         } else {
             response_.result(http::status::not_found);
-            response_.body() = "not found: try /metrics or /healthz\n";
+            response_.body() = "not found: try /metrics, /healthz, /readyz or /livez\n";
         }
         response_.prepare_payload();
         if (request.method() == http::verb::head) response_.body().clear();  // Content-Length stays

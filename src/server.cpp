@@ -9,9 +9,11 @@
 #include <sys/resource.h>
 
 #include <atomic>
+#include <chrono>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -87,7 +89,8 @@ int run_server(const Config& requested) {
     Listeners listeners;
     SharedState shared(config);
     std::vector<std::unique_ptr<EventLoop>> loops;
-    std::atomic<bool> draining{false};  // /healthz answers 503 once set
+    std::atomic<bool> stopping{false};  // /healthz (readiness) answers 503 once set
+    std::atomic<bool> draining{false};  // the listeners are closed
     std::unique_ptr<MetricsServer> metrics;
     std::vector<const Stats*> stats;
     try {
@@ -97,7 +100,7 @@ int run_server(const Config& requested) {
             stats.push_back(&loops.back()->stats());
         }
         if (config.metrics_port != 0)
-            metrics = std::make_unique<MetricsServer>(MetricsSource{shared, stats, draining});
+            metrics = std::make_unique<MetricsServer>(MetricsSource{shared, stats, draining, stopping});
     } catch (const std::exception& e) {
         log::error(e.what());
         return 1;
@@ -107,7 +110,7 @@ int run_server(const Config& requested) {
               " mode=", mode_name(config.mode), " max_connections=", config.max_connections,
               " max_buffer_bytes=", config.max_buffer_bytes, " read_chunk_bytes=", config.read_chunk_bytes,
               " idle_timeout=", config.idle_timeout, "s drain_timeout=", config.drain_timeout, "s");
-    if (metrics) log::info("metrics on http://", metrics->address(), "/metrics and /healthz");
+    if (metrics) log::info("metrics on http://", metrics->address(), "/metrics, /healthz (/readyz) and /livez");
 
     std::atomic<unsigned> running{static_cast<unsigned>(loops.size())};
     std::atomic<bool> failed{false};
@@ -126,23 +129,47 @@ int run_server(const Config& requested) {
         });
 
     auto drain_all = [&] {
+        stopping = true;
         draining = true;
         for (auto& loop : loops) loop->request_drain();
     };
 
+    // After the first signal: shutdown_delay of serving as usual while readiness says 503
+    // (load balancers stop sending new clients), then the drain. A second signal exits.
+    using Clock = std::chrono::steady_clock;
+    std::optional<Clock::time_point> drain_at;
     bool signalled = false;
     while (running.load() > 0) {
         if (failed && !draining) {  // a half-working server is worse than a restarted one
             log::error("draining the other event loops, then exiting with status 1");
             drain_all();
         }
-        const int sig = ::sigwaitinfo(&wake_signals, nullptr);
-        if (sig < 0 || sig == kLoopEnded) continue;  // check whether the loops are done
+        if (drain_at && !draining && Clock::now() >= *drain_at) {
+            drain_all();
+            log::info("shutdown_delay over: no longer accepting; draining for up to ", config.drain_timeout, "s");
+        }
+        int sig;
+        if (drain_at && !draining) {
+            const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(*drain_at - Clock::now());
+            const timespec wait{static_cast<time_t>(left.count() / 1000000000), static_cast<long>(left.count() % 1000000000)};
+            sig = ::sigtimedwait(&wake_signals, nullptr, &wait);
+        } else {
+            sig = ::sigwaitinfo(&wake_signals, nullptr);
+        }
+        if (sig < 0 || sig == kLoopEnded) continue;  // the delay is over, or a loop ended: look again
         if (signalled) {  // not just draining: a failed loop starts a drain the operator did not ask for
             log::warn("second ", strsignal(sig), ": exiting now");
             std::_Exit(128 + sig);
         }
         signalled = true;
+        if (config.shutdown_delay > 0 && !draining) {
+            stopping = true;  // before the log line: whoever reads it may rely on /healthz saying 503
+            drain_at = Clock::now() + std::chrono::microseconds(static_cast<long long>(config.shutdown_delay * 1e6));
+            log::info("received ", strsignal(sig), ": /healthz says 503; still accepting for ", config.shutdown_delay,
+                      "s (shutdown_delay), then draining for up to ", config.drain_timeout,
+                      "s (send again to exit at once)");
+            continue;
+        }
         drain_all();  // before the log line: whoever reads it may rely on /healthz saying 503
         log::info("received ", strsignal(sig), ": no longer accepting; draining for up to ", config.drain_timeout,
                   "s (send again to exit at once)");

@@ -169,6 +169,12 @@ void Service::begin_drain() {
     draining_ = true;
     drain_deadline_ms_ = now_ms() + seconds_to_ms(shared_.config.drain_timeout);
     accept_resume_ms_ = 0;
+    // Clients whose connect() already succeeded wait in the backlog: closing the listener
+    // would reset them, so they join the drain instead (as far as descriptors allow).
+    const int listener = hooks_.listener_fd();
+    if (listener >= 0)
+        while (on_accept(listener)) {
+        }
     hooks_.close_listener();
     hooks_.deadline_changed();
 }

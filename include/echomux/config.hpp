@@ -30,6 +30,7 @@ struct Config {
     int backlog = 4096;
     double idle_timeout = 300;  // seconds, 0 = never
     double drain_timeout = 10;  // seconds
+    double shutdown_delay = 0;  // seconds of accepting after SIGTERM while /healthz says 503
     log::Level log_level = log::Level::info;
     std::string metrics_listen = "0.0.0.0";
     std::uint16_t metrics_port = 0;  // 0 = no metrics endpoint

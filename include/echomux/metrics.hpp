@@ -15,7 +15,8 @@ namespace echomux {
 struct MetricsSource {
     const SharedState& shared;
     std::vector<const Stats*> loops;
-    const std::atomic<bool>& draining;
+    const std::atomic<bool>& draining;  // not accepting any more: open connections finish
+    const std::atomic<bool>& stopping;  // SIGTERM/SIGINT seen (shutdown_delay, then draining)
 };
 
 // Counters of the HTTP endpoint itself, written and read on its own thread.

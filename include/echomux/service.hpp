@@ -29,6 +29,7 @@ public:
     virtual void adopt(int fd) = 0;                 // take an accepted, admitted socket into service
     virtual void watch_listener(bool watch) = 0;    // pause or resume accepting
     virtual void close_listener() = 0;              // draining: accept no more
+    virtual int listener_fd() = 0;                  // -1 once closed
     // next_deadline() may have moved earlier, or gone: a loop that sleeps on a timer
     // re-arms it. Loops that ask next_deadline() before every wait need nothing.
     virtual void deadline_changed() {}

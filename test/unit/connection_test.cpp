@@ -19,6 +19,7 @@ struct NoHooks final : LoopHooks {
     void adopt(int) override {}
     void watch_listener(bool) override {}
     void close_listener() override {}
+    int listener_fd() override { return -1; }
 };
 
 struct TestConnection final : Connection {

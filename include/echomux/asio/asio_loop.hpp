@@ -22,6 +22,7 @@ private:
     void adopt(int fd) override;
     void watch_listener(bool watch) override;
     void close_listener() override;
+    int listener_fd() override { return acceptor_.is_open() ? acceptor_.native_handle() : -1; }
     void deadline_changed() override { arm_timer(); }
 
     void wait_for_accept();

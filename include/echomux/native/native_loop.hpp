@@ -41,6 +41,7 @@ private:
     void adopt(int fd) override;
     void watch_listener(bool watch) override;
     void close_listener() override;
+    int listener_fd() override { return listener_.get(); }
     void on_accept();
     void on_wake();
     void dispatch(const Ready& ready);
