@@ -44,7 +44,8 @@ Connection::Next NativeConnection::watch(Interest want) {
 
 void NativeConnection::release() {
     loop_.selector().unregister(fd());
-    loop_.destroy(*this);
+    loop_.destroy(*this);  // the object is freed after this round of callbacks...
+    fd_.reset();           // ...the descriptor now, for the next accept
 }
 
 }  // namespace echomux::native

@@ -5,6 +5,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
 
@@ -137,6 +138,97 @@ BOOST_AUTO_TEST_CASE(drain_timeout_holds_while_clients_stream) {
     BOOST_TEST_MESSAGE("under load, drain_timeout 100 ms: stragglers closed after " << closed - received << " ms");
     BOOST_TEST(closed - received >= 50);
     BOOST_TEST(closed - received <= 150);
+}
+
+// A rolling update: after SIGTERM, readiness says 503 at once (the load balancer stops
+// sending clients) but echomux keeps accepting for shutdown_delay, then drains as usual.
+BOOST_AUTO_TEST_CASE(shutdown_delay_keeps_accepting_while_readiness_says_503) {
+    Server server = Server::with_metrics({"--shutdown-delay=3", "--drain-timeout=5"});
+    const int metrics = server.metrics_port();
+    auto early = connect_to(server.port());
+    send_all(early.get(), "early");
+    BOOST_REQUIRE(recv_exact(early.get(), 5) == "early");
+    const auto signalled = std::chrono::steady_clock::now();
+    server.process().signal(SIGTERM);
+    BOOST_REQUIRE(server.process().wait_for_err("still accepting for 3s (shutdown_delay)", 5s));
+    const HttpReply health = http_get(metrics, "/healthz");
+    BOOST_TEST(health.status == 503);
+    BOOST_TEST(health.body == "shutting down\n");
+    BOOST_TEST(http_get(metrics, "/readyz").status == 503);
+    const HttpReply live = http_get(metrics, "/livez");
+    BOOST_TEST(live.status == 200);
+    BOOST_TEST(live.body == "ok\n");
+    const std::string page = http_get(metrics, "/metrics").body;
+    BOOST_TEST(metric_sample(page, "echomux_ready") == 0);
+    BOOST_TEST(metric_sample(page, "echomux_draining") == 0);
+
+    std::this_thread::sleep_for(1s);  // a client that arrives a second into the delay...
+    auto late = connect_to(server.port());
+    send_all(late.get(), "late");
+    BOOST_TEST(recv_exact(late.get(), 4) == "late");  // ...is served
+
+    bool refused = false;  // the listener closes when the delay is over
+    while (!refused && std::chrono::steady_clock::now() - signalled < 10s) {
+        refused = !try_connect(server.port());
+        if (!refused) std::this_thread::sleep_for(10ms);  // polling period
+    }
+    const auto refused_after = std::chrono::steady_clock::now() - signalled;
+    BOOST_REQUIRE(refused);
+    BOOST_TEST_MESSAGE("refused new connections " << std::chrono::duration_cast<std::chrono::milliseconds>(refused_after).count()
+                                                  << " ms after SIGTERM (shutdown_delay 3 s)");
+    BOOST_TEST((refused_after >= 2900ms));
+    BOOST_TEST((refused_after <= 3500ms));
+    BOOST_TEST(http_get(metrics, "/healthz").body == "draining\n");
+    BOOST_TEST(http_get(metrics, "/livez").status == 200);
+    send_all(late.get(), "drain");  // open connections are still served while draining
+    BOOST_TEST(recv_exact(late.get(), 5) == "drain");
+    early.reset();
+    late.reset();
+    const auto status = server.process().wait(5s);
+    BOOST_REQUIRE(status);
+    BOOST_TEST(*status == 0);
+}
+
+// A client whose connect() completed but that the server has not accepted yet (here: out
+// of descriptors, accept paused) is taken into the drain, not reset with the listener.
+BOOST_AUTO_TEST_CASE(a_drain_serves_clients_still_in_the_backlog) {
+    // The budget keeps connections below the limit; inherited descriptors it does not know of
+    // run the server out (as in limits' fd exhaustion test).
+    std::vector<echomux::Fd> inherited;
+    for (int i = 0; i < 36; ++i) inherited.emplace_back(::open("/dev/null", O_RDONLY));
+    Server server({"--drain-timeout=20"}, ProcessOptions{{}, 64, {}});
+    inherited.clear();
+    {
+        auto first = connect_to(server.port());  // one full life first (UBSan needs a spare pipe once)
+        send_all(first.get(), "first");
+        BOOST_REQUIRE(recv_exact(first.get(), 5) == "first");
+    }
+    std::vector<echomux::Fd> clients;
+    for (int i = 0; i < 40; ++i) {
+        clients.push_back(connect_to(server.port()));
+        send_all(clients.back().get(), "#" + std::to_string(i));
+    }
+    BOOST_REQUIRE(server.process().wait_for_err("Too many open files", 5s));
+    std::size_t waiting = 0;  // the first client without an echo is the head of the backlog
+    for (; waiting < clients.size(); ++waiting) {
+        const std::string expected = "#" + std::to_string(waiting);
+        set_receive_timeout(clients[waiting].get(), 300);
+        if (recv_exact(clients[waiting].get(), expected.size()) != expected) break;
+    }
+    BOOST_REQUIRE(waiting > 0);
+    BOOST_REQUIRE(waiting < clients.size());
+    // Free one descriptor (the server closes clients[0] on its EOF), then SIGTERM at once,
+    // inside the 100 ms accept pause: only the drain itself can take the waiting client.
+    ::shutdown(clients[0].get(), SHUT_WR);
+    BOOST_REQUIRE(recv_until_eof(clients[0].get()).empty());
+    server.process().signal(SIGTERM);
+    const std::string expected = "#" + std::to_string(waiting);
+    set_receive_timeout(clients[waiting].get(), 5000);
+    BOOST_TEST(recv_exact(clients[waiting].get(), expected.size()) == expected);
+    clients.clear();
+    const auto status = server.process().wait(10s);
+    BOOST_REQUIRE(status);
+    BOOST_TEST(*status == 0);
 }
 
 BOOST_AUTO_TEST_CASE(second_signal_exits_at_once) {
