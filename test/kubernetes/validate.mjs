@@ -40,14 +40,19 @@ check(portNamed('echo') === Number(conf('port')), `container port 'echo' must be
 check(portNamed('metrics') === Number(conf('metrics_port')), `container port 'metrics' must be metrics_port = ${conf('metrics_port')}`);
 check(conf('listen') === '0.0.0.0' || conf('listen') === '::', 'listen must reach other pods (0.0.0.0 or ::)');
 check(conf('metrics_listen') === '0.0.0.0' || conf('metrics_listen') === '::', 'metrics_listen must reach the kubelet');
-for (const probe of ['readinessProbe', 'livenessProbe']) {
-  check(container[probe]?.httpGet?.path === '/healthz', `${probe} must GET /healthz`);
+// Readiness turns 503 at SIGTERM (the pod leaves the endpoints); liveness stays 200 until
+// exit, so a stopping pod is never restarted.
+check(['/readyz', '/healthz'].includes(container.readinessProbe?.httpGet?.path), 'readinessProbe must GET /readyz (or /healthz)');
+check(container.livenessProbe?.httpGet?.path === '/livez', 'livenessProbe must GET /livez');
+for (const probe of ['readinessProbe', 'livenessProbe'])
   check(container[probe]?.httpGet?.port === 'metrics', `${probe} must use the metrics port`);
-}
 const drain = seconds(conf('drain_timeout'));
-check(pod.terminationGracePeriodSeconds > drain, `terminationGracePeriodSeconds must exceed drain_timeout (${drain} s)`);
-const live = container.livenessProbe;
-check(live.periodSeconds * live.failureThreshold > drain, 'liveness must not be able to fail within a drain');
+const delay = seconds(conf('shutdown_delay'));
+check(delay > 0, 'shutdown_delay must be set, so a rolling update refuses no client');
+check(delay >= container.readinessProbe.periodSeconds * container.readinessProbe.failureThreshold,
+  'shutdown_delay must outlast the readiness probe noticing the 503');
+check(pod.terminationGracePeriodSeconds > delay + drain,
+  `terminationGracePeriodSeconds must exceed shutdown_delay + drain_timeout (${delay + drain} s)`);
 const worst = Number(conf('max_connections')) * bytes(conf('max_buffer_bytes')) + (32 << 20);
 check(bytes(container.resources.limits.memory) >= worst, `memory limit must hold max_connections x max_buffer_bytes + 32Mi (${worst} bytes)`);
 check(pod.enableServiceLinks === false, 'enableServiceLinks must be false (ECHOMUX_PORT would be set)');
