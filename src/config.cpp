@@ -58,8 +58,13 @@ const std::vector<Key>& keys() {
          [](Config& c, const std::string& v) { c.listen = parse_address(v); }},
         {"port", "7007", "TCP port; 0 picks a free port (logged at start)",
          [](Config& c, const std::string& v) { c.port = parse_whole(v, 0, 65535, "a port number"); }},
-        {"mode", "echo", "echo: bytes back unchanged; upper: ASCII letters upper-cased",
-         [](Config& c, const std::string& v) { c.mode = parse_choice<Mode>(v, parse_mode, "echo, upper"); }},
+        {"mode", "echo",
+         "echo: bytes back unchanged; upper: ASCII letters upper-cased; prefix: `prefix` before each line",
+         [](Config& c, const std::string& v) { c.mode = parse_choice<Mode>(v, parse_mode, "echo, upper, prefix"); }},
+        {"prefix", "", "with mode = prefix: text before each line; ${ENV_VAR}, %p (client), %l (local address)",
+         [](Config& c, const std::string& v) { c.prefix = parse_reply_text(v); }},
+        {"greeting", "", "a line sent on connect, e.g. 'echomux ${HOSTNAME} %p'; empty = none",
+         [](Config& c, const std::string& v) { c.greeting = parse_reply_text(v); }},
         {"backend", "asio", "event loop: asio, epoll, poll, select",
          [](Config& c, const std::string& v) {
              c.backend = parse_choice<Backend>(v, parse_backend, "asio, epoll, poll, select");
@@ -332,6 +337,11 @@ LoadedConfig load_config(int argc, const char* const argv[], const char* const* 
             throw ConfigError(s.source + ": " + k.name + " = " + quoted(s.value) + ": " + e.what() + hint);
         }
     }
+    if (loaded.config.mode == Mode::prefix && loaded.config.prefix.empty())
+        throw ConfigError(settings["mode"].source + ": mode = prefix: set prefix too (e.g. prefix = ${HOSTNAME}: )");
+    if (loaded.config.mode == Mode::prefix && loaded.config.max_buffer_bytes < 4096)
+        throw ConfigError(settings["max_buffer_bytes"].source + ": max_buffer_bytes = " +
+                          quoted(settings["max_buffer_bytes"].value) + ": must be at least 4KiB with mode = prefix");
 
     if (cli.count("print-config")) {
         loaded.action = LoadedConfig::Action::print_config;

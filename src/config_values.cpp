@@ -1,5 +1,6 @@
 #include "config_values.hpp"
 
+#include "echomux/reply_text.hpp"
 #include "echomux/socket_address.hpp"
 
 #include <algorithm>
@@ -62,6 +63,12 @@ std::string parse_address(const std::string& v) {
     if (!parse_socket_address(v, 0))
         throw BadValue("must be an IPv4 or IPv6 address, such as 0.0.0.0, 127.0.0.1, :: or ::1");
     return v.size() > 2 && v.front() == '[' ? v.substr(1, v.size() - 2) : v;
+}
+
+std::string parse_reply_text(const std::string& v) {
+    if (v.size() > 1024) throw BadValue("must be at most 1024 bytes");
+    if (const auto problem = check_reply_text(v)) throw BadValue(*problem);
+    return v;
 }
 
 std::string printable(const std::string& text) {

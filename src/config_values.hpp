@@ -24,6 +24,8 @@ std::size_t parse_bytes(const std::string& text, unsigned long long min, unsigne
 double parse_seconds(const std::string& text, unsigned long long max);
 // An IPv4 or IPv6 address; brackets around an IPv6 one are dropped.
 std::string parse_address(const std::string& text);
+// A greeting or prefix (reply_text.hpp): at most 1 KiB, well-formed ${NAME} and %p/%l/%%.
+std::string parse_reply_text(const std::string& text);
 
 // Text as a message may show it: bytes outside printable ASCII as \xHH, so a control byte
 // or terminal escape sequence is seen, not acted on, and the message stays one line.

@@ -18,7 +18,26 @@ constexpr int kReadsPerTurn = 16;
 }  // namespace
 
 Connection::Connection(Service& service, int fd)
-    : service_(service), fd_(fd), pending_(service.config().max_buffer_bytes), slot_(service_.attach(*this)) {}
+    : service_(service), fd_(fd), pending_(service.config().max_buffer_bytes), slot_(service_.attach(*this)) {
+    if (service_.config().mode == Mode::prefix) {
+        prefix_ = service_.prefix().for_connection(fd_);
+        // An environment value may be long: keep half the buffer for the line itself.
+        prefix_.resize(std::min(prefix_.size(), service_.config().max_buffer_bytes / 2));
+        growth_ = prefix_.size() + 1;
+    }
+    if (!service_.greeting().empty()) greet();
+}
+
+// The greeting goes out at once: a new socket's send buffer is empty. What it does not
+// take waits like any reply (and is cut to max_buffer_bytes, which a 1 KiB greeting
+// exceeds only when configured absurdly small).
+void Connection::greet() {
+    const std::string line = service_.greeting().for_connection(fd_) + "\n";
+    const long sent = send_some(line.data(), line.size());
+    if (sent < 0) return;  // the first read finds out why
+    const std::size_t rest = std::min(line.size() - static_cast<std::size_t>(sent), pending_.space());
+    pending_.append(line.data() + sent, rest);
+}
 
 Connection::~Connection() {
     if (state_ != State::closed) service_.detach(slot_);
@@ -72,17 +91,19 @@ Connection::Next Connection::on_read(bool drain) {
 
 Connection::Next Connection::read(bool drain) {
     const Mode mode = service_.config().mode;
-    for (int reads = 0; state_ == State::open && !pending_.full(); ++reads) {
+    for (int reads = 0; state_ == State::open && has_room(); ++reads) {
         if (reads == kReadsPerTurn) {
             service_.touch(slot_);
             return Next::again;
         }
         // With nothing waiting, read into the loop's scratch space and send straight back:
         // the common case copies nothing and keeps no per-connection memory. Otherwise the
-        // bytes queue behind the waiting ones, which on_write sends.
-        const bool direct = pending_.empty();
-        const std::size_t want = std::min(service_.read_size(), pending_.space());
-        char* into = direct ? service_.scratch() : pending_.prepare(want);
+        // bytes queue behind the waiting ones, which on_write sends. Prefixed lines are
+        // built in the buffer from the scratch space, so no more is read than fits.
+        const bool prefixed = mode == Mode::prefix;
+        const bool direct = pending_.empty() && !prefixed;
+        const std::size_t want = std::min(service_.read_size(), pending_.space() / growth_);
+        char* into = direct || prefixed ? service_.scratch() : pending_.prepare(want);
         const ssize_t n = ::recv(fd_, into, want, 0);
         if (n == 0) {
             state_ = State::half_closed;
@@ -94,7 +115,10 @@ Connection::Next Connection::read(bool drain) {
             const auto got = static_cast<std::size_t>(n);
             service_.stats().bytes_received.add(got);
             apply_mode(mode, into, got);
-            if (direct) {
+            if (prefixed) {
+                pending_.commit(add_prefixes(into, got, pending_.prepare(got * growth_)));
+                if (!send_pending()) return fail(errno);
+            } else if (direct) {
                 const long sent = send_some(into, got);
                 if (sent < 0) return fail(errno);
                 if (static_cast<std::size_t>(sent) < got) {
@@ -104,20 +128,32 @@ Connection::Next Connection::read(bool drain) {
             } else {
                 pending_.commit(got);
             }
-            if (pending_.full()) service_.stats().backpressure_pauses.add();
+            if (!has_room()) service_.stats().backpressure_pauses.add();
         }
         if (!drain) break;
     }
     return finish_callback();
 }
 
+// A line may arrive in many reads and one read may hold many lines: the prefix goes
+// wherever a line starts, and a last line without "\n" is answered like any other.
+std::size_t Connection::add_prefixes(const char* in, std::size_t n, char* out) {
+    char* next = out;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (at_line_start_) next = std::copy(prefix_.begin(), prefix_.end(), next);
+        *next++ = in[i];
+        at_line_start_ = in[i] == '\n';
+    }
+    return static_cast<std::size_t>(next - out);
+}
+
 Connection::Next Connection::on_write() {
-    const bool was_full = pending_.full();
+    const bool was_full = !has_room();
     if (!send_pending()) return fail(errno);
     const Next next = finish_callback();
     // Reading stopped while the buffer was full; readiness that arrived meanwhile may not
     // be reported again (edge-triggered loops), so ask for a read now.
-    if (next == Next::wait && was_full && !pending_.full() && state_ == State::open) return Next::again;
+    if (next == Next::wait && was_full && has_room() && state_ == State::open) return Next::again;
     return next;
 }
 

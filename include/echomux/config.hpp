@@ -21,6 +21,8 @@ struct Config {
     std::string listen = "0.0.0.0";
     std::uint16_t port = 7007;
     Mode mode = Mode::echo;
+    std::string prefix;    // mode = prefix: before each line (a reply text, see reply_text.hpp)
+    std::string greeting;  // one line sent on connect; empty = none
     Backend backend = Backend::asio;
     EpollMode epoll_mode = EpollMode::level;
     unsigned threads = 1;

@@ -8,6 +8,8 @@
 #include "echomux/buffer.hpp"
 #include "echomux/service.hpp"
 
+#include <string>
+
 namespace echomux {
 
 struct Interest {
@@ -47,7 +49,7 @@ public:
 
     // What to watch for: read while the peer may still send and there is room; write
     // only while bytes wait (the selectors client/server switch).
-    Interest interest() const { return {state_ == State::open && !pending_.full(), !pending_.empty()}; }
+    Interest interest() const { return {state_ == State::open && has_room(), !pending_.empty()}; }
 
     // Ends the connection now (idle timeout, drain deadline, or after Next::close).
     // Idempotent. The backend stops watching the fd and closes it; it frees the object
@@ -64,6 +66,10 @@ protected:
 
 private:
     Next read(bool drain);  // on_read without its out-of-memory guard
+    // Room to read at least one byte: what one byte can become (1, or the prefix and it).
+    bool has_room() const { return pending_.space() >= growth_; }
+    std::size_t add_prefixes(const char* in, std::size_t n, char* out);
+    void greet();
     long send_some(const char* bytes, std::size_t n);  // bytes sent, 0 if it would block, -1 on error
     bool send_pending();                               // false on a socket error
     Next finish_callback();
@@ -72,6 +78,9 @@ private:
     const int fd_;
     Buffer pending_;  // transformed bytes the peer has not taken yet
     State state_ = State::open;
+    std::string prefix_;          // mode = prefix: before each line, this connection's %p filled in
+    std::size_t growth_ = 1;      // the most bytes one byte read turns into
+    bool at_line_start_ = true;
     Service::Slot slot_;
 };
 

@@ -8,13 +8,17 @@
 
 namespace echomux {
 
-enum class Mode { echo, upper };
+enum class Mode {
+    echo,    // the bytes as they came
+    upper,   // ASCII letters upper-cased
+    prefix,  // the `prefix` text before each line (as istio's tcp-echo), bytes unchanged
+};
 
 std::optional<Mode> parse_mode(std::string_view name);
 const char* mode_name(Mode mode);
 
-// Rewrites bytes in place: `echo` leaves them as they are, `upper` maps ASCII a-z to
-// A-Z and leaves every other byte (including non-ASCII) unchanged.
+// Rewrites bytes in place: `upper` maps ASCII a-z to A-Z and leaves every other byte
+// (including non-ASCII) unchanged; the other modes leave them as they are.
 inline void apply_mode(Mode mode, char* bytes, std::size_t n) {
     if (mode != Mode::upper) return;
     for (std::size_t i = 0; i < n; ++i) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "echomux/config.hpp"
+#include "echomux/reply_text.hpp"
 #include "echomux/stats.hpp"
 
 #include <atomic>
@@ -18,8 +19,9 @@ class Connection;
 
 // State shared by all loops of one server.
 struct SharedState {
-    explicit SharedState(const Config& c) : config(c) {}
+    explicit SharedState(const Config& c) : config(c), greeting(c.greeting), prefix(c.prefix) {}
     const Config config;
+    const ReplyText greeting, prefix;  // environment filled in once
     std::atomic<std::size_t> active{0};  // open connections, all loops: max_connections
 };
 
@@ -52,6 +54,8 @@ public:
     Service& operator=(const Service&) = delete;
 
     const Config& config() const { return shared_.config; }
+    const ReplyText& greeting() const { return shared_.greeting; }
+    const ReplyText& prefix() const { return shared_.prefix; }
     Stats& stats() { return stats_; }
     const Stats& stats() const { return stats_; }
 

@@ -57,7 +57,7 @@ int run_command(const std::vector<std::string>& args) {
     if (workload != "pingpong" && workload != "stream") throw po::error("--workload must be pingpong or stream");
     w.kind = workload == "stream" ? Workload::Kind::stream : Workload::Kind::pingpong;
     const auto m = echomux::parse_mode(mode);
-    if (!m) throw po::error("--mode must be echo or upper");
+    if (!m || *m == echomux::Mode::prefix) throw po::error("--mode must be echo or upper");
     w.mode = *m;
     pin_to_cpu(cpu);
     w.progress = !vm.count("json") && ::isatty(STDERR_FILENO);

@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
         po::store(po::command_line_parser(argc - 1, argv + 1).options(desc).run(), vm);
         po::notify(vm);
         const auto m = echomux::parse_mode(mode);
-        if (!m) throw po::error("--mode must be echo or upper");
+        if (!m || *m == echomux::Mode::prefix) throw po::error("--mode must be echo or upper");
         o.mode = *m;
     } catch (const po::error& e) {
         std::cerr << "echomux-client: " << e.what() << "\n" << usage;

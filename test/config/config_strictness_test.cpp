@@ -263,3 +263,24 @@ BOOST_AUTO_TEST_CASE(quoted_values_and_dashed_keys_in_a_conf_file_get_a_hint) {
     BOOST_TEST(contains(d.err, dashed + ":1: unknown key 'max-connections' (conf file keys use _: max_connections)"),
                d.err);
 }
+
+// greeting and prefix are templates: a mistake in one is found at start, not per connection.
+BOOST_AUTO_TEST_CASE(greeting_and_prefix_templates_are_checked_at_start) {
+    const Run unterminated = run({"--greeting=hi ${HOSTNAME"});
+    BOOST_TEST(is_config_error(unterminated), unterminated.err);
+    BOOST_TEST(contains(unterminated.err, "greeting = 'hi ${HOSTNAME': unterminated ${"), unterminated.err);
+    const Run percent = run({"--mode=prefix", "--prefix=50%"});
+    BOOST_TEST(is_config_error(percent), percent.err);
+    BOOST_TEST(contains(percent.err, "prefix = '50%': % must be followed by p (client address), l (local address) or %"),
+               percent.err);
+    const Run bad_name = run({"--greeting=${1X}"});
+    BOOST_TEST(contains(bad_name.err, "${1X} is not an environment variable name"), bad_name.err);
+    const Run no_prefix = run({"--mode=prefix"});
+    BOOST_TEST(is_config_error(no_prefix), no_prefix.err);
+    BOOST_TEST(contains(no_prefix.err, "command line: mode = prefix: set prefix too"), no_prefix.err);
+    const Run small = run({"--mode=prefix", "--prefix=x", "--max-buffer-bytes=1K"});
+    BOOST_TEST(contains(small.err, "max_buffer_bytes = '1K': must be at least 4KiB with mode = prefix"), small.err);
+    const Run long_text = run({"--greeting=" + std::string(1025, 'g')});
+    BOOST_TEST(contains(long_text.err, "must be at most 1024 bytes"), long_text.err);
+    BOOST_TEST(run({"--mode=prefix", "--prefix=${HOSTNAME}: ", "--greeting=%p", "--print-config"}).status == 0);
+}
