@@ -37,6 +37,12 @@ std::optional<Backend> parse_backend(const std::string& s) {
     return std::nullopt;
 }
 
+std::optional<bool> parse_on_off(const std::string& s) {
+    if (s == "on") return true;
+    if (s == "off") return false;
+    return std::nullopt;
+}
+
 std::optional<EpollMode> parse_epoll_mode(const std::string& s) {
     for (auto m : {EpollMode::level, EpollMode::edge})
         if (s == epoll_mode_name(m)) return m;
@@ -92,6 +98,10 @@ const std::vector<Key>& keys() {
         {"shutdown_delay", "0",
          "after SIGTERM/SIGINT, keep accepting this long while /healthz says 503, then drain; 0 = drain at once",
          [](Config& c, const std::string& v) { c.shutdown_delay = parse_seconds(v, 3600); }},
+        {"access_log", "off", "on: one line per connection as it ends (addresses, bytes, duration, why it ended)",
+         [](Config& c, const std::string& v) {
+             c.access_log = parse_choice<bool>(v, parse_on_off, "on, off");
+         }},
         {"log_level", "info", "error, warn, info or debug",
          [](Config& c, const std::string& v) {
              c.log_level = parse_choice<log::Level>(v, log::parse_level, "error, warn, info, debug");

@@ -3,6 +3,7 @@
 #include "echomux/echo_protocol.hpp"
 #include "echomux/log.hpp"
 #include "echomux/service.hpp"
+#include "echomux/socket_address.hpp"
 
 #include <sys/socket.h>
 
@@ -18,7 +19,15 @@ constexpr int kReadsPerTurn = 16;
 }  // namespace
 
 Connection::Connection(Service& service, int fd)
-    : service_(service), fd_(fd), pending_(service.config().max_buffer_bytes), slot_(service_.attach(*this)) {
+    : service_(service),
+      fd_(fd),
+      pending_(service.config().max_buffer_bytes),
+      slot_(service_.attach(*this)),
+      started_ms_(Service::now_ms()) {
+    if (service_.config().access_log) {
+        peer_ = peer_address(fd_);
+        local_ = local_address(fd_);
+    }
     if (service_.config().mode == Mode::prefix) {
         prefix_ = service_.prefix().for_connection(fd_);
         // An environment value may be long: keep half the buffer for the line itself.
@@ -43,11 +52,18 @@ Connection::~Connection() {
     if (state_ != State::closed) service_.detach(slot_);
 }
 
-void Connection::close() {
+void Connection::close(const char* reason) {
     if (state_ == State::closed) return;
+    if (reason) end_reason_ = reason;
+    if (service_.config().access_log) log_access();
     state_ = State::closed;
     service_.detach(slot_);
     release();
+}
+
+void Connection::log_access() const {
+    log::info("access client=", peer_, " local=", local_, " received=", received_,
+              " sent=", sent_, " duration_ms=", Service::now_ms() - started_ms_, " end=", end_reason_);
 }
 
 long Connection::send_some(const char* bytes, std::size_t n) {
@@ -57,6 +73,7 @@ long Connection::send_some(const char* bytes, std::size_t n) {
         const ssize_t sent = ::send(fd_, bytes, n, MSG_NOSIGNAL);
         if (sent >= 0) {
             service_.stats().bytes_sent.add(static_cast<std::uint64_t>(sent));
+            sent_ += static_cast<std::uint64_t>(sent);
             return sent;
         }
         if (errno == EINTR) continue;
@@ -114,6 +131,7 @@ Connection::Next Connection::read(bool drain) {
         } else {
             const auto got = static_cast<std::size_t>(n);
             service_.stats().bytes_received.add(got);
+            received_ += got;
             apply_mode(mode, into, got);
             if (prefixed) {
                 pending_.commit(add_prefixes(into, got, pending_.prepare(got * growth_)));
@@ -169,6 +187,7 @@ Connection::Next Connection::finish_callback() {
 
 Connection::Next Connection::fail(int error) {
     service_.stats().resets.add();
+    end_reason_ = "reset";
     log::debug("connection fd ", fd_, " ended: ", std::strerror(error));
     return Next::close;
 }

@@ -1,8 +1,7 @@
 #include "echomux/reply_text.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
+#include "echomux/socket_address.hpp"
+
 #include <unistd.h>
 
 #include <cctype>
@@ -20,27 +19,6 @@ std::string environment_value(const std::string& name) {
         if (::gethostname(host, sizeof host - 1) == 0) return host;
     }
     return "";
-}
-
-// "10.0.0.7:40312", "[2001:db8::1]:40312".
-std::string address_text(const sockaddr_storage& s) {
-    char ip[INET6_ADDRSTRLEN] = "?";
-    if (s.ss_family == AF_INET6) {
-        const auto& a = reinterpret_cast<const sockaddr_in6&>(s);
-        ::inet_ntop(AF_INET6, &a.sin6_addr, ip, sizeof ip);
-        return "[" + std::string(ip) + "]:" + std::to_string(ntohs(a.sin6_port));
-    }
-    const auto& a = reinterpret_cast<const sockaddr_in&>(s);
-    ::inet_ntop(AF_INET, &a.sin_addr, ip, sizeof ip);
-    return std::string(ip) + ":" + std::to_string(ntohs(a.sin_port));
-}
-
-std::string socket_address(int fd, bool peer) {
-    sockaddr_storage s{};
-    socklen_t len = sizeof s;
-    const int rc = peer ? ::getpeername(fd, reinterpret_cast<sockaddr*>(&s), &len)
-                        : ::getsockname(fd, reinterpret_cast<sockaddr*>(&s), &len);
-    return rc == 0 ? address_text(s) : "?";
 }
 
 }  // namespace
@@ -94,8 +72,8 @@ std::string ReplyText::for_connection(int fd) const {
             continue;
         }
         const char what = text_[++i];
-        if (what == 'p') out += socket_address(fd, true);
-        else if (what == 'l') out += socket_address(fd, false);
+        if (what == 'p') out += peer_address(fd);
+        else if (what == 'l') out += local_address(fd);
         else out += what;  // %%
     }
     return out;

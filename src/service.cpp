@@ -2,6 +2,7 @@
 
 #include "echomux/connection.hpp"
 #include "echomux/log.hpp"
+#include "echomux/socket_address.hpp"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -112,7 +113,10 @@ bool Service::on_accept(int listen_fd) {
 // that arrive later meet a reset, but after the FIN, so the client has its EOF first.
 void Service::reject(int fd) {
     stats_.rejected.add();
-    [[maybe_unused]] const ssize_t discarded = ::recv(fd, scratch_.data(), scratch_.size(), MSG_DONTWAIT);
+    const ssize_t discarded = ::recv(fd, scratch_.data(), scratch_.size(), MSG_DONTWAIT);
+    if (shared_.config.access_log)
+        log::info("access client=", peer_address(fd), " local=", local_address(fd),
+                  " received=", discarded > 0 ? discarded : 0, " sent=0 duration_ms=0 end=rejected");
     ::shutdown(fd, SHUT_WR);
     ::close(fd);
 }
@@ -150,7 +154,7 @@ void Service::tick() {
     if (idle_ms_ > 0) {
         while (!connections_.empty() && now - connections_.front().last_active_ms >= idle_ms_) {
             stats_.idle_closed.add();
-            connections_.front().connection->close();
+            connections_.front().connection->close("idle");
         }
     }
     if (draining_ && now >= drain_deadline_ms_ && !connections_.empty()) {
@@ -180,7 +184,7 @@ void Service::begin_drain() {
 }
 
 void Service::close_all() {
-    while (!connections_.empty()) connections_.front().connection->close();
+    while (!connections_.empty()) connections_.front().connection->close("drain");
 }
 
 }  // namespace echomux

@@ -6,6 +6,31 @@
 #include <cerrno>
 
 namespace echomux {
+namespace {
+
+std::string address_text(const sockaddr_storage& s) {
+    char ip[INET6_ADDRSTRLEN] = "?";
+    if (s.ss_family == AF_INET6) {
+        const auto& a = reinterpret_cast<const sockaddr_in6&>(s);
+        ::inet_ntop(AF_INET6, &a.sin6_addr, ip, sizeof ip);
+        return "[" + std::string(ip) + "]:" + std::to_string(ntohs(a.sin6_port));
+    }
+    const auto& a = reinterpret_cast<const sockaddr_in&>(s);
+    ::inet_ntop(AF_INET, &a.sin_addr, ip, sizeof ip);
+    return std::string(ip) + ":" + std::to_string(ntohs(a.sin_port));
+}
+
+template <class GetName>
+std::string address_of(int fd, GetName get_name) {
+    sockaddr_storage s{};
+    socklen_t len = sizeof s;
+    return get_name(fd, reinterpret_cast<sockaddr*>(&s), &len) == 0 ? address_text(s) : "?";
+}
+
+}  // namespace
+
+std::string peer_address(int fd) { return address_of(fd, ::getpeername); }
+std::string local_address(int fd) { return address_of(fd, ::getsockname); }
 
 std::optional<SocketAddress> parse_socket_address(const std::string& text, std::uint16_t port) {
     std::string host = text;

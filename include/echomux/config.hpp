@@ -34,6 +34,7 @@ struct Config {
     double drain_timeout = 10;  // seconds
     double shutdown_delay = 0;  // seconds of accepting after SIGTERM while /healthz says 503
     log::Level log_level = log::Level::info;
+    bool access_log = false;  // a line per connection as it ends
     std::string metrics_listen = "0.0.0.0";
     std::uint16_t metrics_port = 0;  // 0 = no metrics endpoint
     std::size_t metrics_max_connections = 16;  // HTTP sessions; each is a descriptor and a few KiB

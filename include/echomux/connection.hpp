@@ -8,6 +8,7 @@
 #include "echomux/buffer.hpp"
 #include "echomux/service.hpp"
 
+#include <cstdint>
 #include <string>
 
 namespace echomux {
@@ -51,10 +52,11 @@ public:
     // only while bytes wait (the selectors client/server switch).
     Interest interest() const { return {state_ == State::open && has_room(), !pending_.empty()}; }
 
-    // Ends the connection now (idle timeout, drain deadline, or after Next::close).
-    // Idempotent. The backend stops watching the fd and closes it; it frees the object
-    // later, never inside this call.
-    void close();
+    // Ends the connection now (idle timeout, drain deadline, or after Next::close), for
+    // `reason` ("idle", "drain"; by default what the connection itself saw: "eof" or
+    // "reset"). Idempotent. The backend stops watching the fd and closes it; it frees the
+    // object later, never inside this call.
+    void close(const char* reason = nullptr);
 
 protected:
     bool closed() const { return state_ == State::closed; }
@@ -70,6 +72,7 @@ private:
     bool has_room() const { return pending_.space() >= growth_; }
     std::size_t add_prefixes(const char* in, std::size_t n, char* out);
     void greet();
+    void log_access() const;
     long send_some(const char* bytes, std::size_t n);  // bytes sent, 0 if it would block, -1 on error
     bool send_pending();                               // false on a socket error
     Next finish_callback();
@@ -82,6 +85,11 @@ private:
     std::size_t growth_ = 1;      // the most bytes one byte read turns into
     bool at_line_start_ = true;
     Service::Slot slot_;
+    // For the access log: taken at the start, since a reset socket no longer knows its peer.
+    std::string peer_, local_;
+    std::uint64_t received_ = 0, sent_ = 0;
+    long long started_ms_;
+    const char* end_reason_ = "eof";
 };
 
 }  // namespace echomux

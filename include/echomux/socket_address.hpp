@@ -23,6 +23,10 @@ std::optional<SocketAddress> parse_socket_address(const std::string& host, std::
 // "127.0.0.1:7007", "[::1]:7007".
 std::string describe_address(const std::string& host, std::uint16_t port);
 
+// The two ends of a connected socket, as above ("?" when the socket cannot say).
+std::string peer_address(int fd);
+std::string local_address(int fd);
+
 // What to do about a bind/listen errno, as " (hint)", or "" when there is nothing to add.
 // Shared by the echo listeners and the metrics endpoint, so both say the same.
 std::string bind_error_hint(int error);

@@ -9,6 +9,8 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <csignal>
+#include <regex>
 #include <thread>
 
 using namespace echomux::test;
@@ -72,6 +74,77 @@ BOOST_AUTO_TEST_CASE(prefix_mode_passes_a_long_line_through_in_pieces) {
     BOOST_TEST(clean_eof);
     BOOST_TEST(back.size() == line.size() + 2 + 2 + 4);
     BOOST_TEST((back == "> " + line + "\n> end"));
+}
+
+namespace {
+// The access log line for the client at `client` (its address as the server saw it).
+std::string access_line(Server& server, const std::string& client, const std::string& end) {
+    const std::string marker = "access client=" + client + " ";
+    server.process().wait_for_err(marker, 5s);
+    const std::string log = server.process().err();
+    const auto at = log.find(marker);
+    if (at == std::string::npos) return "(no access line for " + client + ")";
+    const std::string line = log.substr(at, log.find('\n', at) - at);
+    return line.find(" end=" + end) == std::string::npos ? line + " (expected end=" + end + ")" : line;
+}
+
+bool matches(const std::string& line, const std::string& pattern) { return std::regex_match(line, std::regex(pattern)); }
+}  // namespace
+
+// access_log = on: a line per connection as it ends, with both addresses, the bytes each
+// way, the duration and why it ended.
+BOOST_AUTO_TEST_CASE(access_log_says_who_connected_how_much_and_why_it_ended) {
+    Server server({"--access-log=on", "--idle-timeout=300ms", "--max-connections=2", "--drain-timeout=100ms"});
+    const std::string local = "127\\.0\\.0\\.1:" + std::to_string(server.port());
+    auto quote = [](const std::string& address) { return std::regex_replace(address, std::regex("\\."), "\\."); };
+
+    auto finished = connect_to(server.port());
+    send_all(finished.get(), "hello");
+    ::shutdown(finished.get(), SHUT_WR);
+    BOOST_TEST(recv_until_eof(finished.get()) == "hello");
+    const std::string eof = access_line(server, address_of(finished.get(), false), "eof");
+    BOOST_TEST(matches(eof, "access client=" + quote(address_of(finished.get(), false)) + " local=" + local +
+                                " received=5 sent=5 duration_ms=[0-9]+ end=eof"),
+               eof);
+
+    auto aborted = connect_to(server.port());
+    send_all(aborted.get(), "xy");
+    BOOST_REQUIRE(recv_exact(aborted.get(), 2) == "xy");
+    const std::string aborted_address = address_of(aborted.get(), false);
+    reset(aborted);
+    const std::string reset_line = access_line(server, aborted_address, "reset");
+    BOOST_TEST(matches(reset_line, "access client=" + quote(aborted_address) + " local=" + local +
+                                       " received=2 sent=2 duration_ms=[0-9]+ end=reset"),
+               reset_line);
+
+    auto idle = connect_to(server.port());
+    auto held = connect_to(server.port());
+    send_all(held.get(), "held");
+    BOOST_REQUIRE(recv_exact(held.get(), 4) == "held");
+    auto extra = connect_to(server.port());  // a third while two are open: rejected
+    BOOST_TEST(recv_until_eof(extra.get()).empty());
+    const std::string rejected = access_line(server, address_of(extra.get(), false), "rejected");
+    BOOST_TEST(matches(rejected, "access client=" + quote(address_of(extra.get(), false)) + " local=" + local +
+                                     " received=0 sent=0 duration_ms=0 end=rejected"),
+               rejected);
+    const std::string idle_line = access_line(server, address_of(idle.get(), false), "idle");
+    BOOST_TEST(matches(idle_line, "access client=" + quote(address_of(idle.get(), false)) + " local=" + local +
+                                      " received=0 sent=0 duration_ms=(2[5-9][0-9]|3[0-4][0-9]) end=idle"),
+               idle_line);
+
+}
+
+BOOST_AUTO_TEST_CASE(access_log_names_connections_closed_by_the_drain) {
+    Server server({"--access-log=on", "--drain-timeout=100ms"});
+    auto held = connect_to(server.port());
+    send_all(held.get(), "held");
+    BOOST_REQUIRE(recv_exact(held.get(), 4) == "held");
+    server.process().signal(SIGTERM);
+    BOOST_REQUIRE(server.process().wait(5s));
+    const std::string drain = access_line(server, address_of(held.get(), false), "drain");
+    BOOST_TEST(matches(drain, "access client=127\\.0\\.0\\.1:[0-9]+ local=127\\.0\\.0\\.1:" +
+                                  std::to_string(server.port()) + " received=4 sent=4 duration_ms=[0-9]+ end=drain"),
+               drain);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
