@@ -44,6 +44,7 @@ public:
     }
     void commit(std::size_t n) { end_ += n; }
     void append(const char* bytes, std::size_t n) {
+        if (n == 0) return;  // nothing to copy, and no storage to copy it to
         std::memcpy(prepare(n), bytes, n);
         commit(n);
     }

@@ -55,4 +55,12 @@ BOOST_AUTO_TEST_CASE(storage_is_allocated_only_while_bytes_wait) {
     BOOST_TEST(b.capacity() == 0u);  // given back, not kept for the connection's life
 }
 
+// A greeting that went out whole leaves nothing to queue (UBSan: memcpy to a null store).
+BOOST_AUTO_TEST_CASE(appending_nothing_to_an_empty_buffer_changes_nothing) {
+    Buffer b(16);
+    b.append("", 0);
+    BOOST_TEST(b.empty());
+    BOOST_TEST(b.capacity() == 0u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
