@@ -57,6 +57,12 @@ Config fit_fd_budget(const Config& config) {
     return fitted;
 }
 
+// "SIGTERM", as operators write it (strsignal says "Terminated").
+std::string signal_name(int sig) {
+    const char* abbreviation = ::sigabbrev_np(sig);
+    return abbreviation ? std::string("SIG") + abbreviation : "signal " + std::to_string(sig);
+}
+
 }  // namespace
 
 int run_server(const Config& requested) {
@@ -158,20 +164,20 @@ int run_server(const Config& requested) {
         }
         if (sig < 0 || sig == kLoopEnded) continue;  // the delay is over, or a loop ended: look again
         if (signalled) {  // not just draining: a failed loop starts a drain the operator did not ask for
-            log::warn("second ", strsignal(sig), ": exiting now");
+            log::warn("second ", signal_name(sig), ": exiting now");
             std::_Exit(128 + sig);
         }
         signalled = true;
         if (config.shutdown_delay > 0 && !draining) {
             stopping = true;  // before the log line: whoever reads it may rely on /healthz saying 503
             drain_at = Clock::now() + std::chrono::microseconds(static_cast<long long>(config.shutdown_delay * 1e6));
-            log::info("received ", strsignal(sig), ": /healthz says 503; still accepting for ", config.shutdown_delay,
+            log::info("received ", signal_name(sig), ": /healthz says 503; still accepting for ", config.shutdown_delay,
                       "s (shutdown_delay), then draining for up to ", config.drain_timeout,
                       "s (send again to exit at once)");
             continue;
         }
         drain_all();  // before the log line: whoever reads it may rely on /healthz saying 503
-        log::info("received ", strsignal(sig), ": no longer accepting; draining for up to ", config.drain_timeout,
+        log::info("received ", signal_name(sig), ": no longer accepting; draining for up to ", config.drain_timeout,
                   "s (send again to exit at once)");
     }
     for (auto& t : threads) t.join();

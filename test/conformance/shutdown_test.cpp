@@ -81,7 +81,7 @@ BOOST_AUTO_TEST_CASE(drain_timeout_closes_stragglers_on_time_and_exits_zero) {
     BOOST_TEST(peer_closed_within(idle.get(), 1000));
     BOOST_TEST(server.counter("drain_closed") == 1u);
     const std::string log = server.process().err();
-    const long long received = logged_at_ms(log, "received Terminated");
+    const long long received = logged_at_ms(log, "received SIGTERM: ");
     const long long closed = logged_at_ms(log, "drain_timeout reached");
     const long long stopped = logged_at_ms(log, "stopped: ");
     BOOST_REQUIRE(received >= 0);
@@ -131,7 +131,7 @@ BOOST_AUTO_TEST_CASE(drain_timeout_holds_while_clients_stream) {
     BOOST_REQUIRE(status);
     BOOST_TEST(*status == 0);
     const std::string log = server.process().err();
-    const long long received = logged_at_ms(log, "received Terminated");
+    const long long received = logged_at_ms(log, "received SIGTERM: ");
     const long long closed = logged_at_ms(log, "drain_timeout reached");
     BOOST_REQUIRE(received >= 0);
     BOOST_REQUIRE(closed >= 0);
