@@ -22,11 +22,11 @@ Connection::Connection(Service& service, int fd)
     : service_(service),
       fd_(fd),
       pending_(service.config().max_buffer_bytes),
-      slot_(service_.attach(*this)),
-      started_ms_(Service::now_ms()) {
+      slot_(service_.attach(*this)) {
     if (service_.config().access_log) {
         peer_ = peer_address(fd_);
         local_ = local_address(fd_);
+        started_ms_ = Service::now_ms();
     }
     if (service_.config().mode == Mode::prefix) {
         prefix_ = service_.prefix().for_connection(fd_);
@@ -55,15 +55,11 @@ Connection::~Connection() {
 void Connection::close(const char* reason) {
     if (state_ == State::closed) return;
     if (reason) end_reason_ = reason;
-    if (service_.config().access_log) log_access();
+    if (service_.config().access_log)
+        service_.log_access(peer_, local_, received_, sent_, Service::now_ms() - started_ms_, end_reason_);
     state_ = State::closed;
     service_.detach(slot_);
     release();
-}
-
-void Connection::log_access() const {
-    log::info("access client=", peer_, " local=", local_, " received=", received_,
-              " sent=", sent_, " duration_ms=", Service::now_ms() - started_ms_, " end=", end_reason_);
 }
 
 long Connection::send_some(const char* bytes, std::size_t n) {

@@ -115,10 +115,16 @@ void Service::reject(int fd) {
     stats_.rejected.add();
     const ssize_t discarded = ::recv(fd, scratch_.data(), scratch_.size(), MSG_DONTWAIT);
     if (shared_.config.access_log)
-        log::info("access client=", peer_address(fd), " local=", local_address(fd),
-                  " received=", discarded > 0 ? discarded : 0, " sent=0 duration_ms=0 end=rejected");
+        log_access(peer_address(fd), local_address(fd), discarded > 0 ? static_cast<std::uint64_t>(discarded) : 0, 0,
+                   0, "rejected");
     ::shutdown(fd, SHUT_WR);
     ::close(fd);
+}
+
+void Service::log_access(const std::string& client, const std::string& local, std::uint64_t received,
+                         std::uint64_t sent, long long duration_ms, const char* end) const {
+    log::info("access client=", client, " local=", local, " received=", received, " sent=", sent,
+              " duration_ms=", duration_ms, " end=", end);
 }
 
 template <class... Parts>

@@ -72,7 +72,6 @@ private:
     bool has_room() const { return pending_.space() >= growth_; }
     std::size_t add_prefixes(const char* in, std::size_t n, char* out);
     void greet();
-    void log_access() const;
     long send_some(const char* bytes, std::size_t n);  // bytes sent, 0 if it would block, -1 on error
     bool send_pending();                               // false on a socket error
     Next finish_callback();
@@ -88,7 +87,7 @@ private:
     // For the access log: taken at the start, since a reset socket no longer knows its peer.
     std::string peer_, local_;
     std::uint64_t received_ = 0, sent_ = 0;
-    long long started_ms_;
+    long long started_ms_ = 0;
     const char* end_reason_ = "eof";
 };
 

@@ -10,7 +10,9 @@
 
 #include <atomic>
 #include <list>
+#include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace echomux {
@@ -67,6 +69,11 @@ public:
     Slot attach(Connection& c);
     void touch(Slot slot);
     void detach(Slot slot);
+
+    // With access_log on: the line for a connection that ended ("eof", "idle", "drain",
+    // "reset", "rejected"), written here for connections and rejections alike.
+    void log_access(const std::string& client, const std::string& local, std::uint64_t received,
+                    std::uint64_t sent, long long duration_ms, const char* end) const;
 
     // The one clock of every timer: when tick() next has work (idle timeout, drain
     // deadline, resuming a paused accept), in now_ms() time; nullopt when nothing is due.
