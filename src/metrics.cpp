@@ -1,12 +1,18 @@
 #include "echomux/metrics.hpp"
 
+#include <cstring>
 #include <sstream>
 
 namespace echomux {
 namespace {
 
+void family(std::ostringstream& out, const char* name, const char* type, const char* help) {
+    out << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n";
+}
+
 void metric(std::ostringstream& out, const char* name, const char* type, const char* help, std::uint64_t value) {
-    out << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n" << name << " " << value << "\n";
+    family(out, name, type, help);
+    out << name << " " << value << "\n";
 }
 
 }  // namespace
@@ -22,8 +28,14 @@ std::string render_metrics(const MetricsSource& source, const EndpointStats& end
         << "echomux_info{backend=\"" << backend_label(c) << "\",mode=\"" << mode_name(c.mode) << "\",threads=\""
         << c.threads << "\"} 1\n";
     metric(out, "echomux_connections_active", "gauge", "Open client connections.", active);
-    for (const CounterInfo& counter : kCounters)
-        metric(out, counter.metric, "counter", counter.help, total(source.loops, counter.member));
+    const char* previous = "";
+    for (const CounterInfo& counter : kCounters) {
+        if (std::strcmp(counter.metric, previous) != 0) family(out, counter.metric, "counter", counter.help);
+        previous = counter.metric;
+        out << counter.metric;
+        if (*counter.labels) out << "{" << counter.labels << "}";
+        out << " " << total(source.loops, counter.member) << "\n";
+    }
     metric(out, "echomux_ready", "gauge", "1 until SIGTERM/SIGINT; /healthz and /readyz say 503 once it is 0.",
            source.stopping.load() ? 0 : 1);
     metric(out, "echomux_draining", "gauge", "1 once accepting has stopped, while open connections finish.",

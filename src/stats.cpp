@@ -5,7 +5,7 @@
 namespace echomux {
 
 const std::vector<CounterInfo> kCounters = {
-#define ECHOMUX_COUNTER_INFO(field, metric, help) {#field, metric, help, &Stats::field},
+#define ECHOMUX_COUNTER_INFO(field, metric, labels, help) {#field, metric, labels, help, &Stats::field},
     ECHOMUX_COUNTERS(ECHOMUX_COUNTER_INFO)
 #undef ECHOMUX_COUNTER_INFO
 };

@@ -20,26 +20,28 @@ private:
 };
 
 // The one list of counters: it declares the Stats fields and drives the exit summary and
-// /metrics, so a new counter is one line here. X(field, metric name, help).
-#define ECHOMUX_COUNTERS(X)                                                                                       \
-    X(accepted, "echomux_connections_accepted_total", "Connections taken into service.")                         \
-    X(rejected, "echomux_connections_rejected_total",                                                             \
-      "Connections closed at once because max_connections were open.")                                            \
-    X(closed, "echomux_connections_closed_total", "Connections that ended, for any reason.")                     \
-    X(idle_closed, "echomux_connections_idle_closed_total", "Connections closed by idle_timeout.")               \
-    X(drain_closed, "echomux_connections_drain_closed_total", "Connections still open when drain_timeout ran out.") \
-    X(resets, "echomux_connections_reset_total", "Connections ended by a reset or another socket error.")         \
-    X(bytes_received, "echomux_received_bytes_total", "Bytes read from clients.")                                \
-    X(bytes_sent, "echomux_sent_bytes_total", "Bytes written back to clients.")                                  \
-    X(short_writes, "echomux_short_writes_total",                                                                 \
-      "Sends that took only part of the bytes; the rest waited for the socket to drain.")                        \
-    X(backpressure_pauses, "echomux_backpressure_pauses_total",                                                   \
-      "Times reading from a client paused because max_buffer_bytes were waiting.")                                \
-    X(fd_exhaustion, "echomux_accept_fd_exhaustion_total",                                                        \
+// /metrics, so a new counter is one line here. X(field, metric name, labels, help): rows of
+// one metric that differ by label (reason="...") sit next to each other and share the help.
+#define ECHOMUX_COUNTERS(X)                                                                                           \
+    X(accepted, "echomux_connections_accepted_total", "", "Connections taken into service.")                          \
+    X(rejected, "echomux_connections_rejected_total", "",                                                             \
+      "Connections closed at once because max_connections were open.")                                                \
+    X(closed, "echomux_connections_closed_total", "", "Connections that ended, for any reason.")                      \
+    X(idle_closed, "echomux_connections_idle_closed_total", "", "Connections closed by idle_timeout.")                \
+    X(drain_closed, "echomux_connections_drain_closed_total", "",                                                     \
+      "Connections still open when drain_timeout ran out.")                                                           \
+    X(resets, "echomux_connections_reset_total", "", "Connections ended by a reset or another socket error.")         \
+    X(bytes_received, "echomux_received_bytes_total", "", "Bytes read from clients.")                                 \
+    X(bytes_sent, "echomux_sent_bytes_total", "", "Bytes written back to clients.")                                   \
+    X(short_writes, "echomux_short_writes_total", "",                                                                 \
+      "Sends that took only part of the bytes; the rest waited for the socket to drain.")                             \
+    X(backpressure_pauses, "echomux_backpressure_pauses_total", "",                                                   \
+      "Times reading from a client paused because max_buffer_bytes were waiting.")                                    \
+    X(fd_exhaustion, "echomux_accept_fd_exhaustion_total", "",                                                        \
       "Times accept failed for lack of descriptors or memory (accepting paused).")
 
 struct Stats {
-#define ECHOMUX_COUNTER_FIELD(field, metric, help) Counter field;
+#define ECHOMUX_COUNTER_FIELD(field, metric, labels, help) Counter field;
     ECHOMUX_COUNTERS(ECHOMUX_COUNTER_FIELD)
 #undef ECHOMUX_COUNTER_FIELD
 };
@@ -47,6 +49,7 @@ struct Stats {
 struct CounterInfo {
     const char* field;   // as in the exit summary: "accepted"
     const char* metric;  // Prometheus name
+    const char* labels;  // "" or reason="..."
     const char* help;
     Counter Stats::*member;
 };
