@@ -23,13 +23,13 @@ Connection::Connection(Service& service, int fd)
       fd_(fd),
       pending_(service.config().max_buffer_bytes),
       slot_(service_.attach(*this)) {
-    if (service_.config().access_log) {
+    if (service_.config().access_log || service_.prefix().per_connection() || service_.greeting().per_connection()) {
         peer_ = peer_address(fd_);
         local_ = local_address(fd_);
-        started_ms_ = Service::now_ms();
     }
+    if (service_.config().access_log) started_ms_ = Service::now_ms();
     if (service_.config().mode == Mode::prefix) {
-        prefix_ = service_.prefix().for_connection(fd_);
+        prefix_ = service_.prefix().fill(peer_, local_);
         // An environment value may be long: keep half the buffer for the line itself.
         prefix_.resize(std::min(prefix_.size(), service_.config().max_buffer_bytes / 2));
         growth_ = prefix_.size() + 1;
@@ -41,7 +41,7 @@ Connection::Connection(Service& service, int fd)
 // take waits like any reply (and is cut to max_buffer_bytes, which a 1 KiB greeting
 // exceeds only when configured absurdly small).
 void Connection::greet() {
-    const std::string line = service_.greeting().for_connection(fd_) + "\n";
+    const std::string line = service_.greeting().fill(peer_, local_) + "\n";
     const long sent = send_some(line.data(), line.size());
     if (sent < 0) return;  // the first read finds out why
     const std::size_t rest = std::min(line.size() - static_cast<std::size_t>(sent), pending_.space());

@@ -1,7 +1,5 @@
 #include "echomux/reply_text.hpp"
 
-#include "echomux/socket_address.hpp"
-
 #include <unistd.h>
 
 #include <cctype>
@@ -63,7 +61,7 @@ ReplyText::ReplyText(const std::string& text) {
     }
 }
 
-std::string ReplyText::for_connection(int fd) const {
+std::string ReplyText::fill(const std::string& client, const std::string& local) const {
     if (!per_connection_) return text_;
     std::string out;
     for (std::size_t i = 0; i < text_.size(); ++i) {
@@ -72,8 +70,8 @@ std::string ReplyText::for_connection(int fd) const {
             continue;
         }
         const char what = text_[++i];
-        if (what == 'p') out += peer_address(fd);
-        else if (what == 'l') out += local_address(fd);
+        if (what == 'p') out += client;
+        else if (what == 'l') out += local;
         else out += what;  // %%
     }
     return out;

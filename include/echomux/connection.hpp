@@ -84,7 +84,7 @@ private:
     std::size_t growth_ = 1;      // the most bytes one byte read turns into
     bool at_line_start_ = true;
     Service::Slot slot_;
-    // For the access log: taken at the start, since a reset socket no longer knows its peer.
+    // For the access log and %p/%l: taken at the start, since a reset socket no longer knows its peer.
     std::string peer_, local_;
     std::uint64_t received_ = 0, sent_ = 0;
     long long started_ms_ = 0;

@@ -17,8 +17,11 @@ public:
     explicit ReplyText(const std::string& text);
 
     bool empty() const { return text_.empty(); }
-    // The text for the connection on socket `fd`.
-    std::string for_connection(int fd) const;
+    // Whether the text names the client or local address (%p, %l), so fill() needs them.
+    bool per_connection() const { return per_connection_; }
+    // The text for a client at `client` that reached `local` ("1.2.3.4:5", "[::1]:7007"):
+    // a TCP peer, the client a PROXY header names, or a datagram's sender.
+    std::string fill(const std::string& client, const std::string& local) const;
 
 private:
     std::string text_;  // environment already filled in; %p, %l, %% left
