@@ -19,7 +19,9 @@
 //   spec forbids as a line end.
 // - v2 TLVs after the addresses are skipped, not parsed: the spec allows it, we use none of
 //   them, and the length field alone bounds them. The family byte of a LOCAL header is
-//   ignored (the spec: "discard the protocol block including the family").
+//   ignored (the spec: "discard the protocol block including the family"). A PROXY header's
+//   length must hold its addresses (12 INET, 36 INET6, 216 UNIX) when the transport is STREAM
+//   or DGRAM; with transport UNSPEC the spec says to ignore the addresses, so none are needed.
 #pragma once
 
 #include <cstddef>
