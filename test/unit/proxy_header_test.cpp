@@ -65,6 +65,8 @@ std::vector<Valid> valid_headers() {
         {"v2 LOCAL", v2(0x20, 0x00, ""), ""},
         {"v2 LOCAL with addresses", v2(0x20, 0x11, kInetBody), ""},
         {"v2 PROXY UNSPEC", v2(0x21, 0x00, ""), ""},
+        {"v2 LOCAL ignores the family byte", v2(0x20, 0xFF, ""), ""},
+        {"v2 PROXY INET over UNSPEC needs no addresses", v2(0x21, 0x10, ""), ""},
         {"v2 PROXY INET over DGRAM", v2(0x21, 0x12, kInetBody), ""},
         {"v2 PROXY UNIX", v2(0x21, 0x31, std::string(216, 'u')), ""},
     };
