@@ -43,6 +43,12 @@ std::optional<bool> parse_on_off(const std::string& s) {
     return std::nullopt;
 }
 
+std::optional<ProxyProtocol> parse_proxy_protocol(const std::string& s) {
+    for (auto p : {ProxyProtocol::off, ProxyProtocol::optional, ProxyProtocol::required})
+        if (s == proxy_protocol_name(p)) return p;
+    return std::nullopt;
+}
+
 std::optional<EpollMode> parse_epoll_mode(const std::string& s) {
     for (auto m : {EpollMode::level, EpollMode::edge})
         if (s == epoll_mode_name(m)) return m;
@@ -71,6 +77,17 @@ const std::vector<Key>& keys() {
          [](Config& c, const std::string& v) { c.prefix = parse_reply_text(v); }},
         {"greeting", "", "a line sent on connect, e.g. 'echomux ${HOSTNAME} %p'; empty = none",
          [](Config& c, const std::string& v) { c.greeting = parse_reply_text(v); }},
+        {"proxy_protocol", "off",
+         "a PROXY protocol v1/v2 header names the client: off, optional (used when present), required",
+         [](Config& c, const std::string& v) {
+             c.proxy_protocol = parse_choice<ProxyProtocol>(v, parse_proxy_protocol, "off, optional, required");
+         }},
+        {"proxy_header_timeout", "5", "seconds for the PROXY header to arrive; then closed (required) or served as is",
+         [](Config& c, const std::string& v) {
+             c.proxy_header_timeout = parse_seconds(v, 3600);
+             // No "never": a stranger could then hold a connection open without a header.
+             if (c.proxy_header_timeout == 0) throw BadValue("must be a duration from 1ms to 3600 seconds");
+         }},
         {"backend", "asio", "event loop: asio, epoll, poll, select",
          [](Config& c, const std::string& v) {
              c.backend = parse_choice<Backend>(v, parse_backend, "asio, epoll, poll, select");
@@ -267,6 +284,15 @@ const char* backend_name(Backend backend) {
 ConfigError::ConfigError(const std::string& message) : std::runtime_error(printable(message)) {}
 
 const char* epoll_mode_name(EpollMode mode) { return mode == EpollMode::edge ? "edge" : "level"; }
+
+const char* proxy_protocol_name(ProxyProtocol p) {
+    switch (p) {
+        case ProxyProtocol::off: return "off";
+        case ProxyProtocol::optional: return "optional";
+        case ProxyProtocol::required: return "required";
+    }
+    return "?";
+}
 
 std::string backend_label(const Config& config) {
     std::string label = backend_name(config.backend);

@@ -2,6 +2,7 @@
 
 #include "echomux/echo_protocol.hpp"
 #include "echomux/log.hpp"
+#include "echomux/proxy_header.hpp"
 #include "echomux/service.hpp"
 #include "echomux/socket_address.hpp"
 
@@ -28,6 +29,16 @@ Connection::Connection(Service& service, int fd)
         local_ = local_address(fd_);
     }
     if (service_.config().access_log) started_ms_ = Service::now_ms();
+    if (service_.config().proxy_protocol == ProxyProtocol::off) {
+        begin_echo();
+    } else {
+        state_ = State::awaiting_header;
+        header_slot_ = service_.await_header(*this);
+    }
+}
+
+void Connection::begin_echo() {
+    state_ = State::open;
     if (service_.config().mode == Mode::prefix) {
         prefix_ = service_.prefix().fill(peer_, local_);
         // An environment value may be long: keep half the buffer for the line itself.
@@ -37,9 +48,9 @@ Connection::Connection(Service& service, int fd)
     if (!service_.greeting().empty()) greet();
 }
 
-// The greeting goes out at once: a new socket's send buffer is empty. What it does not
-// take waits like any reply (and is cut to max_buffer_bytes, which a 1 KiB greeting
-// exceeds only when configured absurdly small).
+// The greeting goes out at once: nothing has been sent yet, so the socket's send buffer is
+// empty. What it does not take waits like any reply (and is cut to max_buffer_bytes, which
+// a 1 KiB greeting exceeds only when configured absurdly small).
 void Connection::greet() {
     const std::string line = service_.greeting().fill(peer_, local_) + "\n";
     const long sent = send_some(line.data(), line.size());
@@ -49,11 +60,13 @@ void Connection::greet() {
 }
 
 Connection::~Connection() {
+    if (state_ == State::awaiting_header) service_.header_done(header_slot_);
     if (state_ != State::closed) service_.detach(slot_);
 }
 
 void Connection::close(const char* reason) {
     if (state_ == State::closed) return;
+    if (state_ == State::awaiting_header) service_.header_done(header_slot_);
     if (reason) end_reason_ = reason;
     if (service_.config().access_log)
         service_.log_access(peer_, local_, received_, sent_, Service::now_ms() - started_ms_, end_reason_);
@@ -103,6 +116,10 @@ Connection::Next Connection::on_read(bool drain) {
 }
 
 Connection::Next Connection::read(bool drain) {
+    if (state_ == State::awaiting_header) {
+        const Next next = read_header();
+        if (state_ != State::open) return next;
+    }
     const Mode mode = service_.config().mode;
     for (int reads = 0; state_ == State::open && has_room(); ++reads) {
         if (reads == kReadsPerTurn) {
@@ -117,7 +134,7 @@ Connection::Next Connection::read(bool drain) {
         const bool direct = pending_.empty() && !prefixed;
         const std::size_t want = std::min(service_.read_size(), pending_.space() / growth_);
         char* into = direct || prefixed ? service_.scratch() : pending_.prepare(want);
-        const ssize_t n = ::recv(fd_, into, want, 0);
+        const ssize_t n = receive(into, want);
         if (n == 0) {
             state_ = State::half_closed;
         } else if (n < 0) {
@@ -146,7 +163,93 @@ Connection::Next Connection::read(bool drain) {
         }
         if (!drain) break;
     }
-    return finish_callback();
+    const Next next = finish_callback();
+    // Bytes that came with the header are not "readable" to any selector: ask to be called.
+    if (next == Next::wait && !unread_.empty() && state_ == State::open && has_room()) return Next::again;
+    return next;
+}
+
+ssize_t Connection::receive(char* into, std::size_t want) {
+    if (unread_.empty()) return peer_finished_ ? 0 : ::recv(fd_, into, want, 0);
+    const std::size_t n = std::min(want, unread_.size());
+    std::memcpy(into, unread_.data(), n);
+    unread_.erase(0, n);
+    if (unread_.empty()) std::string().swap(unread_);
+    return static_cast<ssize_t>(n);
+}
+
+// The header is read into its own small buffer and parsed from its first byte each time
+// (see proxy_header.hpp), so it may arrive in any fragmentation. Nothing is echoed before
+// it is whole; what came after it in the same read is the client's and is echoed next.
+Connection::Next Connection::read_header() {
+    char chunk[proxy::kMaxHeaderBytes];
+    proxy::Header header;
+    // Until the header is decided or the socket would block: edge-triggered readiness
+    // reports nothing more for bytes (or an EOF) that are already there.
+    do {
+        const ssize_t n = ::recv(fd_, chunk, proxy::kMaxHeaderBytes - header_.size(), 0);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) return finish_callback();
+            return fail(errno);
+        }
+        if (n == 0) {
+            // A health check that connects and leaves is no error; half a header is.
+            if (service_.config().proxy_protocol == ProxyProtocol::required) {
+                if (header_.empty()) return Next::close;
+                return proxy_error(&Stats::proxy_truncated, "the connection ended inside the header");
+            }
+            peer_finished_ = true;  // optional: what came is the client's, then its EOF
+            unread_.swap(header_);
+            end_header();
+            return Next::wait;
+        }
+        header_.append(chunk, static_cast<std::size_t>(n));
+        header = proxy::parse(header_.data(), header_.size());
+    } while (header.status == proxy::Status::incomplete);
+
+    switch (header.status) {
+        case proxy::Status::invalid:
+            return proxy_error(header.error == proxy::Error::oversized ? &Stats::proxy_oversized : &Stats::proxy_malformed,
+                               header.detail);
+        case proxy::Status::not_proxy:
+            if (service_.config().proxy_protocol == ProxyProtocol::required)
+                return proxy_error(&Stats::proxy_missing, "no PROXY header (proxy_protocol = required)");
+            unread_.swap(header_);
+            break;
+        case proxy::Status::complete:
+            service_.stats().proxy_headers.add();
+            if (!header.client.empty()) peer_ = header.client;
+            unread_.assign(header_, header.length, std::string::npos);
+            break;
+        case proxy::Status::incomplete:
+            break;  // not reached: the loop above ends only on a decision
+    }
+    end_header();
+    return Next::wait;
+}
+
+void Connection::on_header_timeout() {
+    if (service_.config().proxy_protocol == ProxyProtocol::required) {
+        proxy_error(&Stats::proxy_timeout, "no whole header within proxy_header_timeout");
+        close();
+        return;
+    }
+    // optional: a client that sends nothing until it is greeted is served as it is.
+    unread_.swap(header_);
+    end_header();
+}
+
+void Connection::end_header() {
+    std::string().swap(header_);
+    service_.header_done(header_slot_);
+    begin_echo();
+}
+
+Connection::Next Connection::proxy_error(Counter Stats::*reason, const std::string& detail) {
+    end_reason_ = "proxy_error";
+    service_.proxy_error(reason, peer_address(fd_), detail);
+    return Next::close;
 }
 
 // A line may arrive in many reads and one read may hold many lines: the prefix goes

@@ -36,7 +36,8 @@ Service::Service(SharedState& shared, LoopHooks& hooks)
     : shared_(shared),
       hooks_(hooks),
       scratch_(std::min(shared.config.read_chunk_bytes, shared.config.max_buffer_bytes)),
-      idle_ms_(seconds_to_ms(shared.config.idle_timeout)) {}
+      idle_ms_(seconds_to_ms(shared.config.idle_timeout)),
+      header_ms_(seconds_to_ms(shared.config.proxy_header_timeout)) {}
 
 Service::~Service() = default;
 
@@ -59,6 +60,20 @@ void Service::detach(Slot slot) {
     stats_.closed.add();  // first: whoever sees the active count drop (acquire) also sees this
     shared_.active.fetch_sub(1, std::memory_order_release);
     if (connections_.empty()) hooks_.deadline_changed();  // no idle deadline left; a drain is done
+}
+
+Service::HeaderSlot Service::await_header(Connection& c) {
+    const bool first = awaiting_header_.empty();
+    const HeaderSlot slot = awaiting_header_.insert(awaiting_header_.end(), {&c, now_ms() + header_ms_});
+    if (first) hooks_.deadline_changed();
+    return slot;
+}
+
+void Service::header_done(HeaderSlot slot) { awaiting_header_.erase(slot); }
+
+void Service::proxy_error(Counter Stats::*reason, const std::string& client, const std::string& detail) {
+    (stats_.*reason).add();
+    rate_limited_warn(proxy_errors_, "PROXY header from ", client, ": ", detail, "; connection closed");
 }
 
 void Service::touch(Slot slot) {
@@ -143,6 +158,7 @@ std::optional<long long> Service::next_deadline() const {
         if (!next || at < *next) next = at;
     };
     if (idle_ms_ > 0 && !connections_.empty()) consider(connections_.front().last_active_ms + idle_ms_);
+    if (!awaiting_header_.empty()) consider(awaiting_header_.front().second);
     if (draining_ && !connections_.empty()) consider(drain_deadline_ms_);
     if (accept_resume_ms_ != 0) consider(accept_resume_ms_);
     return next;
@@ -163,6 +179,8 @@ void Service::tick() {
             connections_.front().connection->close("idle");
         }
     }
+    while (!awaiting_header_.empty() && now >= awaiting_header_.front().second)
+        awaiting_header_.front().first->on_header_timeout();  // leaves the list
     if (draining_ && now >= drain_deadline_ms_ && !connections_.empty()) {
         log::warn("drain_timeout reached: closing ", connections_.size(), " open connection(s)");
         stats_.drain_closed.add(connections_.size());

@@ -16,6 +16,8 @@ namespace echomux {
 
 enum class Backend { asio, epoll, poll, select };
 enum class EpollMode { level, edge };
+// A PROXY protocol header (v1 or v2) before the client's bytes: none, maybe, or always.
+enum class ProxyProtocol { off, optional, required };
 
 struct Config {
     std::string listen = "0.0.0.0";
@@ -23,6 +25,8 @@ struct Config {
     Mode mode = Mode::echo;
     std::string prefix;    // mode = prefix: before each line (a reply text, see reply_text.hpp)
     std::string greeting;  // one line sent on connect; empty = none
+    ProxyProtocol proxy_protocol = ProxyProtocol::off;
+    double proxy_header_timeout = 5;  // seconds for the whole header to arrive
     Backend backend = Backend::asio;
     EpollMode epoll_mode = EpollMode::level;
     unsigned threads = 1;
@@ -42,6 +46,7 @@ struct Config {
 
 const char* backend_name(Backend backend);
 const char* epoll_mode_name(EpollMode mode);
+const char* proxy_protocol_name(ProxyProtocol p);
 // "asio", "poll", "select", "epoll-level", "epoll-edge": for logs and metrics.
 std::string backend_label(const Config& config);
 

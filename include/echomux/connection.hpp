@@ -1,5 +1,6 @@
-// One client connection's protocol state, shared by every backend: read, transform,
-// write, bounded buffering with backpressure, half-close flush. A backend only reports
+// One client connection's protocol state, shared by every backend: a PROXY header first
+// (proxy_protocol), then read, transform, write, bounded buffering with backpressure,
+// half-close flush. A backend only reports
 // readiness (on_read / on_write, like the selectors echo server's callbacks) and keeps
 // its registration in line with interest(). The connection reports to its Service (it
 // started, worked, ended); the Service decides about timeouts and limits.
@@ -7,6 +8,8 @@
 
 #include "echomux/buffer.hpp"
 #include "echomux/service.hpp"
+
+#include <sys/types.h>
 
 #include <cstdint>
 #include <string>
@@ -30,6 +33,7 @@ public:
         close,  // finished: call close()
     };
     enum class State {
+        awaiting_header,  // proxy_protocol: reading the PROXY header; nothing echoed yet
         open,         // reading and echoing
         half_closed,  // the peer sent its FIN: sending what still waits, then ours
         closed,       // released; the backend frees the object when its callback is over
@@ -50,13 +54,19 @@ public:
 
     // What to watch for: read while the peer may still send and there is room; write
     // only while bytes wait (the selectors client/server switch).
-    Interest interest() const { return {state_ == State::open && has_room(), !pending_.empty()}; }
+    Interest interest() const {
+        return {(state_ == State::open || state_ == State::awaiting_header) && has_room(), !pending_.empty()};
+    }
 
     // Ends the connection now (idle timeout, drain deadline, or after Next::close), for
     // `reason` ("idle", "drain"; by default what the connection itself saw: "eof" or
     // "reset"). Idempotent. The backend stops watching the fd and closes it; it frees the
     // object later, never inside this call.
     void close(const char* reason = nullptr);
+
+    // proxy_header_timeout ran out before a whole header came: closed (required) or
+    // served as it is (optional). Called by the Service.
+    void on_header_timeout();
 
 protected:
     bool closed() const { return state_ == State::closed; }
@@ -68,6 +78,12 @@ protected:
 
 private:
     Next read(bool drain);  // on_read without its out-of-memory guard
+    // The next bytes from the client: what followed the PROXY header first, then the socket.
+    ssize_t receive(char* into, std::size_t want);
+    Next read_header();
+    void end_header();  // what follows the header (unread_, then the socket) is the client's
+    void begin_echo();  // the client is known: greeting, prefix, then echo
+    Next proxy_error(Counter Stats::*reason, const std::string& detail);
     // Room to read at least one byte: what one byte can become (1, or the prefix and it).
     bool has_room() const { return pending_.space() >= growth_; }
     std::size_t add_prefixes(const char* in, std::size_t n, char* out);
@@ -84,6 +100,10 @@ private:
     std::size_t growth_ = 1;      // the most bytes one byte read turns into
     bool at_line_start_ = true;
     Service::Slot slot_;
+    Service::HeaderSlot header_slot_;
+    std::string header_;  // awaiting_header: the bytes so far, at most proxy::kMaxHeaderBytes
+    std::string unread_;  // bytes read with the header that are the client's: echoed first
+    bool peer_finished_ = false;  // the EOF came while reading the header: it follows unread_
     // For the access log and %p/%l: taken at the start, since a reset socket no longer knows its peer.
     std::string peer_, local_;
     std::uint64_t received_ = 0, sent_ = 0;

@@ -49,6 +49,9 @@ public:
     // A connection's place in the least-recently-active order. The connection holds it and
     // hands it back; only the service looks inside.
     using Slot = std::list<Activity>::iterator;
+    // A connection still waiting for its PROXY header, in accept order: one timeout for
+    // all, so the front is always due first.
+    using HeaderSlot = std::list<std::pair<Connection*, long long>>::iterator;
 
     Service(SharedState& shared, LoopHooks& hooks);
     ~Service();
@@ -69,6 +72,11 @@ public:
     Slot attach(Connection& c);
     void touch(Slot slot);
     void detach(Slot slot);
+    HeaderSlot await_header(Connection& c);
+    void header_done(HeaderSlot slot);
+    // A connection closed for its PROXY header: counted under `reason`, logged at most
+    // once a second.
+    void proxy_error(Counter Stats::*reason, const std::string& client, const std::string& detail);
 
     // With access_log on: the line for a connection that ended ("eof", "idle", "drain",
     // "reset", "rejected"), written here for connections and rejections alike.
@@ -110,11 +118,13 @@ private:
     std::vector<char> scratch_;
     const long long idle_ms_;              // 0 = no idle timeout
     std::list<Activity> connections_;      // least recently active first
+    const long long header_ms_;
+    std::list<std::pair<Connection*, long long>> awaiting_header_;  // with their deadlines
     bool draining_ = false;
     long long drain_deadline_ms_ = 0;
     long long accept_resume_ms_ = 0;  // non-zero while accepting is paused
     bool reserved_ = false;  // on_accept holds a max_connections slot not yet taken by a Connection
-    RateLimit rejected_, exhaustion_;
+    RateLimit rejected_, exhaustion_, proxy_errors_;
 };
 
 }  // namespace echomux

@@ -22,6 +22,8 @@ private:
 // The one list of counters: it declares the Stats fields and drives the exit summary and
 // /metrics, so a new counter is one line here. X(field, metric name, labels, help): rows of
 // one metric that differ by label (reason="...") sit next to each other and share the help.
+#define ECHOMUX_PROXY_ERRORS_HELP \
+    "Connections closed for their PROXY header: malformed, oversized, timeout, missing (required), truncated."
 #define ECHOMUX_COUNTERS(X)                                                                                           \
     X(accepted, "echomux_connections_accepted_total", "", "Connections taken into service.")                          \
     X(rejected, "echomux_connections_rejected_total", "",                                                             \
@@ -31,6 +33,12 @@ private:
     X(drain_closed, "echomux_connections_drain_closed_total", "",                                                     \
       "Connections still open when drain_timeout ran out.")                                                           \
     X(resets, "echomux_connections_reset_total", "", "Connections ended by a reset or another socket error.")         \
+    X(proxy_headers, "echomux_proxy_headers_total", "", "Connections that began with a valid PROXY header.")          \
+    X(proxy_malformed, "echomux_proxy_errors_total", "reason=\"malformed\"", ECHOMUX_PROXY_ERRORS_HELP)               \
+    X(proxy_oversized, "echomux_proxy_errors_total", "reason=\"oversized\"", ECHOMUX_PROXY_ERRORS_HELP)               \
+    X(proxy_timeout, "echomux_proxy_errors_total", "reason=\"timeout\"", ECHOMUX_PROXY_ERRORS_HELP)                   \
+    X(proxy_missing, "echomux_proxy_errors_total", "reason=\"missing\"", ECHOMUX_PROXY_ERRORS_HELP)                   \
+    X(proxy_truncated, "echomux_proxy_errors_total", "reason=\"truncated\"", ECHOMUX_PROXY_ERRORS_HELP)               \
     X(bytes_received, "echomux_received_bytes_total", "", "Bytes read from clients.")                                 \
     X(bytes_sent, "echomux_sent_bytes_total", "", "Bytes written back to clients.")                                   \
     X(short_writes, "echomux_short_writes_total", "",                                                                 \

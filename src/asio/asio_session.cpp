@@ -1,5 +1,7 @@
 #include "echomux/asio/asio_session.hpp"
 
+#include <boost/asio/post.hpp>
+
 namespace echomux::asio {
 
 using boost::asio::ip::tcp;
@@ -37,8 +39,14 @@ void AsioSession::on_ready(const boost::system::error_code& ec, Callback callbac
 }
 
 void AsioSession::follow(Next next) {
-    if (next == Next::close) close();
-    else watch();  // Next::again needs nothing more: the next wait reports lasting readiness
+    if (next == Next::close) return close();
+    // A wait would report the socket's lasting readiness, but not bytes the connection
+    // already holds (they came with a PROXY header): those need a call of their own.
+    if (next == Next::again)
+        boost::asio::post(socket_.get_executor(), [self = shared_from_this()] {
+            if (!self->closed()) self->follow(self->on_read(false));
+        });
+    watch();
 }
 
 void AsioSession::release() {

@@ -24,7 +24,9 @@ void NativeConnection::on_events(unsigned events) {
         const Next after_read = on_read(edge);
         if (after_read != Next::wait || next == Next::wait) next = after_read;
     }
-    if (next == Next::again && edge) loop_.call_again(*this, fd());  // level-triggered reports again itself
+    // Level-triggered readiness would report the socket again, but not bytes the connection
+    // already holds (they came with a PROXY header): ask for a call either way.
+    if (next == Next::again) loop_.call_again(*this, fd());
     if (next != Next::close) next = watch(interest());
     if (next == Next::close) close();
 }

@@ -5,6 +5,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <csignal>
+#include <regex>
 #include <sstream>
 
 using namespace echomux::test;
@@ -283,4 +284,23 @@ BOOST_AUTO_TEST_CASE(greeting_and_prefix_templates_are_checked_at_start) {
     const Run long_text = run({"--greeting=" + std::string(1025, 'g')});
     BOOST_TEST(contains(long_text.err, "must be at most 1024 bytes"), long_text.err);
     BOOST_TEST(run({"--mode=prefix", "--prefix=${HOSTNAME}: ", "--greeting=%p", "--print-config"}).status == 0);
+}
+
+BOOST_AUTO_TEST_CASE(proxy_protocol_keys_come_from_file_env_and_command_line) {
+    const auto conf = write_conf("proxy_protocol = optional\nproxy_header_timeout = 250ms\n");
+    const Run file = run({"--config", conf, "--print-config"});
+    const std::regex from_file("proxy_protocol = optional +# file " + conf + ":1\n"
+                               "proxy_header_timeout = 250ms +# file " + conf + ":2\n");
+    BOOST_TEST(std::regex_search(file.out, from_file), file.out);
+    const Run env = run({"--print-config"}, {{"ECHOMUX_PROXY_PROTOCOL", "required"}});
+    BOOST_TEST(std::regex_search(env.out, std::regex("proxy_protocol = required +# env ECHOMUX_PROXY_PROTOCOL\n")),
+               env.out);
+    const Run cli = run({"--proxy-protocol=off", "--print-config"});
+    BOOST_TEST(std::regex_search(cli.out, std::regex("proxy_protocol = off +# command line\n")), cli.out);
+    const Run bad = run({"--proxy-protocol=v2"});
+    BOOST_TEST(is_config_error(bad), bad.err);
+    BOOST_TEST(contains(bad.err, "proxy_protocol = 'v2': must be one of: off, optional, required"), bad.err);
+    const Run zero = run({"--proxy-protocol=required", "--proxy-header-timeout=0"});
+    BOOST_TEST(is_config_error(zero), zero.err);
+    BOOST_TEST(contains(zero.err, "proxy_header_timeout = '0': must be a duration from 1ms"), zero.err);
 }
