@@ -16,8 +16,10 @@ for candidate in python3 /usr/bin/python3; do
 done
 [ -n "$python" ] || { echo "SKIP: needs python3 with yaml and jsonschema (apt-get install python3-yaml python3-jsonschema)"; exit 77; }
 command -v yamllint >/dev/null 2>&1 || { echo "SKIP: yamllint is not installed (apt-get install yamllint)"; exit 77; }
-# kustomize v4+ (components, labels, buildMetadata) comes with kubectl 1.21 or later.
-command -v kubectl >/dev/null 2>&1 || { echo "SKIP: kubectl (1.21 or later, for its kustomize) is not installed"; exit 77; }
+# The kustomizations use kustomize v5 (labels, components, and buildMetadata for the file
+# names in findings): kubectl 1.27 or later. Debian 12's kubernetes-client (1.20) is older.
+kustomize=$(kubectl version --client 2>/dev/null | sed -n 's/^Kustomize Version: v\([0-9]*\)\..*/\1/p' || true)
+[ "${kustomize:-0}" -ge 5 ] || { echo "SKIP: needs kubectl with kustomize v5 or later (kubectl 1.27+), found: ${kustomize:-none}"; exit 77; }
 
 yamllint -s -c "$here/yamllint.yaml" "$k8s" "$here/bad"
 

@@ -15,15 +15,17 @@ CONF_FILE = "echomux.conf"
 ALL_LABELS = ("app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/part-of",
               "app.kubernetes.io/managed-by")
 WORKLOAD_LABELS = ALL_LABELS + ("app.kubernetes.io/version", "app.kubernetes.io/component")
-SIZE_UNITS = {"K": 1 << 10, "KiB": 1 << 10, "Ki": 1 << 10, "M": 1 << 20, "MiB": 1 << 20, "Mi": 1 << 20,
-              "G": 1 << 30, "GiB": 1 << 30, "Gi": 1 << 30, "": 1}
+# echomux's sizes (max_buffer_bytes = 64KiB) count K and M in powers of two; Kubernetes
+# quantities (memory: 128Mi) only Ki, Mi, Gi, with k, M, G decimal.
+ECHOMUX_UNITS = {"": 1, "K": 1 << 10, "KiB": 1 << 10, "M": 1 << 20, "MiB": 1 << 20, "G": 1 << 30, "GiB": 1 << 30}
+QUANTITY_UNITS = {"": 1, "Ki": 1 << 10, "Mi": 1 << 20, "Gi": 1 << 30, "k": 10**3, "M": 10**6, "G": 10**9}
 
 
-def size(text: str) -> int:
-    m = re.fullmatch(r"(\d+)([A-Za-z]*)", text)
-    if not m or m.group(2) not in SIZE_UNITS:
+def size(text: str, units=ECHOMUX_UNITS) -> int:
+    m = re.fullmatch(r"(\d+)([A-Za-z]*)", str(text))
+    if not m or m.group(2) not in units:
         raise ValueError(f"not a size: {text}")
-    return int(m.group(1)) * SIZE_UNITS[m.group(2)]
+    return int(m.group(1)) * units[m.group(2)]
 
 
 def seconds(text: str) -> float:
@@ -177,7 +179,7 @@ def conf_rules(found, objects, where, deployment, pod, container, echomux, pendi
             f"terminationGracePeriodSeconds {grace} must exceed shutdown_delay + drain_timeout ({delay + drain:g} s)")
     worst = int(conf["max_connections"]) * size(conf["max_buffer_bytes"]) + (32 << 20)
     limit = ((container.get("resources") or {}).get("limits") or {}).get("memory")
-    require(limit and size(limit) >= worst, where,
+    require(limit and size(limit, QUANTITY_UNITS) >= worst, where,
             f"memory limit must hold max_connections x max_buffer_bytes + 32Mi ({worst} bytes)")
     network_rules(found, objects, where, deployment, conf)
     udp_rules(found, objects, where, deployment, conf)
