@@ -1,13 +1,52 @@
 #!/bin/sh
-# Kubernetes manifests, offline: yamllint, then the API schema and consistency with
-# echomux.conf (validate.mjs). Exits 77 (ctest: skipped) when the tools are missing.
+# Kubernetes manifests, offline: yamllint, then every variant of deploy/kubernetes rendered
+# by `kubectl kustomize` and checked by validate.py (strict schema, API rules, echomux.conf
+# consistency); then every mutated copy in bad/ must be refused with the messages its
+# `expect` file lists. Exits 77 (ctest: skipped) when a tool is missing.
 # Usage: check.sh SOURCE_DIR ECHOMUX_BINARY
 set -eu
-src=$1
+src=$(cd "$1" && pwd)
 echomux=$2
 here=$(cd "$(dirname "$0")" && pwd)
+k8s=$src/deploy/kubernetes
+
+python=""
+for candidate in python3 /usr/bin/python3; do
+    if "$candidate" -c 'import yaml, jsonschema' 2>/dev/null; then python=$candidate; break; fi
+done
+[ -n "$python" ] || { echo "SKIP: needs python3 with yaml and jsonschema (apt-get install python3-yaml python3-jsonschema)"; exit 77; }
 command -v yamllint >/dev/null 2>&1 || { echo "SKIP: yamllint is not installed (apt-get install yamllint)"; exit 77; }
-command -v node >/dev/null 2>&1 || { echo "SKIP: node is not installed"; exit 77; }
-[ -d "$here/node_modules/kubernetes-models" ] || { echo "SKIP: run 'npm ci --prefix test/kubernetes' first"; exit 77; }
-yamllint -s -c "$here/yamllint.yaml" "$src/deploy/kubernetes"
-node "$here/validate.mjs" "$src/deploy/kubernetes" "$echomux"
+# The kustomizations use kustomize v5 (labels, components, and buildMetadata for the file
+# names in findings): kubectl 1.27 or later. Debian 12's kubernetes-client (1.20) is older.
+kustomize=$(kubectl version --client 2>/dev/null | sed -n 's/^Kustomize Version: v\([0-9]*\)\..*/\1/p' || true)
+[ "${kustomize:-0}" -ge 5 ] || { echo "SKIP: needs kubectl with kustomize v5 or later (kubectl 1.27+), found: ${kustomize:-none}"; exit 77; }
+
+yamllint -s -c "$here/yamllint.yaml" "$k8s" "$here/bad"
+
+validate() { "$python" -B "$here/validate.py" "$src" "$echomux" "$@"; }
+validate "$k8s"
+validate "$k8s" --component "$k8s/components/servicemonitor"
+# UDP and the PROXY protocol may be newer than the echomux under test: their conf checks
+# run once it has the setting.
+validate "$k8s/overlays/udp" --pending-key udp
+validate "$k8s/overlays/proxy-protocol" --pending-key proxy_protocol
+
+failed=0
+for case in "$here"/bad/*/; do
+    name=$(basename "$case")
+    if output=$(validate "$case"); then
+        echo "FAIL: bad/$name was accepted"; failed=1; continue
+    fi
+    missed=0
+    while IFS= read -r expected; do
+        if ! printf '%s\n' "$output" | grep -qF -- "$expected"; then
+            printf 'FAIL: bad/%s: no finding says: %s\n' "$name" "$expected"; missed=1
+        fi
+    done < "$case/expect"
+    if [ $missed -eq 0 ]; then
+        echo "ok bad/$name: refused, as expected"
+    else
+        printf 'It said:\n%s\n' "$output"; failed=1
+    fi
+done
+exit $failed

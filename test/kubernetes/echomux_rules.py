@@ -1,0 +1,234 @@
+"""What echomux and this project require of its manifests, beyond what the API server
+checks: the Deployment agrees with the echomux.conf it mounts (read through
+`echomux --print-config`, so echomux itself parses the conf and the ECHOMUX_* variables the
+pod sets), stops within its grace period, and runs under the restricted Pod Security
+profile with the labels, image reference and policies the README promises."""
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+from api_rules import container_ports, selects, template_labels
+
+CONF_DIR = "/etc/echomux"
+CONF_FILE = "echomux.conf"
+ALL_LABELS = ("app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/part-of",
+              "app.kubernetes.io/managed-by")
+WORKLOAD_LABELS = ALL_LABELS + ("app.kubernetes.io/version", "app.kubernetes.io/component")
+# echomux's sizes (max_buffer_bytes = 64KiB) count K and M in powers of two; Kubernetes
+# quantities (memory: 128Mi) only Ki, Mi, Gi, with k, M, G decimal.
+ECHOMUX_UNITS = {"": 1, "K": 1 << 10, "KiB": 1 << 10, "M": 1 << 20, "MiB": 1 << 20, "G": 1 << 30, "GiB": 1 << 30}
+QUANTITY_UNITS = {"": 1, "Ki": 1 << 10, "Mi": 1 << 20, "Gi": 1 << 30, "k": 10**3, "M": 10**6, "G": 10**9}
+
+
+def size(text: str, units=ECHOMUX_UNITS) -> int:
+    m = re.fullmatch(r"(\d+)([A-Za-z]*)", str(text))
+    if not m or m.group(2) not in units:
+        raise ValueError(f"not a size: {text}")
+    return int(m.group(1)) * units[m.group(2)]
+
+
+def seconds(text: str) -> float:
+    return float(text.rstrip("s"))
+
+
+def print_config(echomux: str, conf_text: str, env: dict) -> tuple:
+    """(returncode, {key: value}, stderr) of `echomux --print-config` with this conf and only
+    this environment."""
+    with tempfile.TemporaryDirectory(prefix="echomux-k8s-") as tmp:
+        conf = Path(tmp, CONF_FILE)
+        conf.write_text(conf_text)
+        run = subprocess.run([echomux, "--config", str(conf), "--print-config"], env=env,
+                             capture_output=True, text=True, timeout=30)
+    values = {}
+    for line in run.stdout.splitlines():
+        m = re.match(r"(\w+) = (.*?)\s*(#.*)?$", line)
+        if m:
+            values[m.group(1)] = m.group(2)
+    return run.returncode, values, run.stderr.strip()
+
+
+class Findings:
+    def __init__(self):
+        self.failures, self.notes = [], []
+
+    def require(self, ok, where, message):
+        if not ok:
+            self.failures.append((where, message))
+
+
+def check(objects, echomux: str, pending_key=None) -> Findings:
+    """Findings over the rendered objects. pending_key: a key this variant sets that an
+    older echomux may not have yet; without it, the conf checks are skipped (and said so)."""
+    found = Findings()
+    deployments = [(f, o) for f, o in objects if o.get("kind") == "Deployment"
+                   and any(c.get("name") == "echomux" for c in ((o.get("spec") or {}).get("template") or {})
+                           .get("spec", {}).get("containers") or [])]
+    if len(deployments) != 1:
+        found.failures.append((("(all)", {}), f"expected one Deployment running the echomux container, found {len(deployments)}"))
+        return found
+    file, deployment = deployments[0]
+    where = (file, deployment)
+    pod = deployment["spec"]["template"]["spec"]
+    container = next(c for c in pod["containers"] if c["name"] == "echomux")
+    policy_rules(found, objects, where, deployment, pod, container)
+    conf_rules(found, objects, where, deployment, pod, container, echomux, pending_key)
+    return found
+
+
+def policy_rules(found, objects, where, deployment, pod, container):
+    require = found.require
+    for file, obj in objects:
+        labels = (obj.get("metadata") or {}).get("labels") or {}
+        wanted = WORKLOAD_LABELS if obj is deployment else ALL_LABELS
+        missing = [k for k in wanted if k not in labels]
+        require(not missing, (file, obj), f"metadata.labels: missing {', '.join(missing)}")
+    missing = [k for k in WORKLOAD_LABELS if k not in template_labels(deployment)]
+    require(not missing, where, f"spec.template.metadata.labels: missing {', '.join(missing)}")
+    # The restricted Pod Security profile, with no uid pinned: the image's numeric USER or the
+    # platform's assigned uid (OpenShift) runs it.
+    pod_security, security = pod.get("securityContext") or {}, container.get("securityContext") or {}
+    require(pod_security.get("runAsNonRoot") is True or security.get("runAsNonRoot") is True, where,
+            "runAsNonRoot must be true")
+    require("runAsUser" not in pod_security and "runAsUser" not in security, where,
+            "runAsUser must not be pinned: the image runs under any uid")
+    seccomp = (security.get("seccompProfile") or pod_security.get("seccompProfile") or {}).get("type")
+    require(seccomp == "RuntimeDefault", where, "seccompProfile.type must be RuntimeDefault")
+    require(security.get("allowPrivilegeEscalation") is False, where,
+            "containers[echomux].securityContext.allowPrivilegeEscalation must be false")
+    require((security.get("capabilities") or {}).get("drop") == ["ALL"], where,
+            "containers[echomux].securityContext.capabilities.drop must be [ALL]")
+    require(security.get("readOnlyRootFilesystem") is True, where, "root filesystem must be read-only")
+    require(pod.get("enableServiceLinks") is False, where,
+            "enableServiceLinks must be false (the kubelet would set ECHOMUX_PORT=tcp://...)")
+    require(pod.get("automountServiceAccountToken") is False, where,
+            "automountServiceAccountToken must be false (echomux never calls the API)")
+    accounts = [o for _, o in objects if o.get("kind") == "ServiceAccount"
+                and o["metadata"].get("name") == pod.get("serviceAccountName")]
+    require(accounts and accounts[0].get("automountServiceAccountToken") is False, where,
+            "serviceAccountName must name a ServiceAccount here with automountServiceAccountToken: false")
+    image = container.get("image", "")
+    registry = image.split("/")[0] if "/" in image else ""
+    require(("." in registry or ":" in registry or registry == "localhost")
+            and ("@sha256:" in image or re.search(r":[^/:]+$", image)) and not image.endswith(":latest"),
+            where, f"image '{image}' must be fully qualified (registry/name:tag or @digest; kustomization images:)")
+    spreads = [c for c in pod.get("topologySpreadConstraints") or [] if c.get("topologyKey") == "kubernetes.io/hostname"]
+    require(spreads, where, "topologySpreadConstraints must spread the replicas across nodes (kubernetes.io/hostname)")
+    labels = template_labels(deployment)
+    budgets = [o for _, o in objects if o.get("kind") == "PodDisruptionBudget"
+               and selects((o.get("spec") or {}).get("selector"), labels)]
+    require(budgets, where, "no PodDisruptionBudget covers these pods")
+    replicas = deployment["spec"].get("replicas", 1)
+    for budget in budgets:
+        minimum = budget["spec"].get("minAvailable")
+        require(not isinstance(minimum, int) or minimum < replicas, where,
+                f"PodDisruptionBudget minAvailable {minimum} >= replicas {replicas}: no node could ever be drained")
+
+
+def conf_rules(found, objects, where, deployment, pod, container, echomux, pending_key):
+    require = found.require
+    mount = next((m for m in container.get("volumeMounts") or [] if m.get("mountPath") == CONF_DIR), None)
+    volume = next((v for v in pod.get("volumes") or [] if mount and v.get("name") == mount.get("name")), None)
+    config_name = ((volume or {}).get("configMap") or {}).get("name")
+    maps = [o for _, o in objects if o.get("kind") == "ConfigMap" and o["metadata"].get("name") == config_name]
+    if not maps or CONF_FILE not in (maps[0].get("data") or {}):
+        require(False, where, f"a ConfigMap with {CONF_FILE} must be mounted at {CONF_DIR}, where the image reads it")
+        return
+    _, defaults, _ = print_config(echomux, "", {})
+    env, pending = {"POD_NAME": "echomux-pod"}, None
+    for variable in container.get("env") or []:
+        name = variable.get("name", "")
+        if not name.startswith("ECHOMUX_"):
+            continue
+        key = name[len("ECHOMUX_"):].lower()
+        if key not in defaults and key == pending_key:
+            pending = name
+            continue
+        require(key in defaults, where, f"env {name}: not an echomux setting (echomux ignores it with a warning)")
+        require("value" in variable, where, f"env {name}: must be a literal value, so it can be checked here")
+        env[name] = str(variable.get("value", ""))
+    if pending:
+        found.notes.append(f"skipped the echomux.conf checks: this echomux has no '{pending_key}' setting yet "
+                           f"({pending} in the pod); schema, API rules and policy were checked")
+        return
+    status, conf, stderr = print_config(echomux, maps[0]["data"][CONF_FILE], env)
+    if status != 0:
+        require(False, where, f"echomux refuses this configuration: {stderr}")
+        return
+    ports = {p.get("name"): p for p in container.get("ports") or []}
+    require(ports.get("echo", {}).get("containerPort") == int(conf["port"]), where,
+            f"container port 'echo' must be port = {conf['port']}")
+    require(ports.get("metrics", {}).get("containerPort") == int(conf["metrics_port"]), where,
+            f"container port 'metrics' must be metrics_port = {conf['metrics_port']}")
+    require(conf["listen"] == "::", where, "listen must be :: (IPv4 and IPv6, for dual-stack clusters)")
+    require(conf["metrics_listen"] == "::", where, "metrics_listen must be :: (the kubelet probes the pod IP)")
+    # Readiness turns 503 at SIGTERM (the pod leaves the endpoints); liveness stays 200 until
+    # exit, so a stopping pod is never restarted.
+    readiness, liveness = container.get("readinessProbe") or {}, container.get("livenessProbe") or {}
+    require((readiness.get("httpGet") or {}).get("path") in ("/readyz", "/healthz"), where,
+            "readinessProbe must GET /readyz (or /healthz)")
+    require((liveness.get("httpGet") or {}).get("path") == "/livez", where, "livenessProbe must GET /livez")
+    for name, probe in (("readinessProbe", readiness), ("livenessProbe", liveness)):
+        require((probe.get("httpGet") or {}).get("port") == "metrics", where, f"{name} must use the metrics port")
+    drain, delay = seconds(conf["drain_timeout"]), seconds(conf["shutdown_delay"])
+    require(delay > 0, where, "shutdown_delay must be set, so a rolling update refuses no client")
+    require(delay >= readiness.get("periodSeconds", 10) * readiness.get("failureThreshold", 3), where,
+            "shutdown_delay must outlast the readiness probe noticing the 503")
+    grace = pod.get("terminationGracePeriodSeconds", 30)
+    require(grace > delay + drain, where,
+            f"terminationGracePeriodSeconds {grace} must exceed shutdown_delay + drain_timeout ({delay + drain:g} s)")
+    worst = int(conf["max_connections"]) * size(conf["max_buffer_bytes"]) + (32 << 20)
+    limit = ((container.get("resources") or {}).get("limits") or {}).get("memory")
+    require(limit and size(limit, QUANTITY_UNITS) >= worst, where,
+            f"memory limit must hold max_connections x max_buffer_bytes + 32Mi ({worst} bytes)")
+    network_rules(found, objects, where, deployment, conf)
+    udp_rules(found, objects, where, deployment, conf)
+    if conf.get("proxy_protocol", "off") == "required":
+        services = echo_services(objects, deployment, int(conf["port"]), "TCP")
+        require(services and all(s["spec"].get("type") == "LoadBalancer" for s in services), where,
+                "proxy_protocol = required: the echo Service must be a LoadBalancer (only it sends the PROXY header)")
+
+
+def echo_services(objects, deployment, port, protocol):
+    labels, names = template_labels(deployment), {p.get("name") for c in
+                                                  deployment["spec"]["template"]["spec"]["containers"]
+                                                  for p in c.get("ports") or [] if p.get("containerPort") == port}
+    return [o for _, o in objects if o.get("kind") == "Service" and selects(o["spec"].get("selector"), labels)
+            and any(p.get("protocol", "TCP") == protocol and p.get("targetPort") in names | {port}
+                    for p in o["spec"].get("ports") or [])]
+
+
+def network_rules(found, objects, where, deployment, conf):
+    """The echo port open to all; the metrics port only from selected namespaces."""
+    labels = template_labels(deployment)
+    policies = [o for _, o in objects if o.get("kind") == "NetworkPolicy"
+                and selects(o["spec"].get("podSelector"), labels)]
+    found.require(policies, where, "no NetworkPolicy selects these pods")
+    metrics = {"metrics", int(conf["metrics_port"])}
+    echo_open = False
+    for policy in policies:
+        for rule in policy["spec"].get("ingress") or []:
+            ports = {p.get("port") for p in rule.get("ports") or []}
+            sources = rule.get("from") or []
+            if not rule.get("ports") or ports & metrics:
+                only_namespaces = sources and all(set(s) == {"namespaceSelector"} and
+                                                  (s["namespaceSelector"].get("matchLabels") or
+                                                   s["namespaceSelector"].get("matchExpressions")) for s in sources)
+                found.require(only_namespaces, where, f"NetworkPolicy {policy['metadata']['name']}: a rule opens the "
+                              "metrics port to more than labelled namespaces")
+            if not sources and ports & {"echo", int(conf["port"])}:
+                echo_open = True
+    found.require(echo_open, where, "no NetworkPolicy rule opens the echo port to clients")
+
+
+def udp_rules(found, objects, where, deployment, conf):
+    if conf.get("udp", "off") != "on":
+        return
+    port = int(conf["port"])
+    found.require((port, "UDP") in container_ports(deployment), where,
+                  f"udp = on: the container must declare port {port}/UDP")
+    found.require(echo_services(objects, deployment, port, "UDP"), where,
+                  f"udp = on: a Service must carry port {port}/UDP")
+    opened = [o for _, o in objects if o.get("kind") == "NetworkPolicy" for r in o["spec"].get("ingress") or []
+              for p in r.get("ports") or [] if p.get("protocol") == "UDP"]
+    found.require(opened, where, "udp = on: the NetworkPolicy must open the UDP port")
