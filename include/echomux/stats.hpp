@@ -38,7 +38,18 @@ private:
     X(backpressure_pauses, "echomux_backpressure_pauses_total", "",                                                   \
       "Times reading from a client paused because max_buffer_bytes were waiting.")                                    \
     X(fd_exhaustion, "echomux_accept_fd_exhaustion_total", "",                                                        \
-      "Times accept failed for lack of descriptors or memory (accepting paused).")
+      "Times accept failed for lack of descriptors or memory (accepting paused).")                                  \
+    X(udp_received, "echomux_udp_received_datagrams_total", "", "UDP datagrams received (udp = on).")               \
+    X(udp_sent, "echomux_udp_sent_datagrams_total", "", "UDP datagrams sent back.")                                  \
+    X(udp_bytes_received, "echomux_udp_received_bytes_total", "", "Bytes in UDP datagrams received.")                \
+    X(udp_bytes_sent, "echomux_udp_sent_bytes_total", "", "Bytes in UDP datagrams sent back.")                       \
+    X(udp_blocked_port, "echomux_udp_dropped_datagrams_total", "reason=\"blocked_port\"",                            \
+      "UDP datagrams not answered: blocked_port (source port 0, 7, 13, 17, 19 or 37: a reflection loop), "           \
+      "rate_limit (udp_rate_per_source), send_error (send buffer full or another send failure), too_large "          \
+      "(the prefix would take the reply past 65507 bytes).")                                                          \
+    X(udp_rate_limited, "echomux_udp_dropped_datagrams_total", "reason=\"rate_limit\"", "")                          \
+    X(udp_send_errors, "echomux_udp_dropped_datagrams_total", "reason=\"send_error\"", "")                           \
+    X(udp_too_large, "echomux_udp_dropped_datagrams_total", "reason=\"too_large\"", "")
 
 struct Stats {
 #define ECHOMUX_COUNTER_FIELD(field, metric, labels, help) Counter field;
