@@ -71,7 +71,7 @@ extern const std::vector<CounterInfo> kCounters;
 std::uint64_t total(const std::vector<const Stats*>& loops, Counter Stats::*field);
 
 // Sum over loops, as plain numbers, for logs: "accepted=3 rejected=0 ...", and with more
-// than one loop, "accepted_per_loop=1,2".
+// than one loop, "accepted_per_loop=1,2" (and "udp_received_per_loop=5,4" once any came).
 std::string summarize(const std::vector<const Stats*>& loops);
 
 }  // namespace echomux
