@@ -70,6 +70,13 @@ const std::vector<Key>& keys() {
          [](Config& c, const std::string& v) { c.listen = parse_address(v); }},
         {"port", "7007", "TCP port; 0 picks a free port (logged at start)",
          [](Config& c, const std::string& v) { c.port = parse_whole(v, 0, 65535, "a port number"); }},
+        {"udp", "off", "on: also echo UDP datagrams on the same listen address and port (RFC 862 section 2)",
+         [](Config& c, const std::string& v) { c.udp = parse_choice<bool>(v, parse_on_off, "on, off"); }},
+        {"udp_rate_per_source", "1000",
+         "UDP replies per second to one source address (burst: one second's worth); 0 = no limit",
+         [](Config& c, const std::string& v) {
+             c.udp_rate_per_source = parse_whole(v, 0, 10000000, "a whole number");
+         }},
         {"mode", "echo",
          "echo: bytes back unchanged; upper: ASCII letters upper-cased; prefix: `prefix` before each line",
          [](Config& c, const std::string& v) { c.mode = parse_choice<Mode>(v, parse_mode, "echo, upper, prefix"); }},

@@ -8,15 +8,15 @@
 
 namespace echomux {
 
-std::unique_ptr<EventLoop> make_event_loop(SharedState& shared, Fd listener) {
+std::unique_ptr<EventLoop> make_event_loop(SharedState& shared, Fd listener, Fd udp) {
     const Config& c = shared.config;
     switch (c.backend) {
         case Backend::asio:
-            return std::make_unique<asio::AsioLoop>(shared, std::move(listener));
+            return std::make_unique<asio::AsioLoop>(shared, std::move(listener), std::move(udp));
         case Backend::epoll:
         case Backend::poll:
         case Backend::select:
-            return std::make_unique<native::NativeLoop>(shared, std::move(listener),
+            return std::make_unique<native::NativeLoop>(shared, std::move(listener), std::move(udp),
                                                         native::make_selector(c.backend, c.epoll_mode));
     }
     throw std::logic_error("unknown backend");

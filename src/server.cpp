@@ -36,11 +36,12 @@ Config fit_fd_budget(const Config& config) {
         ::getrlimit(RLIMIT_NOFILE, &limit);
     }
     // Measured: 3 stdio, 4 per asio loop (listener, epoll, eventfd, timerfd; native loops
-    // use fewer), 4 for the metrics thread (acceptor, epoll, eventfd, timerfd). Spares: one
+    // use fewer) and its UDP socket with udp = on, 4 for the metrics thread (acceptor,
+    // epoll, eventfd, timerfd). Spares: one
     // per loop to accept and close a connection over max_connections, one for a metrics
     // newcomer accepted before the session it replaces is closed. The rest is slack for
     // descriptors inherited from whoever started us.
-    const rlim_t reserve = 16 + 8 * static_cast<rlim_t>(config.threads);
+    const rlim_t reserve = 16 + (config.udp ? 9 : 8) * static_cast<rlim_t>(config.threads);
     const rlim_t metrics = config.metrics_port != 0 ? config.metrics_max_connections : 0;
     const rlim_t needed = config.max_connections + metrics + reserve;
     if (limit.rlim_cur >= needed) return config;
@@ -101,8 +102,9 @@ int run_server(const Config& requested) {
     std::vector<const Stats*> stats;
     try {
         listeners = open_listeners(config);
-        for (auto& socket : listeners.sockets) {
-            loops.push_back(make_event_loop(shared, std::move(socket)));
+        for (std::size_t i = 0; i < listeners.sockets.size(); ++i) {
+            Fd udp = i < listeners.udp_sockets.size() ? std::move(listeners.udp_sockets[i]) : Fd();
+            loops.push_back(make_event_loop(shared, std::move(listeners.sockets[i]), std::move(udp)));
             stats.push_back(&loops.back()->stats());
         }
         if (config.metrics_port != 0)
@@ -115,7 +117,8 @@ int run_server(const Config& requested) {
     log::info("listening on ", listeners.address, " backend=", backend_label(config), " threads=", config.threads,
               " mode=", mode_name(config.mode), " max_connections=", config.max_connections,
               " max_buffer_bytes=", config.max_buffer_bytes, " read_chunk_bytes=", config.read_chunk_bytes,
-              " idle_timeout=", config.idle_timeout, "s drain_timeout=", config.drain_timeout, "s");
+              " idle_timeout=", config.idle_timeout, "s drain_timeout=", config.drain_timeout, "s",
+              " udp=", config.udp ? listeners.address : "off");
     if (metrics) log::info("metrics on http://", metrics->address(), "/metrics, /healthz (/readyz) and /livez");
 
     std::atomic<unsigned> running{static_cast<unsigned>(loops.size())};

@@ -6,9 +6,8 @@
 #include <cerrno>
 
 namespace echomux {
-namespace {
 
-std::string address_text(const sockaddr_storage& s) {
+std::string describe_socket_address(const sockaddr_storage& s) {
     char ip[INET6_ADDRSTRLEN] = "?";
     if (s.ss_family == AF_INET6) {
         const auto& a = reinterpret_cast<const sockaddr_in6&>(s);
@@ -20,11 +19,13 @@ std::string address_text(const sockaddr_storage& s) {
     return std::string(ip) + ":" + std::to_string(ntohs(a.sin_port));
 }
 
+namespace {
+
 template <class GetName>
 std::string address_of(int fd, GetName get_name) {
     sockaddr_storage s{};
     socklen_t len = sizeof s;
-    return get_name(fd, reinterpret_cast<sockaddr*>(&s), &len) == 0 ? address_text(s) : "?";
+    return get_name(fd, reinterpret_cast<sockaddr*>(&s), &len) == 0 ? describe_socket_address(s) : "?";
 }
 
 }  // namespace

@@ -27,6 +27,10 @@ std::string summarize(const std::vector<const Stats*>& loops) {
         out << " accepted_per_loop=";
         for (std::size_t i = 0; i < loops.size(); ++i) out << (i ? "," : "") << loops[i]->accepted.get();
     }
+    if (loops.size() > 1 && total(loops, &Stats::udp_received) > 0) {  // and the datagrams
+        out << " udp_received_per_loop=";
+        for (std::size_t i = 0; i < loops.size(); ++i) out << (i ? "," : "") << loops[i]->udp_received.get();
+    }
     return out.str();
 }
 

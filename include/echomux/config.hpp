@@ -22,6 +22,8 @@ enum class ProxyProtocol { off, optional, required };
 struct Config {
     std::string listen = "0.0.0.0";
     std::uint16_t port = 7007;
+    bool udp = false;                       // also a UDP echo socket on listen/port
+    std::uint32_t udp_rate_per_source = 1000;  // replies per second to one source address; 0 = no limit
     Mode mode = Mode::echo;
     std::string prefix;    // mode = prefix: before each line (a reply text, see reply_text.hpp)
     std::string greeting;  // one line sent on connect; empty = none

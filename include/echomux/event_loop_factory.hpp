@@ -8,7 +8,8 @@
 
 namespace echomux {
 
-// The loop for config.backend, serving connections from `listener`.
-std::unique_ptr<EventLoop> make_event_loop(SharedState& shared, Fd listener);
+// The loop for config.backend, serving connections from `listener` and, unless it is
+// empty (udp = off), datagrams on `udp`.
+std::unique_ptr<EventLoop> make_event_loop(SharedState& shared, Fd listener, Fd udp);
 
 }  // namespace echomux

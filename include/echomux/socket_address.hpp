@@ -23,6 +23,9 @@ std::optional<SocketAddress> parse_socket_address(const std::string& host, std::
 // "127.0.0.1:7007", "[::1]:7007".
 std::string describe_address(const std::string& host, std::uint16_t port);
 
+// A socket address as above: a datagram's sender, what accept() or getpeername() gave.
+std::string describe_socket_address(const sockaddr_storage& address);
+
 // The two ends of a connected socket, as above ("?" when the socket cannot say).
 std::string peer_address(int fd);
 std::string local_address(int fd);

@@ -21,9 +21,8 @@ private:
 
 // The one list of counters: it declares the Stats fields and drives the exit summary and
 // /metrics, so a new counter is one line here. X(field, metric name, labels, help): rows of
-// one metric that differ by label (reason="...") sit next to each other and share the help.
-#define ECHOMUX_PROXY_ERRORS_HELP \
-    "Connections closed for their PROXY header: malformed, oversized, timeout, missing (required), truncated."
+// one metric that differ by label (reason="...") sit next to each other; the first row has
+// the help, the others "".
 #define ECHOMUX_COUNTERS(X)                                                                                           \
     X(accepted, "echomux_connections_accepted_total", "", "Connections taken into service.")                          \
     X(rejected, "echomux_connections_rejected_total", "",                                                             \
@@ -34,11 +33,12 @@ private:
       "Connections still open when drain_timeout ran out.")                                                           \
     X(resets, "echomux_connections_reset_total", "", "Connections ended by a reset or another socket error.")         \
     X(proxy_headers, "echomux_proxy_headers_total", "", "Connections that began with a valid PROXY header.")          \
-    X(proxy_malformed, "echomux_proxy_errors_total", "reason=\"malformed\"", ECHOMUX_PROXY_ERRORS_HELP)               \
-    X(proxy_oversized, "echomux_proxy_errors_total", "reason=\"oversized\"", ECHOMUX_PROXY_ERRORS_HELP)               \
-    X(proxy_timeout, "echomux_proxy_errors_total", "reason=\"timeout\"", ECHOMUX_PROXY_ERRORS_HELP)                   \
-    X(proxy_missing, "echomux_proxy_errors_total", "reason=\"missing\"", ECHOMUX_PROXY_ERRORS_HELP)                   \
-    X(proxy_truncated, "echomux_proxy_errors_total", "reason=\"truncated\"", ECHOMUX_PROXY_ERRORS_HELP)               \
+    X(proxy_malformed, "echomux_proxy_errors_total", "reason=\"malformed\"",                                          \
+      "Connections closed for their PROXY header: malformed, oversized, timeout, missing (required), truncated.")     \
+    X(proxy_oversized, "echomux_proxy_errors_total", "reason=\"oversized\"", "")                                      \
+    X(proxy_timeout, "echomux_proxy_errors_total", "reason=\"timeout\"", "")                                          \
+    X(proxy_missing, "echomux_proxy_errors_total", "reason=\"missing\"", "")                                          \
+    X(proxy_truncated, "echomux_proxy_errors_total", "reason=\"truncated\"", "")                                      \
     X(bytes_received, "echomux_received_bytes_total", "", "Bytes read from clients.")                                 \
     X(bytes_sent, "echomux_sent_bytes_total", "", "Bytes written back to clients.")                                   \
     X(short_writes, "echomux_short_writes_total", "",                                                                 \
@@ -46,7 +46,18 @@ private:
     X(backpressure_pauses, "echomux_backpressure_pauses_total", "",                                                   \
       "Times reading from a client paused because max_buffer_bytes were waiting.")                                    \
     X(fd_exhaustion, "echomux_accept_fd_exhaustion_total", "",                                                        \
-      "Times accept failed for lack of descriptors or memory (accepting paused).")
+      "Times accept failed for lack of descriptors or memory (accepting paused).")                                    \
+    X(udp_received, "echomux_udp_received_datagrams_total", "", "UDP datagrams received (udp = on).")                 \
+    X(udp_sent, "echomux_udp_sent_datagrams_total", "", "UDP datagrams sent back.")                                   \
+    X(udp_bytes_received, "echomux_udp_received_bytes_total", "", "Bytes in UDP datagrams received.")                 \
+    X(udp_bytes_sent, "echomux_udp_sent_bytes_total", "", "Bytes in UDP datagrams sent back.")                        \
+    X(udp_blocked_port, "echomux_udp_dropped_datagrams_total", "reason=\"blocked_port\"",                             \
+      "UDP datagrams not answered: blocked_port (source port 0, 7, 13, 17, 19 or 37: a reflection loop), "            \
+      "rate_limit (udp_rate_per_source), send_error (send buffer full or another send failure), too_large "           \
+      "(the prefix would take the reply past 65507 bytes).")                                                          \
+    X(udp_rate_limited, "echomux_udp_dropped_datagrams_total", "reason=\"rate_limit\"", "")                           \
+    X(udp_send_errors, "echomux_udp_dropped_datagrams_total", "reason=\"send_error\"", "")                            \
+    X(udp_too_large, "echomux_udp_dropped_datagrams_total", "reason=\"too_large\"", "")
 
 struct Stats {
 #define ECHOMUX_COUNTER_FIELD(field, metric, labels, help) Counter field;
@@ -68,7 +79,7 @@ extern const std::vector<CounterInfo> kCounters;
 std::uint64_t total(const std::vector<const Stats*>& loops, Counter Stats::*field);
 
 // Sum over loops, as plain numbers, for logs: "accepted=3 rejected=0 ...", and with more
-// than one loop, "accepted_per_loop=1,2".
+// than one loop, "accepted_per_loop=1,2" (and "udp_received_per_loop=5,4" once any came).
 std::string summarize(const std::vector<const Stats*>& loops);
 
 }  // namespace echomux

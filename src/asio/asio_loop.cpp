@@ -13,6 +13,7 @@
 namespace echomux::asio {
 
 using boost::asio::ip::tcp;
+using boost::asio::ip::udp;
 
 namespace {
 tcp protocol_of(int fd) {
@@ -23,15 +24,22 @@ tcp protocol_of(int fd) {
 }
 }  // namespace
 
-AsioLoop::AsioLoop(SharedState& shared, Fd listener)
-    : service_(shared, *this), acceptor_(io_), protocol_(protocol_of(listener.get())), timer_(io_) {
+AsioLoop::AsioLoop(SharedState& shared, Fd listener, Fd udp)
+    : service_(shared, *this),
+      acceptor_(io_),
+      protocol_(protocol_of(listener.get())),
+      udp_echo_(shared, service_.stats()),
+      udp_(io_),
+      timer_(io_) {
     acceptor_.assign(protocol_, listener.release());
+    if (udp) udp_.assign(protocol_ == tcp::v6() ? udp::v6() : udp::v4(), udp.release());
 }
 
 AsioLoop::~AsioLoop() { destroying_ = true; }
 
 void AsioLoop::run() {
     wait_for_accept();
+    wait_for_udp();
     arm_timer();
     io_.run();  // returns once drained: no listener, no connection, no timer left
 }
@@ -58,6 +66,22 @@ void AsioLoop::on_accept() {
     wait_for_accept();
 }
 
+void AsioLoop::wait_for_udp() {
+    if (!udp_.is_open()) return;
+    udp_.async_wait(udp::socket::wait_read, [this](const boost::system::error_code& ec) {
+        if (!ec) on_udp();  // operation_aborted: closed for the drain
+    });
+}
+
+void AsioLoop::on_udp() {
+    if (!udp_.is_open()) return;
+    if (udp_echo_.on_read(udp_.native_handle())) {
+        boost::asio::post(io_, [this] { on_udp(); });  // the budget ran out: others' turn first
+        return;
+    }
+    wait_for_udp();
+}
+
 void AsioLoop::adopt(int fd) {
     tcp::socket socket(io_);
     boost::system::error_code ec;
@@ -78,6 +102,7 @@ void AsioLoop::close_listener() {
     accepting_ = false;
     boost::system::error_code ignored;
     acceptor_.close(ignored);
+    udp_.close(ignored);  // datagrams are answered whole in one handler: none is half-handled
 }
 
 // Deadlines only move later as connections are active, so a timer that fires early just

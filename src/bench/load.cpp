@@ -59,13 +59,6 @@ Fd open_connection(const SocketAddress& address) {
     return fd;
 }
 
-double own_cpu_seconds() {
-    rusage u{};
-    ::getrusage(RUSAGE_SELF, &u);
-    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
-
 class Generator {
 public:
     explicit Generator(const Workload& w) : w_(w), chunk_(w.size) {
@@ -259,7 +252,21 @@ Result Generator::run() {
 
 }  // namespace
 
-const char* kind_name(Workload::Kind kind) { return kind == Workload::Kind::stream ? "stream" : "pingpong"; }
+const char* kind_name(Workload::Kind kind) {
+    switch (kind) {
+        case Workload::Kind::pingpong: return "pingpong";
+        case Workload::Kind::stream: return "stream";
+        case Workload::Kind::udp: return "udp";
+    }
+    return "?";
+}
+
+double own_cpu_seconds() {
+    rusage u{};
+    ::getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
 
 Result run_load(const Workload& workload) {
     if (workload.connections < 1) throw std::runtime_error("connections must be at least 1");

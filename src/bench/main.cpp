@@ -41,27 +41,32 @@ int run_command(const std::vector<std::string>& args) {
     desc.add_options()("help,h", "this help")
         ("host", po::value(&w.host)->default_value(w.host), "server address")
         ("port,p", po::value(&w.port)->default_value(w.port), "server port")
-        ("workload,w", po::value(&workload)->default_value(workload), "pingpong or stream")
-        ("connections,c", po::value(&w.connections)->default_value(w.connections), "active connections")
+        ("workload,w", po::value(&workload)->default_value(workload),
+         "pingpong, stream, or udp (ping-pong of datagrams, with loss counted)")
+        ("connections,c", po::value(&w.connections)->default_value(w.connections), "active connections (udp: sockets)")
         ("size,s", po::value(&w.size)->default_value(w.size), "bytes per message (stream: per chunk)")
         ("window", po::value(&w.window)->default_value(w.window), "stream: bytes in flight per connection")
         ("idle", po::value(&w.idle)->default_value(w.idle), "idle connections held open alongside")
         ("warmup", po::value(&w.warmup)->default_value(w.warmup), "seconds before measuring")
         ("duration,d", po::value(&w.duration)->default_value(w.duration), "seconds measured")
         ("mode", po::value(&mode)->default_value(mode), "what the server sends back: echo or upper")
+        ("timeout", po::value(&w.timeout)->default_value(w.timeout), "udp: seconds before a datagram counts as lost")
         ("server-pid", po::value(&w.server_pid), "measure this process's CPU and RSS")
         ("cpu", po::value(&cpu), "pin the load generator to this CPU")
         ("json", "print JSON instead of a table");
     po::variables_map vm;
     if (!parse(desc, args, vm)) return 0;
-    if (workload != "pingpong" && workload != "stream") throw po::error("--workload must be pingpong or stream");
-    w.kind = workload == "stream" ? Workload::Kind::stream : Workload::Kind::pingpong;
+    if (workload != "pingpong" && workload != "stream" && workload != "udp")
+        throw po::error("--workload must be pingpong, stream or udp");
+    w.kind = workload == "stream" ? Workload::Kind::stream
+             : workload == "udp"  ? Workload::Kind::udp
+                                  : Workload::Kind::pingpong;
     const auto m = echomux::parse_mode(mode);
     if (!m || *m == echomux::Mode::prefix) throw po::error("--mode must be echo or upper");
     w.mode = *m;
     pin_to_cpu(cpu);
     w.progress = !vm.count("json") && ::isatty(STDERR_FILENO);
-    const Result r = run_load(w);
+    const Result r = w.kind == Workload::Kind::udp ? run_udp_load(w) : run_load(w);
     std::cout << (vm.count("json") ? json_report(w, r) + "\n" : human_report(w, r));
     if (r.errors > 0) {
         std::cerr << "echomux-bench: " << r.errors << " error(s): the server did not echo correctly\n";
@@ -115,7 +120,7 @@ int compare_command(const std::vector<std::string>& args) {
 
 int main(int argc, char** argv) {
     const std::string usage =
-        "usage: echomux-bench run [--host H] [--port P] [--workload pingpong|stream] ... (run --help)\n"
+        "usage: echomux-bench run [--host H] [--port P] [--workload pingpong|stream|udp] ... (run --help)\n"
         "       echomux-bench compare [--quick] [--out DIR] ... (compare --help)\n";
     if (argc < 2) {
         std::cerr << usage;

@@ -15,7 +15,8 @@ std::string format_ns(std::uint64_t ns) {
 
 std::string describe(const Workload& w) {
     std::ostringstream out;
-    out << kind_name(w.kind) << " " << w.size << " B x " << w.connections << " connections";
+    out << kind_name(w.kind) << " " << w.size << " B x " << w.connections
+        << (w.kind == Workload::Kind::udp ? " sockets" : " connections");
     if (w.kind == Workload::Kind::stream) out << " (window " << w.window << " B)";
     if (w.idle > 0) out << " + " << w.idle << " idle";
     return out.str();
@@ -34,6 +35,15 @@ std::string human_report(const Workload& w, const Result& r) {
     out << "latency      p50 " << format_ns(r.latency.percentile(0.5)) << "  p90 "
         << format_ns(r.latency.percentile(0.9)) << "  p99 " << format_ns(r.latency.percentile(0.99)) << "  p99.9 "
         << format_ns(r.latency.percentile(0.999)) << "  max " << format_ns(r.latency.max()) << "\n";
+    if (w.kind == Workload::Kind::udp) {
+        std::snprintf(line, sizeof line, "loss         %llu of %llu datagrams (%.3f%%), %llu answered",
+                      static_cast<unsigned long long>(r.datagrams_lost),
+                      static_cast<unsigned long long>(r.datagrams_sent), r.loss_percent(),
+                      static_cast<unsigned long long>(r.datagrams_answered));
+        out << line;
+        if (r.datagrams_late > 0) out << "; " << r.datagrams_late << " replies came after the " << w.timeout << " s timeout";
+        out << "\n";
+    }
     out << "errors       " << r.errors << "\n";
     for (const auto& m : r.error_messages) out << "  error: " << m << "\n";
     std::snprintf(line, sizeof line, "client CPU   %.2f s (%.0f%% of one core)\n", r.client_cpu_seconds,
@@ -69,7 +79,12 @@ std::string json_report(const Workload& w, const Result& r) {
         for (char c : r.error_messages[i]) out << (c == '"' || c == '\\' ? "\\" : "") << c;
         out << "\"";
     }
-    out << "]}";
+    out << "]";
+    if (w.kind == Workload::Kind::udp)
+        out << ",\"timeout\":" << w.timeout << ",\"datagrams_sent\":" << r.datagrams_sent
+            << ",\"datagrams_answered\":" << r.datagrams_answered << ",\"datagrams_lost\":" << r.datagrams_lost
+            << ",\"datagrams_late\":" << r.datagrams_late << ",\"loss_percent\":" << r.loss_percent();
+    out << "}";
     return out.str();
 }
 

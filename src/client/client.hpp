@@ -1,4 +1,4 @@
-// echomux-client: the classic echo clients, against any echo server.
+// echomux-client: the classic echo clients, and a UDP one, against any echo server.
 #pragma once
 
 #include "echomux/echo_protocol.hpp"
@@ -6,6 +6,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace echomux::client {
 
@@ -13,7 +14,9 @@ struct Options {
     std::string host = "127.0.0.1";
     int port = 7007;
     Mode mode = Mode::echo;  // what the server is expected to send back
-    double timeout = 5;      // seconds without progress before giving up
+    double timeout = 5;      // seconds without progress before giving up (udp: per attempt)
+    int retries = 2;         // udp: sends again after a timeout, this many times
+    std::vector<std::string> texts;  // udp: datagrams to send (none: the lines of stdin)
 };
 
 // A wrong echo, an unreachable server, a timeout: the message is printed, exit status 1.
@@ -28,5 +31,6 @@ std::string expected_reply(const Options& options, std::string sent);
 int two_socket(const Options& options);
 int selectors_client(const Options& options);
 int interactive(const Options& options);
+int udp_client(const Options& options);
 
 }  // namespace echomux::client

@@ -11,14 +11,17 @@
 
 namespace echomux::native {
 
-NativeLoop::NativeLoop(SharedState& shared, Fd listener, std::unique_ptr<Selector> selector)
+NativeLoop::NativeLoop(SharedState& shared, Fd listener, Fd udp, std::unique_ptr<Selector> selector)
     : service_(shared, *this),
       selector_(std::move(selector)),
+      udp_echo_(shared, service_.stats()),
       listener_(std::move(listener)),
+      udp_(std::move(udp)),
       wake_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
     if (!wake_) throw std::system_error(errno, std::generic_category(), "eventfd");
     selector_->register_fd(wake_.get(), EVENT_READ, &wake_callback_);
     watch_listener(true);
+    if (udp_) selector_->register_fd(udp_.get(), EVENT_READ, &udp_callback_);
 }
 
 NativeLoop::~NativeLoop() = default;
@@ -71,6 +74,10 @@ void NativeLoop::on_accept() {
         call_again(accept_callback_, listener_.get());
 }
 
+void NativeLoop::on_udp() {
+    if (udp_echo_.on_read(udp_.get()) && selector_->edge_triggered()) call_again(udp_callback_, udp_.get());
+}
+
 void NativeLoop::adopt(int fd) {
     Fd owned(fd);
     if (static_cast<std::size_t>(fd) >= connections_.size()) connections_.resize(fd + 1);
@@ -86,9 +93,13 @@ void NativeLoop::watch_listener(bool watch) {
     listener_watched_ = watch;
 }
 
+// UDP stops with accepting: datagrams are answered whole within one callback, so closing
+// between callbacks leaves none half-handled.
 void NativeLoop::close_listener() {
     watch_listener(false);
     listener_.reset();
+    if (udp_) selector_->unregister(udp_.get());
+    udp_.reset();
 }
 
 }  // namespace echomux::native

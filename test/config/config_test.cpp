@@ -159,6 +159,51 @@ BOOST_AUTO_TEST_CASE(second_server_on_the_same_port_fails_even_with_threads) {
     BOOST_TEST(first.stop() == 0);
 }
 
+BOOST_AUTO_TEST_CASE(udp_keys_work_from_file_env_and_command_line) {
+    const auto conf = write_conf("udp = on\nudp_rate_per_source = 0\n");
+    const Run file = run({"--config", conf, "--print-config"});
+    BOOST_TEST(contains(file.out, "udp = on"), file.out);
+    BOOST_TEST(contains(file.out, "udp_rate_per_source = 0 "), file.out);
+    const Run env = run({"--print-config"}, {{"ECHOMUX_UDP", "on"}, {"ECHOMUX_UDP_RATE_PER_SOURCE", "7"}});
+    BOOST_TEST(contains(env.out, "# env ECHOMUX_UDP\n"), env.out);
+    BOOST_TEST(contains(env.out, "udp_rate_per_source = 7 "), env.out);
+    const Run cli = run({"--udp=on", "--udp-rate-per-source=5", "--print-config"});
+    BOOST_TEST(contains(cli.out, "udp = on"), cli.out);
+    BOOST_TEST(contains(cli.out, "udp_rate_per_source = 5 "), cli.out);
+    const Run defaults = run({"--print-config"});
+    BOOST_TEST(contains(defaults.out, "udp = off"), defaults.out);
+    BOOST_TEST(contains(defaults.out, "udp_rate_per_source = 1000 "), defaults.out);
+    const Run bad = run({"--udp=yes"});
+    BOOST_TEST(bad.status == 2);
+    BOOST_TEST(contains(bad.err, "command line: udp = 'yes': must be one of: on, off"), bad.err);
+    const Run negative = run({"--udp-rate-per-source=-1"});
+    BOOST_TEST(negative.status == 2);
+    BOOST_TEST(contains(negative.err, "udp_rate_per_source = '-1': must be a whole number"), negative.err);
+}
+
+// Someone already serving UDP on the port: echomux says so, with one thread or several.
+// The other socket has SO_REUSEPORT, as a multi-threaded echomux's have: with threads,
+// echomux's own would then share the port silently, half the datagrams each, unless it
+// checks first (as for TCP).
+BOOST_AUTO_TEST_CASE(udp_port_in_use_exits_1_with_a_clear_line) {
+    const int port = free_port();
+    echomux::Fd blocker(::socket(AF_INET, SOCK_DGRAM, 0));
+    const int on = 1;
+    ::setsockopt(blocker.get(), SOL_SOCKET, SO_REUSEPORT, &on, sizeof on);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    BOOST_REQUIRE(::bind(blocker.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    for (const char* threads : {"--threads=1", "--threads=2"}) {
+        const Run r = run({"--listen=127.0.0.1", "--udp=on", threads, "--port=" + std::to_string(port)});
+        BOOST_TEST(r.status == 1, threads);
+        BOOST_TEST(contains(r.err, "cannot listen for UDP on 127.0.0.1:" + std::to_string(port) +
+                                       ": Address already in use"),
+                   r.err);
+    }
+}
+
 // --listen 127.0.0.1 with a metrics port must not expose /metrics on every interface.
 BOOST_AUTO_TEST_CASE(metrics_listen_defaults_to_the_listen_address) {
     const Run cli = run({"--listen=127.0.0.1", "--print-config"});

@@ -68,7 +68,7 @@ void send_byte_by_byte(int fd, const std::string& bytes) {
 }
 
 std::string proxy_errors(const std::string& reason) {
-    return "echomux_proxy_errors_total\\{reason=\"" + reason + "\"\\}";
+    return "echomux_proxy_errors_total{reason=\"" + reason + "\"}";
 }
 
 // A client that must see its connection end without a byte echoed.

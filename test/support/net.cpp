@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <chrono>
@@ -110,8 +111,13 @@ bool peer_closed_within(int fd, int timeout_ms) {
 }
 
 long long metric_sample(const std::string& page, const std::string& name) {
+    std::string pattern;  // the name as the page prints it: labels' braces and quotes are literal
+    for (char c : name) {
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') pattern += '\\';
+        pattern += c;
+    }
     std::smatch m;
-    if (!std::regex_search(page, m, std::regex("\\n" + name + " ([0-9]+)\\n"))) return -1;
+    if (!std::regex_search(page, m, std::regex("\\n" + pattern + " ([0-9]+)\\n"))) return -1;
     return std::stoll(m[1]);
 }
 

@@ -42,7 +42,8 @@ struct HttpReply {
 };
 // GET over HTTP/1.0 on 127.0.0.1; status 0 if no well-formed reply came.
 HttpReply http_get(int port, const std::string& path);
-// Value of an unlabelled sample in a Prometheus text page; -1 if absent.
+// Value of a sample in a Prometheus text page, named as printed ("x_total" or
+// "x_total{reason=\"y\"}"); -1 if absent.
 long long metric_sample(const std::string& page, const std::string& name);
 // Polls /metrics until `name` satisfies `done` or `timeout_ms` pass; returns the last value.
 long long wait_for_metric(int port, const std::string& name, const std::function<bool(long long)>& done,

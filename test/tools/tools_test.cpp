@@ -155,6 +155,52 @@ BOOST_AUTO_TEST_CASE(bench_run_against_a_byte_dropping_server_fails) {
     BOOST_TEST(contains(r.err, "did not echo correctly"), r.err);
 }
 
+BOOST_AUTO_TEST_CASE(udp_client_prints_each_reply_and_reports_loss) {
+    Server server({"--udp=on", "--mode=upper"});
+    const std::string port = std::to_string(server.port());
+    const Run texts = run("echomux-client", {"udp", "--port", port, "--mode=upper", "--text", "hello", "--text", "wide world"});
+    BOOST_TEST(texts.status == 0, texts.err);
+    BOOST_TEST(texts.out == "HELLO\nWIDE WORLD\n");
+    BOOST_TEST(contains(texts.err, "udp: 2 sent, 2 answered, 0 lost"), texts.err);
+    const Run lines = run("echomux-client", {"udp", "--port", port, "--mode=upper"}, "one\ntwo\n");
+    BOOST_TEST(lines.status == 0, lines.err);
+    BOOST_TEST(lines.out == "ONE\nTWO\n");
+    // Expecting echo from an upper server: the replies never match, so each is lost.
+    const Run wrong = run("echomux-client", {"udp", "--port", port, "--text", "lower", "--timeout", "0.2", "--retries", "1"});
+    BOOST_TEST(wrong.status == 1);
+    BOOST_TEST(contains(wrong.err, "no reply to 'lower' after 2 attempt(s)"), wrong.err);
+    BOOST_TEST(contains(wrong.err, "udp: 1 sent, 0 answered, 1 lost"), wrong.err);
+    Server tcp_only;
+    const Run none = run("echomux-client", {"udp", "--port", std::to_string(tcp_only.port()), "--text", "x"});
+    BOOST_TEST(none.status == 1);
+    BOOST_TEST(contains(none.err, "ICMP port unreachable"), none.err);
+}
+
+// Every reply verified, none lost on loopback (no rate limit: the load comes from one
+// address); and a server that changes the bytes is caught.
+BOOST_AUTO_TEST_CASE(bench_udp_workload_verifies_every_datagram_and_counts_loss) {
+    Server server({"--udp=on", "--udp-rate-per-source=0"});
+    const Run r = run("echomux-bench", {"run", "--port", std::to_string(server.port()), "--workload", "udp",
+                                        "--connections", "4", "--size", "512", "--warmup", "0.1", "--duration", "0.4",
+                                        "--json"});
+    BOOST_TEST(r.status == 0, r.err);
+    std::smatch m;
+    BOOST_REQUIRE(std::regex_search(r.out, m, std::regex("\"requests\":([0-9]+),\"bytes\":([0-9]+),\"errors\":([0-9]+)")));
+    BOOST_TEST(std::stoull(m[3]) == 0u);
+    BOOST_TEST(std::stoull(m[1]) > 100u, r.out);
+    BOOST_TEST(std::stoull(m[2]) == std::stoull(m[1]) * 512);
+    BOOST_REQUIRE(std::regex_search(r.out, m, std::regex("\"datagrams_sent\":([0-9]+),\"datagrams_answered\":([0-9]+),"
+                                                         "\"datagrams_lost\":([0-9]+)")));
+    BOOST_TEST(std::stoull(m[1]) >= 100u);
+    BOOST_TEST(m[2] == m[1]);
+    BOOST_TEST(m[3] == "0");
+    Server upper({"--udp=on", "--mode=upper"});
+    const Run wrong = run("echomux-bench", {"run", "--port", std::to_string(upper.port()), "--workload", "udp",
+                                            "--connections", "1", "--warmup", "0", "--duration", "0.2"});
+    BOOST_TEST(wrong.status == 1);
+    BOOST_TEST(contains(wrong.out, "error: wrong bytes in the reply to datagram 0"), wrong.out);
+}
+
 BOOST_AUTO_TEST_CASE(bench_compare_quick_writes_report_and_plots) {
     char dir[] = "/tmp/echomux-compare-XXXXXX";
     BOOST_REQUIRE(::mkdtemp(dir));

@@ -46,8 +46,8 @@ public:
         Listeners listeners = open_listeners(config);
         port_ = listeners.port;
         Fd listener = std::move(listeners.sockets.front());
-        loop_ = selector ? std::make_unique<native::NativeLoop>(shared_, std::move(listener), std::move(*selector))
-                         : make_event_loop(shared_, std::move(listener));
+        loop_ = selector ? std::make_unique<native::NativeLoop>(shared_, std::move(listener), Fd(), std::move(*selector))
+                         : make_event_loop(shared_, std::move(listener), Fd());
         thread_ = std::thread([this] {
             try {
                 loop_->run();

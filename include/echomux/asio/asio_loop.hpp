@@ -3,16 +3,18 @@
 #pragma once
 
 #include "echomux/event_loop.hpp"
+#include "echomux/udp_echo.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 namespace echomux::asio {
 
 class AsioLoop final : public EventLoop, private LoopHooks {
 public:
-    AsioLoop(SharedState& shared, Fd listener);
+    AsioLoop(SharedState& shared, Fd listener, Fd udp);
     ~AsioLoop() override;
     void run() override;
     void request_drain() override;
@@ -27,6 +29,8 @@ private:
 
     void wait_for_accept();
     void on_accept();
+    void wait_for_udp();
+    void on_udp();
     void arm_timer();  // the timer follows service_.next_deadline()
 
     // Declared first, destroyed last: sessions still owned by io_'s handlers detach from it.
@@ -36,6 +40,8 @@ private:
     boost::asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
     boost::asio::ip::tcp::acceptor acceptor_;
     boost::asio::ip::tcp protocol_;
+    UdpEcho udp_echo_;
+    boost::asio::ip::udp::socket udp_;  // closed with udp = off, and once draining
     boost::asio::steady_timer timer_;
     bool timer_armed_ = false;
     bool destroying_ = false;  // sessions freed with io_ detach after timer_ is gone

@@ -1,10 +1,11 @@
-// The native backends' event loop (after Redis's ae): one Selector, the listener, a wake
-// eventfd for requests from other threads, and the shared Service. The same loop runs on
+// The native backends' event loop (after Redis's ae): one Selector, the listener, the UDP
+// socket (udp = on), a wake eventfd for requests from other threads, and the shared Service. The same loop runs on
 // select, poll and epoll; only the Selector differs.
 #pragma once
 
 #include "echomux/event_loop.hpp"
 #include "echomux/native/selector.hpp"
+#include "echomux/udp_echo.hpp"
 
 #include <atomic>
 #include <memory>
@@ -16,7 +17,7 @@ class NativeConnection;
 
 class NativeLoop final : public EventLoop, private LoopHooks {
 public:
-    NativeLoop(SharedState& shared, Fd listener, std::unique_ptr<Selector> selector);
+    NativeLoop(SharedState& shared, Fd listener, Fd udp, std::unique_ptr<Selector> selector);
     ~NativeLoop() override;
     void run() override;
     void request_drain() override;
@@ -43,13 +44,16 @@ private:
     void close_listener() override;
     int listener_fd() override { return listener_.get(); }
     void on_accept();
+    void on_udp();
     void on_wake();
     void dispatch(const Ready& ready);
 
     Service service_;  // first: connections detach from it as they go
     std::unique_ptr<Selector> selector_;
-    Fd listener_, wake_;
+    UdpEcho udp_echo_;
+    Fd listener_, udp_, wake_;
     Callback accept_callback_{*this, &NativeLoop::on_accept};
+    Callback udp_callback_{*this, &NativeLoop::on_udp};
     Callback wake_callback_{*this, &NativeLoop::on_wake};
     bool listener_watched_ = false;
     std::atomic<bool> drain_requested_{false};
