@@ -50,16 +50,15 @@ def print_config(echomux: str, conf_text: str, env: dict) -> tuple:
 
 class Findings:
     def __init__(self):
-        self.failures, self.notes = [], []
+        self.failures = []
 
     def require(self, ok, where, message):
         if not ok:
             self.failures.append((where, message))
 
 
-def check(objects, echomux: str, pending_key=None) -> Findings:
-    """Findings over the rendered objects. pending_key: a key this variant sets that an
-    older echomux may not have yet; without it, the conf checks are skipped (and said so)."""
+def check(objects, echomux: str) -> Findings:
+    """Findings over the rendered objects."""
     found = Findings()
     deployments = [(f, o) for f, o in objects if o.get("kind") == "Deployment"
                    and any(c.get("name") == "echomux" for c in ((o.get("spec") or {}).get("template") or {})
@@ -72,7 +71,7 @@ def check(objects, echomux: str, pending_key=None) -> Findings:
     pod = deployment["spec"]["template"]["spec"]
     container = next(c for c in pod["containers"] if c["name"] == "echomux")
     policy_rules(found, objects, where, deployment, pod, container)
-    conf_rules(found, objects, where, deployment, pod, container, echomux, pending_key)
+    conf_rules(found, objects, where, deployment, pod, container, echomux)
     return found
 
 
@@ -125,7 +124,7 @@ def policy_rules(found, objects, where, deployment, pod, container):
                 f"PodDisruptionBudget minAvailable {minimum} >= replicas {replicas}: no node could ever be drained")
 
 
-def conf_rules(found, objects, where, deployment, pod, container, echomux, pending_key):
+def conf_rules(found, objects, where, deployment, pod, container, echomux):
     require = found.require
     mount = next((m for m in container.get("volumeMounts") or [] if m.get("mountPath") == CONF_DIR), None)
     volume = next((v for v in pod.get("volumes") or [] if mount and v.get("name") == mount.get("name")), None)
@@ -135,22 +134,15 @@ def conf_rules(found, objects, where, deployment, pod, container, echomux, pendi
         require(False, where, f"a ConfigMap with {CONF_FILE} must be mounted at {CONF_DIR}, where the image reads it")
         return
     _, defaults, _ = print_config(echomux, "", {})
-    env, pending = {"POD_NAME": "echomux-pod"}, None
+    env = {"POD_NAME": "echomux-pod"}
     for variable in container.get("env") or []:
         name = variable.get("name", "")
         if not name.startswith("ECHOMUX_"):
             continue
         key = name[len("ECHOMUX_"):].lower()
-        if key not in defaults and key == pending_key:
-            pending = name
-            continue
         require(key in defaults, where, f"env {name}: not an echomux setting (echomux ignores it with a warning)")
         require("value" in variable, where, f"env {name}: must be a literal value, so it can be checked here")
         env[name] = str(variable.get("value", ""))
-    if pending:
-        found.notes.append(f"skipped the echomux.conf checks: this echomux has no '{pending_key}' setting yet "
-                           f"({pending} in the pod); schema, API rules and policy were checked")
-        return
     status, conf, stderr = print_config(echomux, maps[0]["data"][CONF_FILE], env)
     if status != 0:
         require(False, where, f"echomux refuses this configuration: {stderr}")

@@ -4,9 +4,7 @@ renders it with `kubectl kustomize`, then checks every object against the strict
 (schema_check), the API server's own rules (api_rules) and echomux's (echomux_rules).
 Prints one line per finding, naming the file, the object and the field; exits 1 on any.
 
-Usage: validate.py SOURCE_DIR ECHOMUX KUSTOMIZATION_DIR [--component DIR]... [--pending-key KEY]
---pending-key: a setting this variant uses that an older echomux may lack; if the binary
-lacks it, the conf checks are skipped (and said so), everything else still runs."""
+Usage: validate.py SOURCE_DIR ECHOMUX KUSTOMIZATION_DIR [--component DIR]..."""
 import argparse
 import sys
 from pathlib import Path
@@ -25,7 +23,6 @@ def main():
     parser.add_argument("echomux")
     parser.add_argument("target", type=Path)
     parser.add_argument("--component", type=Path, action="append", default=[])
-    parser.add_argument("--pending-key")
     args = parser.parse_args()
     source = args.source.resolve()
     variant = " + ".join(str(p.resolve().relative_to(source)) for p in [args.target, *args.component])
@@ -39,13 +36,11 @@ def main():
     for file, obj in objects:
         failures += [(file, obj, message) for message in schemas.errors(obj)]
     failures += api_rules.check(objects)
-    findings = echomux_rules.check(objects, args.echomux, args.pending_key)
+    findings = echomux_rules.check(objects, args.echomux)
     failures += [(file, obj, message) for (file, obj), message in findings.failures]
     for file, obj, message in failures:
         name = f"{obj.get('kind', '?')}/{(obj.get('metadata') or {}).get('name', '?')}" if obj else "-"
         print(f"FAIL {variant}: {file} {name}: {message}")
-    for note in findings.notes:
-        print(f"NOTE {variant}: {note}")
     if failures:
         return 1
     kinds = ", ".join(sorted({o["kind"] for _, o in objects}))
