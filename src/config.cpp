@@ -2,6 +2,7 @@
 
 #include "config_values.hpp"
 #include "echomux/fd.hpp"
+#include "echomux/version.hpp"
 
 #include <boost/program_options.hpp>
 
@@ -21,8 +22,6 @@ namespace po = boost::program_options;
 
 namespace echomux {
 namespace {
-
-constexpr const char* kVersion = "echomux 0.1.0";
 
 // Blanks around conf file keys and values, and the CR of a CR LF line end.
 std::string trim(const std::string& s) {
@@ -274,6 +273,19 @@ std::string backend_label(const Config& config) {
     return label;
 }
 
+std::string version_text() {
+    std::string text = std::string("echomux ") + version() + " (revision " + revision() + ")\nbackends:";
+    for (auto b : {Backend::asio, Backend::epoll, Backend::poll, Backend::select})
+        for (auto m : {EpollMode::level, EpollMode::edge}) {
+            if (b != Backend::epoll && m == EpollMode::edge) continue;  // only epoll has a mode
+            Config c;
+            c.backend = b;
+            c.epoll_mode = m;
+            text += " " + backend_label(c);
+        }
+    return text + "\n";
+}
+
 LoadedConfig load_config(int argc, const char* const argv[], const char* const* envp) {
     po::options_description general("General");
     general.add_options()("help,h", "print this help and exit")("version", "print the version and exit")(
@@ -310,7 +322,7 @@ LoadedConfig load_config(int argc, const char* const argv[], const char* const* 
     }
     if (cli.count("version")) {
         loaded.action = LoadedConfig::Action::version;
-        loaded.text = std::string(kVersion) + "\n";
+        loaded.text = version_text();
         return loaded;
     }
 

@@ -44,6 +44,8 @@ const char* backend_name(Backend backend);
 const char* epoll_mode_name(EpollMode mode);
 // "asio", "poll", "select", "epoll-level", "epoll-edge": for logs and metrics.
 std::string backend_label(const Config& config);
+// What --version prints: "echomux 0.1.0 (revision 4d1da88)" and a "backends: ..." line.
+std::string version_text();
 
 // Any problem with the configuration: one line naming the key and where it came from.
 // Bytes outside printable ASCII in `message` (a stray control byte, a terminal escape, a

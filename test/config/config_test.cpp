@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include <csignal>
+#include <regex>
 #include <sstream>
 
 using namespace echomux::test;
@@ -124,6 +125,24 @@ BOOST_AUTO_TEST_CASE(help_and_version_exit_0) {
     const Run version = run({"--version"});
     BOOST_TEST(version.status == 0);
     BOOST_TEST(contains(version.out, "echomux 0."));
+}
+
+// The CMake project version, the source revision (git describe, or "unknown" outside a
+// checkout) and every backend built in.
+BOOST_AUTO_TEST_CASE(version_names_the_project_version_revision_and_backends) {
+    const Run r = run({"--version"});
+    BOOST_TEST(r.status == 0);
+    const std::string version = std::regex_replace(ECHOMUX_EXPECTED_VERSION, std::regex("\\."), "\\.");
+    BOOST_TEST(std::regex_match(r.out, std::regex("echomux " + version + " \\(revision [0-9A-Za-z.+_-]+\\)\n"
+                                                  "backends: asio epoll-level epoll-edge poll select\n")),
+               r.out);
+    BOOST_TEST(r.err.empty(), r.err);
+    // Built from this git checkout: the revision names its commit (the build ran git describe).
+    if (::access("/usr/bin/git", X_OK) == 0 && ::access(ECHOMUX_SOURCE_DIR "/.git", F_OK) == 0) {
+        Process git({"/usr/bin/git", "-C", ECHOMUX_SOURCE_DIR, "rev-parse", "--short=7", "HEAD"});
+        BOOST_REQUIRE(git.wait(10s) == 0);
+        BOOST_TEST(contains(r.out, git.out().substr(0, 7)), r.out << " vs HEAD " << git.out());
+    }
 }
 
 BOOST_AUTO_TEST_CASE(port_in_use_exits_1_with_a_clear_line) {
