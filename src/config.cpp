@@ -105,6 +105,10 @@ const std::vector<Key>& keys() {
          [](Config& c, const std::string& v) {
              c.log_level = parse_choice<log::Level>(v, log::parse_level, "error, warn, info, debug");
          }},
+        {"log_format", "text", "text (time level: message), logfmt or json (one object per line)",
+         [](Config& c, const std::string& v) {
+             c.log_format = parse_choice<log::Format>(v, log::parse_format, "text, logfmt, json");
+         }},
         {"metrics_listen", "same as listen", "address of the HTTP /metrics and /healthz endpoint",
          [](Config& c, const std::string& v) { c.metrics_listen = parse_address(v); }},
         {"metrics_port", "0", "port of the HTTP /metrics and /healthz endpoint; 0 = off",
@@ -286,7 +290,11 @@ std::string version_text() {
     return text + "\n";
 }
 
-LoadedConfig load_config(int argc, const char* const argv[], const char* const* envp) {
+namespace {
+// load_config's work; sets `log_format` as soon as the settings say which it is, so an
+// error found after that is reported in it.
+LoadedConfig load_settings(int argc, const char* const argv[], const char* const* envp,
+                           std::optional<log::Format>& log_format) {
     po::options_description general("General");
     general.add_options()("help,h", "print this help and exit")("version", "print the version and exit")(
         "print-config", "print the effective configuration, with where each value came from, and exit")(
@@ -344,6 +352,7 @@ LoadedConfig load_config(int argc, const char* const argv[], const char* const* 
     // must not expose /metrics on every interface.
     if (settings["metrics_listen"].source == "default")
         settings["metrics_listen"] = {settings["listen"].value, "default: listen"};
+    log_format = log::parse_format(settings["log_format"].value);
 
     for (const auto& k : keys()) {
         const Setting& s = settings[k.name];
@@ -377,6 +386,17 @@ LoadedConfig load_config(int argc, const char* const argv[], const char* const* 
         loaded.text = out.str();
     }
     return loaded;
+}
+}  // namespace
+
+LoadedConfig load_config(int argc, const char* const argv[], const char* const* envp) {
+    std::optional<log::Format> log_format;
+    try {
+        return load_settings(argc, argv, envp, log_format);
+    } catch (ConfigError& e) {
+        if (log_format) e.log_format = *log_format;
+        throw;
+    }
 }
 
 }  // namespace echomux

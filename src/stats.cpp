@@ -1,6 +1,5 @@
 #include "echomux/stats.hpp"
 
-#include <sstream>
 
 namespace echomux {
 
@@ -16,18 +15,15 @@ std::uint64_t total(const std::vector<const Stats*>& loops, Counter Stats::*fiel
     return sum;
 }
 
-std::string summarize(const std::vector<const Stats*>& loops) {
-    std::ostringstream out;
-    const char* separator = "";
-    for (const CounterInfo& c : kCounters) {
-        out << separator << c.field << "=" << total(loops, c.member);
-        separator = " ";
-    }
+log::Fields summary_fields(const std::vector<const Stats*>& loops) {
+    log::Fields fields;
+    for (const CounterInfo& c : kCounters) fields.emplace_back(c.field, total(loops, c.member));
     if (loops.size() > 1) {  // how evenly SO_REUSEPORT spread the connections
-        out << " accepted_per_loop=";
-        for (std::size_t i = 0; i < loops.size(); ++i) out << (i ? "," : "") << loops[i]->accepted.get();
+        std::string per_loop;
+        for (std::size_t i = 0; i < loops.size(); ++i) per_loop += (i ? "," : "") + std::to_string(loops[i]->accepted.get());
+        fields.emplace_back("accepted_per_loop", per_loop);
     }
-    return out.str();
+    return fields;
 }
 
 }  // namespace echomux

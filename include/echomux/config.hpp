@@ -34,6 +34,7 @@ struct Config {
     double drain_timeout = 10;  // seconds
     double shutdown_delay = 0;  // seconds of accepting after SIGTERM while /healthz says 503
     log::Level log_level = log::Level::info;
+    log::Format log_format = log::Format::text;
     bool access_log = false;  // a line per connection as it ends
     std::string metrics_listen = "0.0.0.0";
     std::uint16_t metrics_port = 0;  // 0 = no metrics endpoint
@@ -52,6 +53,10 @@ std::string version_text();
 // NUL from a conf file) are shown as \xHH.
 struct ConfigError : std::runtime_error {
     explicit ConfigError(const std::string& message);
+    // How to report it: log_format as configured when the settings could be read and
+    // log_format's own value is valid; text when the error came first (a bad flag, an
+    // unreadable conf file), since the conf file might have said otherwise.
+    log::Format log_format = log::Format::text;
 };
 
 struct LoadedConfig {

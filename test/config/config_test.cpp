@@ -79,6 +79,7 @@ BOOST_AUTO_TEST_CASE(out_of_range_values_exit_2_naming_the_key) {
         {"--backend=kqueue", "backend"},    {"--log-level=loud", "log_level"},
         {"--max-connections=0", "max_connections"}, {"--epoll-mode=both", "epoll_mode"},
         {"--metrics-port=http", "metrics_port"}, {"--metrics-listen=any", "metrics_listen"},
+        {"--log-format=yaml", "log_format"},
     };
     for (const auto& [arg, key] : cases) {
         const Run r = run({arg});
@@ -92,6 +93,15 @@ BOOST_AUTO_TEST_CASE(bad_env_value_names_the_variable) {
     const Run r = run({}, {{"ECHOMUX_MODE", "lower"}});
     BOOST_TEST(r.status == 2);
     BOOST_TEST(contains(r.err, "env ECHOMUX_MODE: mode = 'lower': must be one of: echo, upper"), r.err);
+}
+
+BOOST_AUTO_TEST_CASE(log_format_comes_from_env_file_or_flag_and_a_bad_one_is_named) {
+    const Run r = run({}, {{"ECHOMUX_LOG_FORMAT", "yaml"}});
+    BOOST_TEST(is_config_error(r), r.err);
+    BOOST_TEST(contains(r.err, "env ECHOMUX_LOG_FORMAT: log_format = 'yaml': must be one of: text, logfmt, json"), r.err);
+    const auto conf = write_conf("log_format = logfmt\n");
+    BOOST_TEST(contains(run({"--config", conf, "--print-config"}).out, "log_format = logfmt"));
+    BOOST_TEST(contains(run({"--print-config", "--log-format=json"}).out, "log_format = json "));
 }
 
 BOOST_AUTO_TEST_CASE(unknown_env_variable_is_a_warning_not_an_error) {
