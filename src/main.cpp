@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
     } catch (const echomux::ConfigError& e) {
         if (e.log_format == echomux::log::Format::text) {
             std::cerr << "echomux: configuration error: " << e.what() << "\n";
-        } else {  // a log collector that expects JSON gets JSON
+        } else {  // a log collector gets the format it was told to expect
             echomux::log::set_format(e.log_format);
             echomux::log::error("configuration error: ", e.what());
         }

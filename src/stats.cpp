@@ -1,6 +1,5 @@
 #include "echomux/stats.hpp"
 
-
 namespace echomux {
 
 const std::vector<CounterInfo> kCounters = {
