@@ -10,12 +10,15 @@ RUN apt-get update \
       libboost-program-options1.81-dev libboost-test1.81-dev libssl-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
+# .git stays out of the image (.dockerignore): pass the revision in, or it reports "unknown".
+ARG REVISION=
 COPY CMakeLists.txt ./
+COPY cmake cmake
 COPY include include
 COPY src src
 COPY test test
 COPY conf conf
-RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release \
+RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DECHOMUX_REVISION="$REVISION" \
  && cmake --build build -j"$(nproc)" --target echomux unit_tests \
  && ./build/test/unit_tests --run_test='!selector/select_watches_fds_beyond_fd_setsize' \
  && strip build/echomux \

@@ -22,7 +22,7 @@ def run(access_log):
     p = subprocess.Popen([binary, "--listen=127.0.0.1", "--port=0", f"--access-log={access_log}"],
                          stderr=subprocess.PIPE)
     line = p.stderr.readline().decode()
-    port = int(re.search(r"listening on [^ ]*:(\d+) ", line).group(1))
+    port = int(re.search(r"listening on [^ \"]*:(\d+)[ \"]", line).group(1))  # any log_format
     # From here on the log goes to a file, read by nobody: what a log collector costs us.
     drain = subprocess.Popen(["cat"], stdin=p.stderr, stdout=log)
     before, start = cpu_seconds(p.pid), time.monotonic()

@@ -2,6 +2,7 @@
 
 #include "config_values.hpp"
 #include "echomux/fd.hpp"
+#include "echomux/version.hpp"
 
 #include <boost/program_options.hpp>
 
@@ -21,8 +22,6 @@ namespace po = boost::program_options;
 
 namespace echomux {
 namespace {
-
-constexpr const char* kVersion = "echomux 0.1.0";
 
 // Blanks around conf file keys and values, and the CR of a CR LF line end.
 std::string trim(const std::string& s) {
@@ -129,6 +128,10 @@ const std::vector<Key>& keys() {
         {"log_level", "info", "error, warn, info or debug",
          [](Config& c, const std::string& v) {
              c.log_level = parse_choice<log::Level>(v, log::parse_level, "error, warn, info, debug");
+         }},
+        {"log_format", "text", "text (time level: message), logfmt or json (one object per line)",
+         [](Config& c, const std::string& v) {
+             c.log_format = parse_choice<log::Format>(v, log::parse_format, "text, logfmt, json");
          }},
         {"metrics_listen", "same as listen", "address of the HTTP /metrics and /healthz endpoint",
          [](Config& c, const std::string& v) { c.metrics_listen = parse_address(v); }},
@@ -307,7 +310,24 @@ std::string backend_label(const Config& config) {
     return label;
 }
 
-LoadedConfig load_config(int argc, const char* const argv[], const char* const* envp) {
+std::string version_text() {
+    std::string text = std::string("echomux ") + version() + " (revision " + revision() + ")\nbackends:";
+    for (auto b : {Backend::asio, Backend::epoll, Backend::poll, Backend::select})
+        for (auto m : {EpollMode::level, EpollMode::edge}) {
+            if (b != Backend::epoll && m == EpollMode::edge) continue;  // only epoll has a mode
+            Config c;
+            c.backend = b;
+            c.epoll_mode = m;
+            text += " " + backend_label(c);
+        }
+    return text + "\n";
+}
+
+namespace {
+// load_config's work; sets `log_format` as soon as the settings say which it is, so an
+// error found after that is reported in it.
+LoadedConfig load_settings(int argc, const char* const argv[], const char* const* envp,
+                           std::optional<log::Format>& log_format) {
     po::options_description general("General");
     general.add_options()("help,h", "print this help and exit")("version", "print the version and exit")(
         "print-config", "print the effective configuration, with where each value came from, and exit")(
@@ -343,7 +363,7 @@ LoadedConfig load_config(int argc, const char* const argv[], const char* const* 
     }
     if (cli.count("version")) {
         loaded.action = LoadedConfig::Action::version;
-        loaded.text = std::string(kVersion) + "\n";
+        loaded.text = version_text();
         return loaded;
     }
 
@@ -365,6 +385,7 @@ LoadedConfig load_config(int argc, const char* const argv[], const char* const* 
     // must not expose /metrics on every interface.
     if (settings["metrics_listen"].source == "default")
         settings["metrics_listen"] = {settings["listen"].value, "default: listen"};
+    log_format = log::parse_format(settings["log_format"].value);
 
     for (const auto& k : keys()) {
         const Setting& s = settings[k.name];
@@ -398,6 +419,17 @@ LoadedConfig load_config(int argc, const char* const argv[], const char* const* 
         loaded.text = out.str();
     }
     return loaded;
+}
+}  // namespace
+
+LoadedConfig load_config(int argc, const char* const argv[], const char* const* envp) {
+    std::optional<log::Format> log_format;
+    try {
+        return load_settings(argc, argv, envp, log_format);
+    } catch (ConfigError& e) {
+        if (log_format) e.log_format = *log_format;
+        throw;
+    }
 }
 
 }  // namespace echomux

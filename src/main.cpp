@@ -20,9 +20,15 @@ int main(int argc, char** argv) {
     try {
         loaded = echomux::load_config(argc, argv, environ);
     } catch (const echomux::ConfigError& e) {
-        std::cerr << "echomux: configuration error: " << e.what() << "\n";
+        if (e.log_format == echomux::log::Format::text) {
+            std::cerr << "echomux: configuration error: " << e.what() << "\n";
+        } else {  // a log collector gets the format it was told to expect
+            echomux::log::set_format(e.log_format);
+            echomux::log::error("configuration error: ", e.what());
+        }
         return 2;
     }
+    echomux::log::set_format(loaded.config.log_format);
     echomux::log::set_level(loaded.config.log_level);
     for (const auto& warning : loaded.warnings) echomux::log::warn(warning);
     if (loaded.action != LoadedConfig::Action::run) {

@@ -4,6 +4,7 @@
 #include "echomux/listener.hpp"
 #include "echomux/log.hpp"
 #include "echomux/metrics_server.hpp"
+#include "echomux/version.hpp"
 
 #include <signal.h>
 #include <sys/resource.h>
@@ -14,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -114,11 +116,19 @@ int run_server(const Config& requested) {
         return 1;
     }
 
-    log::info("listening on ", listeners.address, " backend=", backend_label(config), " threads=", config.threads,
-              " mode=", mode_name(config.mode), " max_connections=", config.max_connections,
-              " max_buffer_bytes=", config.max_buffer_bytes, " read_chunk_bytes=", config.read_chunk_bytes,
-              " idle_timeout=", config.idle_timeout, "s drain_timeout=", config.drain_timeout, "s",
-              " udp=", config.udp ? listeners.address : "off");
+    const auto seconds = [](double s) {  // "300s", as in the conf file
+        std::ostringstream out;
+        out << s << "s";
+        return out.str();
+    };
+    log::info_fields("listening on " + listeners.address,
+                     {{"version", version()}, {"revision", revision()}, {"backend", backend_label(config)},
+                      {"threads", config.threads}, {"mode", mode_name(config.mode)},
+                      {"max_connections", config.max_connections}, {"max_buffer_bytes", config.max_buffer_bytes},
+                      {"read_chunk_bytes", config.read_chunk_bytes}, {"idle_timeout", seconds(config.idle_timeout)},
+                      {"drain_timeout", seconds(config.drain_timeout)},
+                      {"udp", config.udp ? listeners.address : "off"},
+                      {"proxy_protocol", proxy_protocol_name(config.proxy_protocol)}});
     if (metrics) log::info("metrics on http://", metrics->address(), "/metrics, /healthz (/readyz) and /livez");
 
     std::atomic<unsigned> running{static_cast<unsigned>(loops.size())};
@@ -185,7 +195,7 @@ int run_server(const Config& requested) {
     }
     for (auto& t : threads) t.join();
 
-    log::info("stopped: ", summarize(stats));
+    log::info_fields("stopped:", summary_fields(stats));
     return failed ? 1 : 0;
 }
 

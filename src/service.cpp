@@ -138,8 +138,8 @@ void Service::reject(int fd) {
 
 void Service::log_access(const std::string& client, const std::string& local, std::uint64_t received,
                          std::uint64_t sent, long long duration_ms, const char* end) const {
-    log::info("access client=", client, " local=", local, " received=", received, " sent=", sent,
-              " duration_ms=", duration_ms, " end=", end);
+    log::info_fields("access", {{"client", client}, {"local", local}, {"received", received}, {"sent", sent},
+                                {"duration_ms", duration_ms}, {"end", end}});
 }
 
 template <class... Parts>

@@ -1,7 +1,5 @@
 #include "echomux/stats.hpp"
 
-#include <sstream>
-
 namespace echomux {
 
 const std::vector<CounterInfo> kCounters = {
@@ -16,22 +14,18 @@ std::uint64_t total(const std::vector<const Stats*>& loops, Counter Stats::*fiel
     return sum;
 }
 
-std::string summarize(const std::vector<const Stats*>& loops) {
-    std::ostringstream out;
-    const char* separator = "";
-    for (const CounterInfo& c : kCounters) {
-        out << separator << c.field << "=" << total(loops, c.member);
-        separator = " ";
-    }
-    if (loops.size() > 1) {  // how evenly SO_REUSEPORT spread the connections
-        out << " accepted_per_loop=";
-        for (std::size_t i = 0; i < loops.size(); ++i) out << (i ? "," : "") << loops[i]->accepted.get();
-    }
-    if (loops.size() > 1 && total(loops, &Stats::udp_received) > 0) {  // and the datagrams
-        out << " udp_received_per_loop=";
-        for (std::size_t i = 0; i < loops.size(); ++i) out << (i ? "," : "") << loops[i]->udp_received.get();
-    }
-    return out.str();
+log::Fields summary_fields(const std::vector<const Stats*>& loops) {
+    log::Fields fields;
+    for (const CounterInfo& c : kCounters) fields.emplace_back(c.field, total(loops, c.member));
+    // How evenly SO_REUSEPORT spread the connections (and the datagrams).
+    auto per_loop = [&](const char* name, Counter Stats::*field) {
+        std::string values;
+        for (std::size_t i = 0; i < loops.size(); ++i) values += (i ? "," : "") + std::to_string((loops[i]->*field).get());
+        fields.emplace_back(name, values);
+    };
+    if (loops.size() > 1) per_loop("accepted_per_loop", &Stats::accepted);
+    if (loops.size() > 1 && total(loops, &Stats::udp_received) > 0) per_loop("udp_received_per_loop", &Stats::udp_received);
+    return fields;
 }
 
 }  // namespace echomux

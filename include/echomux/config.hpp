@@ -40,6 +40,7 @@ struct Config {
     double drain_timeout = 10;  // seconds
     double shutdown_delay = 0;  // seconds of accepting after SIGTERM while /healthz says 503
     log::Level log_level = log::Level::info;
+    log::Format log_format = log::Format::text;
     bool access_log = false;  // a line per connection as it ends
     std::string metrics_listen = "0.0.0.0";
     std::uint16_t metrics_port = 0;  // 0 = no metrics endpoint
@@ -51,12 +52,18 @@ const char* epoll_mode_name(EpollMode mode);
 const char* proxy_protocol_name(ProxyProtocol p);
 // "asio", "poll", "select", "epoll-level", "epoll-edge": for logs and metrics.
 std::string backend_label(const Config& config);
+// What --version prints: "echomux 0.1.0 (revision 4d1da88)" and a "backends: ..." line.
+std::string version_text();
 
 // Any problem with the configuration: one line naming the key and where it came from.
 // Bytes outside printable ASCII in `message` (a stray control byte, a terminal escape, a
 // NUL from a conf file) are shown as \xHH.
 struct ConfigError : std::runtime_error {
     explicit ConfigError(const std::string& message);
+    // How to report it: log_format as configured when the settings could be read and
+    // log_format's own value is valid; text when the error came first (a bad flag, an
+    // unreadable conf file), since the conf file might have said otherwise.
+    log::Format log_format = log::Format::text;
 };
 
 struct LoadedConfig {

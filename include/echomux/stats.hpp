@@ -3,6 +3,8 @@
 // threads may read them at any time.
 #pragma once
 
+#include "echomux/log.hpp"
+
 #include <atomic>
 #include <cstdint>
 #include <string>
@@ -78,8 +80,8 @@ extern const std::vector<CounterInfo> kCounters;
 // One counter summed over the loops.
 std::uint64_t total(const std::vector<const Stats*>& loops, Counter Stats::*field);
 
-// Sum over loops, as plain numbers, for logs: "accepted=3 rejected=0 ...", and with more
-// than one loop, "accepted_per_loop=1,2" (and "udp_received_per_loop=5,4" once any came).
-std::string summarize(const std::vector<const Stats*>& loops);
+// Sum over loops, as log fields: accepted=3 rejected=0 ..., and with more than one loop,
+// accepted_per_loop=1,2 (a string: a list; and udp_received_per_loop=5,4 once any came).
+log::Fields summary_fields(const std::vector<const Stats*>& loops);
 
 }  // namespace echomux

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include <csignal>
+#include <regex>
 #include <sstream>
 
 using namespace echomux::test;
@@ -78,6 +79,7 @@ BOOST_AUTO_TEST_CASE(out_of_range_values_exit_2_naming_the_key) {
         {"--backend=kqueue", "backend"},    {"--log-level=loud", "log_level"},
         {"--max-connections=0", "max_connections"}, {"--epoll-mode=both", "epoll_mode"},
         {"--metrics-port=http", "metrics_port"}, {"--metrics-listen=any", "metrics_listen"},
+        {"--log-format=yaml", "log_format"},
     };
     for (const auto& [arg, key] : cases) {
         const Run r = run({arg});
@@ -91,6 +93,15 @@ BOOST_AUTO_TEST_CASE(bad_env_value_names_the_variable) {
     const Run r = run({}, {{"ECHOMUX_MODE", "lower"}});
     BOOST_TEST(r.status == 2);
     BOOST_TEST(contains(r.err, "env ECHOMUX_MODE: mode = 'lower': must be one of: echo, upper"), r.err);
+}
+
+BOOST_AUTO_TEST_CASE(log_format_comes_from_env_file_or_flag_and_a_bad_one_is_named) {
+    const Run r = run({}, {{"ECHOMUX_LOG_FORMAT", "yaml"}});
+    BOOST_TEST(is_config_error(r), r.err);
+    BOOST_TEST(contains(r.err, "env ECHOMUX_LOG_FORMAT: log_format = 'yaml': must be one of: text, logfmt, json"), r.err);
+    const auto conf = write_conf("log_format = logfmt\n");
+    BOOST_TEST(contains(run({"--config", conf, "--print-config"}).out, "log_format = logfmt"));
+    BOOST_TEST(contains(run({"--print-config", "--log-format=json"}).out, "log_format = json "));
 }
 
 BOOST_AUTO_TEST_CASE(unknown_env_variable_is_a_warning_not_an_error) {
@@ -124,6 +135,24 @@ BOOST_AUTO_TEST_CASE(help_and_version_exit_0) {
     const Run version = run({"--version"});
     BOOST_TEST(version.status == 0);
     BOOST_TEST(contains(version.out, "echomux 0."));
+}
+
+// The CMake project version, the source revision (git describe, or "unknown" outside a
+// checkout) and every backend built in.
+BOOST_AUTO_TEST_CASE(version_names_the_project_version_revision_and_backends) {
+    const Run r = run({"--version"});
+    BOOST_TEST(r.status == 0);
+    const std::string version = std::regex_replace(ECHOMUX_EXPECTED_VERSION, std::regex("\\."), "\\.");
+    BOOST_TEST(std::regex_match(r.out, std::regex("echomux " + version + " \\(revision [0-9A-Za-z.+_-]+\\)\n"
+                                                  "backends: asio epoll-level epoll-edge poll select\n")),
+               r.out);
+    BOOST_TEST(r.err.empty(), r.err);
+    // Built from this git checkout: the revision names its commit (the build ran git describe).
+    if (::access("/usr/bin/git", X_OK) == 0 && ::access(ECHOMUX_SOURCE_DIR "/.git", F_OK) == 0) {
+        Process git({"/usr/bin/git", "-C", ECHOMUX_SOURCE_DIR, "rev-parse", "--short=7", "HEAD"});
+        BOOST_REQUIRE(git.wait(10s) == 0);
+        BOOST_TEST(contains(r.out, git.out().substr(0, 7)), r.out << " vs HEAD " << git.out());
+    }
 }
 
 BOOST_AUTO_TEST_CASE(port_in_use_exits_1_with_a_clear_line) {

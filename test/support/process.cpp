@@ -212,7 +212,8 @@ bool Server::start(std::vector<std::string> args, const ProcessOptions& options)
     if (!process_->wait_for_err("listening on ", 10s)) return false;
     std::smatch m;
     const std::string err = process_->err();
-    BOOST_REQUIRE(std::regex_search(err, m, std::regex("listening on [^ ]*:([0-9]+) ")));
+    // In every log_format: a text line goes on with a space, a logfmt or JSON msg ends with '"'.
+    BOOST_REQUIRE(std::regex_search(err, m, std::regex("listening on [^ \"]*:([0-9]+)[ \"]")));
     port_ = std::stoi(m[1]);
     return true;
 }

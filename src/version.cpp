@@ -1,0 +1,10 @@
+#include "echomux/version.hpp"
+
+#include "echomux/version_info.hpp"  // generated into the build directory
+
+namespace echomux {
+
+const char* version() { return ECHOMUX_VERSION; }
+const char* revision() { return ECHOMUX_REVISION; }
+
+}  // namespace echomux
