@@ -331,6 +331,8 @@ LoadedConfig load_settings(int argc, const char* const argv[], const char* const
     po::options_description general("General");
     general.add_options()("help,h", "print this help and exit")("version", "print the version and exit")(
         "print-config", "print the effective configuration, with where each value came from, and exit")(
+        "healthcheck",
+        "probe this configuration's /healthz (metrics_port) and exit: 0 if it answers 200, else 1 (container HEALTHCHECK)")(
         "config,c", po::value<std::string>()->value_name("FILE"),
         "conf file to read (also ECHOMUX_CONFIG); see conf/echomux.conf");
     po::options_description all;
@@ -407,6 +409,10 @@ LoadedConfig load_settings(int argc, const char* const argv[], const char* const
         throw ConfigError(settings["max_buffer_bytes"].source + ": max_buffer_bytes = " +
                           quoted(settings["max_buffer_bytes"].value) + ": must be at least 4KiB with mode = prefix");
 
+    if (cli.count("healthcheck")) {
+        loaded.action = LoadedConfig::Action::healthcheck;
+        return loaded;
+    }
     if (cli.count("print-config")) {
         loaded.action = LoadedConfig::Action::print_config;
         std::ostringstream out;

@@ -67,7 +67,7 @@ struct ConfigError : std::runtime_error {
 };
 
 struct LoadedConfig {
-    enum class Action { run, help, version, print_config };
+    enum class Action { run, help, version, print_config, healthcheck };
     Action action = Action::run;
     Config config;
     std::string text;  // help, version or print-config output, when action asks for it
