@@ -1,5 +1,8 @@
 #include "echomux/metrics.hpp"
 
+#include "echomux/process_figures.hpp"
+#include "echomux/version.hpp"
+
 #include <cstring>
 #include <sstream>
 
@@ -10,7 +13,8 @@ void family(std::ostringstream& out, const char* name, const char* type, const c
     out << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n";
 }
 
-void metric(std::ostringstream& out, const char* name, const char* type, const char* help, std::uint64_t value) {
+template <class Value>
+void metric(std::ostringstream& out, const char* name, const char* type, const char* help, Value value) {
     family(out, name, type, help);
     out << name << " " << value << "\n";
 }
@@ -23,6 +27,7 @@ std::string render_metrics(const MetricsSource& source, const EndpointStats& end
     // the active slot, so a page that shows the slot freed also shows it counted closed.
     const std::size_t active = source.shared.active.load(std::memory_order_acquire);
     std::ostringstream out;
+    out.precision(15);  // seconds since 1970 to the microsecond, not 1.76409e+09
     out << "# HELP echomux_info The running server: backend, mode and event loop threads.\n"
         << "# TYPE echomux_info gauge\n"
         << "echomux_info{backend=\"" << backend_label(c) << "\",mode=\"" << mode_name(c.mode) << "\",threads=\""
@@ -44,6 +49,21 @@ std::string render_metrics(const MetricsSource& source, const EndpointStats& end
            "Metrics endpoint connections closed at metrics_max_connections to serve a newer one.", endpoint.evicted);
     metric(out, "echomux_metrics_requests_refused_total", "counter",
            "Metrics endpoint requests answered 400, 413 or 431 (malformed or too large).", endpoint.refused);
+    out << "# HELP echomux_build_info The echomux build: version and source revision.\n"
+        << "# TYPE echomux_build_info gauge\n"
+        << "echomux_build_info{version=\"" << version() << "\",revision=\"" << revision() << "\"} 1\n";
+    metric(out, "echomux_connections_max", "gauge",
+           "max_connections in effect (lowered at start when the open file limit cannot hold it).", c.max_connections);
+
+    const ProcessFigures process = read_process_figures();
+    metric(out, "process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.",
+           process.cpu_seconds);
+    metric(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", process.resident_bytes);
+    metric(out, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.", process.virtual_bytes);
+    metric(out, "process_open_fds", "gauge", "Number of open file descriptors.", process.open_fds);
+    metric(out, "process_max_fds", "gauge", "Maximum number of open file descriptors.", process.max_fds);
+    metric(out, "process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.",
+           process.start_time_seconds);
     return out.str();
 }
 
