@@ -79,6 +79,7 @@ int run_server(const Config& requested) {
     sigaddset(&stop_signals, SIGINT);
     sigset_t wake_signals = stop_signals;
     sigaddset(&wake_signals, kLoopEnded);
+    sigaddset(&wake_signals, SIGUSR1);  // log the counters
     pthread_sigmask(SIG_BLOCK, &wake_signals, nullptr);
     // As PID 1 in a container, a signal whose action is the default may be dropped before
     // it is queued; a handler (never run: the signals stay blocked) rules that out.
@@ -86,6 +87,7 @@ int run_server(const Config& requested) {
     noop.sa_handler = [](int) {};
     ::sigaction(SIGTERM, &noop, nullptr);
     ::sigaction(SIGINT, &noop, nullptr);
+    ::sigaction(SIGUSR1, &noop, nullptr);
     ::signal(SIGPIPE, SIG_IGN);  // belt and braces: sends already use MSG_NOSIGNAL
 
     Config config;  // as requested, with max_connections what the open file limit allows
@@ -176,6 +178,12 @@ int run_server(const Config& requested) {
             sig = ::sigwaitinfo(&wake_signals, nullptr);
         }
         if (sig < 0 || sig == kLoopEnded) continue;  // the delay is over, or a loop ended: look again
+        if (sig == SIGUSR1) {
+            log::Fields fields = summary_fields(stats);
+            fields.emplace_back("active", shared.active.load(std::memory_order_acquire));
+            log::info_fields("counters:", fields);
+            continue;
+        }
         if (signalled) {  // not just draining: a failed loop starts a drain the operator did not ask for
             log::warn("second ", signal_name(sig), ": exiting now");
             std::_Exit(128 + sig);

@@ -246,4 +246,24 @@ BOOST_AUTO_TEST_CASE(second_signal_exits_at_once) {
     BOOST_TEST((std::chrono::steady_clock::now() - start < 2s));
 }
 
+// SIGUSR1 is a question, not an order: one line with the counters, and serving goes on.
+BOOST_AUTO_TEST_CASE(sigusr1_logs_the_counters_and_keeps_serving) {
+    Server server;
+    auto held = connect_to(server.port());
+    send_all(held.get(), "hello");
+    BOOST_REQUIRE(recv_exact(held.get(), 5) == "hello");
+    server.process().signal(SIGUSR1);
+    BOOST_REQUIRE(server.process().wait_for_err(" active=1\n", 5s));
+    const std::string log = server.process().err();
+    const auto at = log.find("counters: accepted=1 ");
+    BOOST_REQUIRE(at != std::string::npos);
+    const std::string line = log.substr(at, log.find('\n', at) - at);
+    BOOST_TEST(line.find(" closed=0 ") != std::string::npos, line);
+    BOOST_TEST(line.find(" bytes_received=5 bytes_sent=5 ") != std::string::npos, line);
+    send_all(held.get(), "still");
+    BOOST_TEST(recv_exact(held.get(), 5) == "still");
+    held.reset();
+    BOOST_TEST(server.stop() == 0);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
