@@ -4,7 +4,7 @@
 # then its metadata (dpkg-deb -I), its exact file list (dpkg-deb -c), conffiles and
 # maintainer scripts, lintian (no errors), the man pages (every key of --print-config in
 # both, rendered without warnings), and the unpacked programs run. Where the container
-# test's Debian base image is cached, also a real dpkg -i / dpkg --purge round trip in a
+# test's Debian base image is cached, also a real apt-get install / dpkg --purge round trip in a
 # chroot made from it (apt fetches the dependencies). Exits 77 (ctest: skipped) when a
 # tool is missing.
 # Usage: package_test.sh SOURCE_DIR WORK_DIR PROJECT_VERSION
@@ -129,7 +129,7 @@ PATH=$bin:$PATH bash -c '
     [ "${COMPREPLY[*]}" = "asio epoll poll select" ] || { echo "got: ${COMPREPLY[*]}"; exit 1; }
 ' _ "$tmp/x" || fail "the packaged completion does not complete echomux --backend"
 
-echo "== dpkg -i / dpkg --purge in a chroot"
+echo "== apt-get install / dpkg --purge in a chroot"
 if ! command -v podman >/dev/null 2>&1 || ! podman image exists localhost/debian:bookworm 2>/dev/null; then
     echo "not run: no cached Debian base image (the container test makes localhost/debian:bookworm)"
     echo "PASS (without the chroot round trip)"
@@ -146,8 +146,14 @@ mount -t proc proc "$root/proc"
 cp "$deb" "$root/tmp/echomux.deb"
 in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive "$@"; }
 # apt installs the package with what its Depends names, so they are checked to be enough.
-{ in_root apt-get update && in_root apt-get install -y --no-install-recommends /tmp/echomux.deb; } \
-    >"$tmp/apt.log" 2>&1 || { tail -n 30 "$tmp/apt.log"; fail "apt-get install ./echomux.deb in a bookworm chroot"; }
+if ! in_root apt-get update >"$tmp/apt.log" 2>&1; then
+    tail -n 5 "$tmp/apt.log"
+    echo "not run: the chroot reaches no apt mirror"
+    echo "PASS (without the chroot round trip)"
+    exit 0
+fi
+in_root apt-get install -y --no-install-recommends /tmp/echomux.deb >>"$tmp/apt.log" 2>&1 \
+    || { tail -n 30 "$tmp/apt.log"; fail "apt-get install ./echomux.deb in a bookworm chroot"; }
 in_root /usr/bin/echomux --version | grep -qF "$version" || fail "installed echomux --version"
 in_root /usr/bin/echomux --config /etc/echomux/echomux.conf --print-config >/dev/null || fail "installed --print-config"
 user=$(in_root getent passwd echomux) || fail "postinst made no user echomux"
