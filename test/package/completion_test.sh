@@ -57,14 +57,14 @@ for key in $(echomux --print-config | sed -n -E 's/^([a-z_]+) =.*/\1/p'); do
 done
 
 # echomux-client and echomux-bench: subcommands, then that subcommand's flags and values.
-expect "echomux-client " "two-socket selectors interactive"
+expect "echomux-client " "two-socket selectors interactive udp"
 expect "echomux-client s" "selectors"
 expect "echomux-client two-socket --mo" "--mode"
 expect "echomux-client interactive --mode " "echo upper"
 expect "echomux-client nonsense --" ""
 expect "echomux-bench " "run compare"
 expect "echomux-bench run --wo" "--workload"
-expect "echomux-bench run --workload " "pingpong stream"
+expect "echomux-bench run --workload " "pingpong stream udp"
 expect "echomux-bench compare --qu" "--quick"
 
 [ $failed = 0 ] && echo "PASS"
