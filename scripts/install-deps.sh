@@ -33,3 +33,16 @@ if [ -n "$missing" ]; then
     apt-get update
     apt-get install -y --no-install-recommends $missing
 fi
+# --test: promtool (test/metrics/promtool_check.sh) from Debian's prometheus package, unpacked
+# rather than installed: installing it would also start a Prometheus server.
+promtool_dir=/opt/echomux-test-tools
+if [ "${1:-}" = --test ] && [ ! -x "$promtool_dir/usr/bin/promtool" ]; then
+    work=$(mktemp -d)
+    chmod 755 "$work"  # apt downloads as the _apt user
+    (cd "$work" && { apt-get download prometheus >/dev/null 2>&1 || { apt-get update && apt-get download prometheus; }; })
+    mkdir -p "$promtool_dir"
+    dpkg-deb -x "$work"/prometheus_*.deb "$work/root"
+    mkdir -p "$promtool_dir/usr/bin"
+    cp "$work/root/usr/bin/promtool" "$promtool_dir/usr/bin/promtool"
+    rm -rf "$work"
+fi

@@ -28,7 +28,7 @@ Connection::Connection(Service& service, int fd)
         peer_ = peer_address(fd_);
         local_ = local_address(fd_);
     }
-    if (service_.config().access_log) started_ms_ = Service::now_ms();
+    started_ms_ = Service::now_ms();
     if (service_.config().proxy_protocol == ProxyProtocol::off) {
         begin_echo();
     } else {
@@ -68,8 +68,11 @@ void Connection::close(const char* reason) {
     if (state_ == State::closed) return;
     if (state_ == State::awaiting_header) service_.header_done(header_slot_);
     if (reason) end_reason_ = reason;
+    const long long duration_ms = Service::now_ms() - started_ms_;
+    service_.stats().connection_ms.observe(static_cast<std::uint64_t>(duration_ms));
+    service_.stats().connection_bytes.observe(received_);
     if (service_.config().access_log)
-        service_.log_access(peer_, local_, received_, sent_, Service::now_ms() - started_ms_, end_reason_);
+        service_.log_access(peer_, local_, received_, sent_, duration_ms, end_reason_);
     state_ = State::closed;
     service_.detach(slot_);
     release();

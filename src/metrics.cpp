@@ -19,6 +19,28 @@ void metric(std::ostringstream& out, const char* name, const char* type, const c
     out << name << " " << value << "\n";
 }
 
+// A histogram summed over the loops, its bounds and sum shown divided by `scale` (a value
+// kept in milliseconds is shown in seconds, as Prometheus names want).
+void histogram(std::ostringstream& out, const char* name, const char* help, const std::vector<const Stats*>& loops,
+               Histogram Stats::*member, double scale) {
+    family(out, name, "histogram", help);
+    const Histogram& shape = loops.front()->*member;
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i <= shape.bounds(); ++i) {
+        for (const Stats* loop : loops) cumulative += (loop->*member).in_bucket(i);
+        out << name << "_bucket{le=\"";
+        if (i < shape.bounds()) out << shape.bound(i) / scale;
+        else out << "+Inf";
+        out << "\"} " << cumulative << "\n";
+    }
+    std::uint64_t count = 0, sum = 0;
+    for (const Stats* loop : loops) {
+        count += (loop->*member).count();
+        sum += (loop->*member).sum();
+    }
+    out << name << "_sum " << sum / scale << "\n" << name << "_count " << count << "\n";
+}
+
 }  // namespace
 
 std::string render_metrics(const MetricsSource& source, const EndpointStats& endpoint) {
@@ -49,6 +71,10 @@ std::string render_metrics(const MetricsSource& source, const EndpointStats& end
            "Metrics endpoint connections closed at metrics_max_connections to serve a newer one.", endpoint.evicted);
     metric(out, "echomux_metrics_requests_refused_total", "counter",
            "Metrics endpoint requests answered 400, 413 or 431 (malformed or too large).", endpoint.refused);
+    histogram(out, "echomux_connection_duration_seconds", "How long connections were open, counted as they end.",
+              source.loops, &Stats::connection_ms, 1000);
+    histogram(out, "echomux_connection_received_bytes", "Bytes each connection sent to echomux, counted as it ends.",
+              source.loops, &Stats::connection_bytes, 1);
     out << "# HELP echomux_build_info The echomux build: version and source revision.\n"
         << "# TYPE echomux_build_info gauge\n"
         << "echomux_build_info{version=\"" << version() << "\",revision=\"" << revision() << "\"} 1\n";

@@ -84,4 +84,43 @@ BOOST_AUTO_TEST_CASE(process_cpu_seconds_grow_with_work) {
     BOOST_TEST(busy > idle, busy << " vs " << idle);
 }
 
+// Three connections of known size: 10 bytes, 2,000 bytes, and 100,000 bytes held open
+// over a second. Buckets are cumulative, as Prometheus reads them.
+BOOST_AUTO_TEST_CASE(connection_histograms_count_each_connection_once_in_its_bucket) {
+    Server server = Server::with_metrics();
+    for (std::size_t size : {std::size_t{10}, std::size_t{2000}}) {
+        auto c = connect_to(server.port());
+        const std::string bytes(size, 'b');
+        send_all(c.get(), bytes);
+        BOOST_REQUIRE(recv_exact(c.get(), size) == bytes);
+    }
+    auto held = connect_to(server.port());
+    const std::string big(100000, 'h');
+    send_all(held.get(), big);
+    BOOST_REQUIRE(recv_exact(held.get(), big.size()) == big);
+    const auto opened = std::chrono::steady_clock::now();
+    BOOST_REQUIRE(wait_for_metric(server.metrics_port(), "echomux_connection_duration_seconds_count",
+                                  [](long long v) { return v == 2; }) == 2);
+    while (std::chrono::steady_clock::now() - opened < 1200ms)  // held open past the 1 s bound
+        BOOST_REQUIRE(!peer_closed_within(held.get(), 100));
+    held.reset();
+    BOOST_REQUIRE(wait_for_metric(server.metrics_port(), "echomux_connection_duration_seconds_count",
+                                  [](long long v) { return v == 3; }) == 3);
+    const std::string page = http_get(server.metrics_port(), "/metrics").body;
+    auto bucket = [&](const std::string& name, const std::string& le) {
+        return metric_sample(page, name + "_bucket{le=\"" + le + "\"}");
+    };
+    const std::string bytes = "echomux_connection_received_bytes";
+    BOOST_TEST(bucket(bytes, "64") == 1);
+    BOOST_TEST(bucket(bytes, "1024") == 1);
+    BOOST_TEST(bucket(bytes, "16384") == 2);
+    BOOST_TEST(bucket(bytes, "262144") == 3);
+    BOOST_TEST(bucket(bytes, "+Inf") == 3);
+    BOOST_TEST(metric_sample(page, bytes + "_sum") == 102010);
+    const std::string duration = "echomux_connection_duration_seconds";
+    BOOST_TEST(bucket(duration, "1") == 2);
+    BOOST_TEST(bucket(duration, "10") == 3);
+    BOOST_TEST(value_of(page, duration + "_sum") >= 1.2);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
