@@ -90,9 +90,14 @@ const std::vector<Key>& keys() {
          }},
         {"proxy_header_timeout", "5", "seconds for the PROXY header to arrive; then closed (required) or served as is",
          [](Config& c, const std::string& v) {
-             c.proxy_header_timeout = parse_seconds(v, 3600);
-             // No "never": a stranger could then hold a connection open without a header.
-             if (c.proxy_header_timeout == 0) throw BadValue("must be a duration from 1ms to 3600 seconds");
+             // No 0 ("never"): a stranger could then hold a connection open without a header.
+             const char* range = "must be a duration from 1ms to 3600 seconds (\"5\", \"500ms\")";
+             try {
+                 c.proxy_header_timeout = parse_seconds(v, 3600);
+             } catch (const BadValue&) {
+                 throw BadValue(range);
+             }
+             if (c.proxy_header_timeout == 0) throw BadValue(range);
          }},
         {"backend", "asio", "event loop: asio, epoll, poll, select",
          [](Config& c, const std::string& v) {
@@ -409,6 +414,11 @@ LoadedConfig load_settings(int argc, const char* const argv[], const char* const
         throw ConfigError(settings["max_buffer_bytes"].source + ": max_buffer_bytes = " +
                           quoted(settings["max_buffer_bytes"].value) + ": must be at least 4KiB with mode = prefix");
 
+    const Config& c = loaded.config;
+    if (c.proxy_protocol != ProxyProtocol::off && c.idle_timeout > 0 && c.idle_timeout < c.proxy_header_timeout)
+        loaded.warnings.push_back("idle_timeout (" + settings["idle_timeout"].value + ") is shorter than "
+                                  "proxy_header_timeout (" + settings["proxy_header_timeout"].value +
+                                  "): a connection still waiting for its PROXY header is closed as idle first");
     if (cli.count("healthcheck")) {
         loaded.action = LoadedConfig::Action::healthcheck;
         return loaded;

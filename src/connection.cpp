@@ -241,6 +241,7 @@ void Connection::on_header_timeout() {
     // optional: a client that sends nothing until it is greeted is served as it is.
     unread_.swap(header_);
     end_header();
+    call_soon();
 }
 
 void Connection::end_header() {

@@ -75,6 +75,10 @@ protected:
 
     // Backend part of close(): stop watching the fd and release it.
     virtual void release() = 0;
+    // Work came up outside a callback (the PROXY header timeout handed bytes already read
+    // to the echo, and queued a greeting): call on_read soon, then follow interest() as
+    // after any callback. A selector would report neither.
+    virtual void call_soon() = 0;
 
 private:
     Next read(bool drain);  // on_read without its out-of-memory guard

@@ -25,7 +25,8 @@ struct NoHooks final : LoopHooks {
 struct TestConnection final : Connection {
     using Connection::Connection;
     void release() override { released = true; }
-    bool released = false;
+    void call_soon() override { called_soon = true; }
+    bool released = false, called_soon = false;
 };
 
 Config small_config() {
