@@ -248,10 +248,13 @@ BOOST_AUTO_TEST_CASE(second_signal_exits_at_once) {
 
 // SIGUSR1 is a question, not an order: one line with the counters, and serving goes on.
 BOOST_AUTO_TEST_CASE(sigusr1_logs_the_counters_and_keeps_serving) {
-    Server server;
+    Server server = Server::with_metrics();
     auto held = connect_to(server.port());
     send_all(held.get(), "hello");
     BOOST_REQUIRE(recv_exact(held.get(), 5) == "hello");
+    // The loop counts a send after it returns: the client may read the echo first.
+    BOOST_REQUIRE(wait_for_metric(server.metrics_port(), "echomux_sent_bytes_total",
+                                  [](long long v) { return v == 5; }) == 5);
     server.process().signal(SIGUSR1);
     BOOST_REQUIRE(server.process().wait_for_err(" active=1\n", 5s));
     const std::string log = server.process().err();
