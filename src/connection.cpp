@@ -22,14 +22,17 @@ constexpr int kReadsPerTurn = 16;
 Connection::Connection(Service& service, int fd)
     : service_(service),
       fd_(fd),
+      mode_(service.config().mode),
+      proxy_(service.config().proxy_protocol),
+      access_log_(service.config().access_log),
       pending_(service.config().max_buffer_bytes),
       slot_(service_.attach(*this)) {
-    if (service_.config().access_log || service_.prefix().per_connection() || service_.greeting().per_connection()) {
+    if (access_log_ || service_.prefix().per_connection() || service_.greeting().per_connection()) {
         peer_ = peer_address(fd_);
         local_ = local_address(fd_);
     }
     started_ms_ = Service::now_ms();
-    if (service_.config().proxy_protocol == ProxyProtocol::off) {
+    if (proxy_ == ProxyProtocol::off) {
         begin_echo();
     } else {
         state_ = State::awaiting_header;
@@ -39,10 +42,10 @@ Connection::Connection(Service& service, int fd)
 
 void Connection::begin_echo() {
     state_ = State::open;
-    if (service_.config().mode == Mode::prefix) {
+    if (mode_ == Mode::prefix) {
         prefix_ = service_.prefix().fill(peer_, local_);
         // An environment value may be long: keep half the buffer for the line itself.
-        prefix_.resize(std::min(prefix_.size(), service_.config().max_buffer_bytes / 2));
+        prefix_.resize(std::min(prefix_.size(), pending_.limit() / 2));
         growth_ = prefix_.size() + 1;
     }
     if (!service_.greeting().empty()) greet();
@@ -71,7 +74,7 @@ void Connection::close(const char* reason) {
     const long long duration_ms = Service::now_ms() - started_ms_;
     service_.stats().connection_ms.observe(static_cast<std::uint64_t>(duration_ms));
     service_.stats().connection_bytes.observe(received_);
-    if (service_.config().access_log)
+    if (access_log_)
         service_.log_access(peer_, local_, received_, sent_, duration_ms, end_reason_);
     state_ = State::closed;
     service_.detach(slot_);
@@ -123,7 +126,6 @@ Connection::Next Connection::read(bool drain) {
         const Next next = read_header();
         if (state_ != State::open) return next;
     }
-    const Mode mode = service_.config().mode;
     for (int reads = 0; state_ == State::open && has_room(); ++reads) {
         if (reads == kReadsPerTurn) {
             service_.touch(slot_);
@@ -133,7 +135,7 @@ Connection::Next Connection::read(bool drain) {
         // the common case copies nothing and keeps no per-connection memory. Otherwise the
         // bytes queue behind the waiting ones, which on_write sends. Prefixed lines are
         // built in the buffer from the scratch space, so no more is read than fits.
-        const bool prefixed = mode == Mode::prefix;
+        const bool prefixed = mode_ == Mode::prefix;
         const bool direct = pending_.empty() && !prefixed;
         const std::size_t want = std::min(service_.read_size(), pending_.space() / growth_);
         char* into = direct || prefixed ? service_.scratch() : pending_.prepare(want);
@@ -148,7 +150,7 @@ Connection::Next Connection::read(bool drain) {
             const auto got = static_cast<std::size_t>(n);
             service_.stats().bytes_received.add(got);
             received_ += got;
-            apply_mode(mode, into, got);
+            apply_mode(mode_, into, got);
             if (prefixed) {
                 pending_.commit(add_prefixes(into, got, pending_.prepare(got * growth_)));
                 if (!send_pending()) return fail(errno);
@@ -198,7 +200,7 @@ Connection::Next Connection::read_header() {
         }
         if (n == 0) {
             // A health check that connects and leaves is no error; half a header is.
-            if (service_.config().proxy_protocol == ProxyProtocol::required) {
+            if (proxy_ == ProxyProtocol::required) {
                 if (header_.empty()) return Next::close;
                 return proxy_error(&Stats::proxy_truncated, "the connection ended inside the header");
             }
@@ -216,7 +218,7 @@ Connection::Next Connection::read_header() {
             return proxy_error(header.error == proxy::Error::oversized ? &Stats::proxy_oversized : &Stats::proxy_malformed,
                                header.detail);
         case proxy::Status::not_proxy:
-            if (service_.config().proxy_protocol == ProxyProtocol::required)
+            if (proxy_ == ProxyProtocol::required)
                 return proxy_error(&Stats::proxy_missing, "no PROXY header (proxy_protocol = required)");
             unread_.swap(header_);
             break;
@@ -233,7 +235,7 @@ Connection::Next Connection::read_header() {
 }
 
 void Connection::on_header_timeout() {
-    if (service_.config().proxy_protocol == ProxyProtocol::required) {
+    if (proxy_ == ProxyProtocol::required) {
         proxy_error(&Stats::proxy_timeout, "no whole header within proxy_header_timeout");
         close();
         return;

@@ -37,5 +37,5 @@ int main(int argc, char** argv) {
         std::cout << loaded.text;
         return 0;
     }
-    return echomux::run_server(loaded.config);
+    return echomux::run_server(loaded, [argc, argv] { return echomux::load_config(argc, argv, environ); });
 }

@@ -52,7 +52,7 @@ std::string render_metrics(const MetricsSource& source, const EndpointStats& end
     out.precision(15);  // seconds since 1970 to the microsecond, not 1.76409e+09
     out << "# HELP echomux_info The running server: backend, mode and event loop threads.\n"
         << "# TYPE echomux_info gauge\n"
-        << "echomux_info{backend=\"" << backend_label(c) << "\",mode=\"" << mode_name(c.mode) << "\",threads=\""
+        << "echomux_info{backend=\"" << backend_label(c) << "\",mode=\"" << mode_name(source.shared.mode.load()) << "\",threads=\""
         << c.threads << "\"} 1\n";
     metric(out, "echomux_connections_active", "gauge", "Open client connections.", active);
     const char* previous = "";
@@ -79,7 +79,8 @@ std::string render_metrics(const MetricsSource& source, const EndpointStats& end
         << "# TYPE echomux_build_info gauge\n"
         << "echomux_build_info{version=\"" << version() << "\",revision=\"" << revision() << "\"} 1\n";
     metric(out, "echomux_connections_max", "gauge",
-           "max_connections in effect (lowered at start when the open file limit cannot hold it).", c.max_connections);
+           "max_connections in effect (lowered at start when the open file limit cannot hold it).",
+           source.shared.max_connections.load());
 
     const ProcessFigures process = read_process_figures();
     metric(out, "process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.",

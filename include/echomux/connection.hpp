@@ -98,6 +98,10 @@ private:
 
     Service& service_;
     const int fd_;
+    // The settings this connection started with: a reload changes them for new ones only.
+    const Mode mode_;
+    const ProxyProtocol proxy_;
+    const bool access_log_;
     Buffer pending_;  // transformed bytes the peer has not taken yet
     State state_ = State::open;
     std::string prefix_;          // mode = prefix: before each line, this connection's %p filled in
