@@ -67,15 +67,36 @@ Connection::~Connection() {
     if (state_ != State::closed) service_.detach(slot_);
 }
 
-void Connection::close(const char* reason) {
+const char* Connection::end_name(End end) {
+    switch (end) {
+        case End::eof: return "eof";
+        case End::idle: return "idle";
+        case End::drain: return "drain";
+        case End::reset: return "reset";
+        case End::proxy_error: return "proxy_error";
+    }
+    return "?";
+}
+
+void Connection::close(End why) {
     if (state_ == State::closed) return;
     if (state_ == State::awaiting_header) service_.header_done(header_slot_);
-    if (reason) end_reason_ = reason;
+    end_ = why;
+    Stats& stats = service_.stats();
+    // Counted before detach() frees the max_connections slot: whoever sees the slot free
+    // (acquire) also sees the connection counted closed.
+    switch (end_) {
+        case End::eof: stats.closed_eof.add(); break;
+        case End::idle: stats.closed_idle.add(); break;
+        case End::drain: stats.closed_drain.add(); break;
+        case End::reset: stats.closed_reset.add(); break;
+        case End::proxy_error: stats.closed_proxy_error.add(); break;
+    }
     const long long duration_ms = Service::now_ms() - started_ms_;
     service_.stats().connection_ms.observe(static_cast<std::uint64_t>(duration_ms));
     service_.stats().connection_bytes.observe(received_);
     if (access_log_)
-        service_.log_access(peer_, local_, received_, sent_, duration_ms, end_reason_);
+        service_.log_access(peer_, local_, received_, sent_, duration_ms, end_name(end_));
     state_ = State::closed;
     service_.detach(slot_);
     release();
@@ -253,7 +274,7 @@ void Connection::end_header() {
 }
 
 Connection::Next Connection::proxy_error(Counter Stats::*reason, const std::string& detail) {
-    end_reason_ = "proxy_error";
+    end_ = End::proxy_error;
     service_.proxy_error(reason, peer_address(fd_), detail);
     return Next::close;
 }
@@ -291,8 +312,7 @@ Connection::Next Connection::finish_callback() {
 }
 
 Connection::Next Connection::fail(int error) {
-    service_.stats().resets.add();
-    end_reason_ = "reset";
+    end_ = End::reset;
     log::debug("connection fd ", fd_, " ended: ", std::strerror(error));
     return Next::close;
 }

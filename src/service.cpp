@@ -69,7 +69,6 @@ Service::Slot Service::attach(Connection& c) {
 
 void Service::detach(Slot slot) {
     connections_.erase(slot);
-    stats_.closed.add();  // first: whoever sees the active count drop (acquire) also sees this
     shared_.active.fetch_sub(1, std::memory_order_release);
     if (connections_.empty()) hooks_.deadline_changed();  // no idle deadline left; a drain is done
 }
@@ -187,15 +186,13 @@ void Service::tick() {
     const long long now = now_ms();
     if (idle_ms_ > 0) {
         while (!connections_.empty() && now - connections_.front().last_active_ms >= idle_ms_) {
-            stats_.idle_closed.add();
-            connections_.front().connection->close("idle");
+            connections_.front().connection->close(Connection::End::idle);
         }
     }
     while (!awaiting_header_.empty() && now >= awaiting_header_.front().second)
         awaiting_header_.front().first->on_header_timeout();  // leaves the list
     if (draining_ && now >= drain_deadline_ms_ && !connections_.empty()) {
         log::warn("drain_timeout reached: closing ", connections_.size(), " open connection(s)");
-        stats_.drain_closed.add(connections_.size());
         close_all();
     }
     if (accept_resume_ms_ != 0 && now >= accept_resume_ms_) {
@@ -220,7 +217,7 @@ void Service::begin_drain() {
 }
 
 void Service::close_all() {
-    while (!connections_.empty()) connections_.front().connection->close("drain");
+    while (!connections_.empty()) connections_.front().connection->close(Connection::End::drain);
 }
 
 }  // namespace echomux

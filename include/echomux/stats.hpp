@@ -53,11 +53,13 @@ private:
     X(accepted, "echomux_connections_accepted_total", "", "Connections taken into service.")                          \
     X(rejected, "echomux_connections_rejected_total", "",                                                             \
       "Connections closed at once because max_connections were open.")                                                \
-    X(closed, "echomux_connections_closed_total", "", "Connections that ended, for any reason.")                      \
-    X(idle_closed, "echomux_connections_idle_closed_total", "", "Connections closed by idle_timeout.")                \
-    X(drain_closed, "echomux_connections_drain_closed_total", "",                                                     \
-      "Connections still open when drain_timeout ran out.")                                                           \
-    X(resets, "echomux_connections_reset_total", "", "Connections ended by a reset or another socket error.")         \
+    X(closed_eof, "echomux_connections_closed_total", "reason=\"eof\"",                                               \
+      "Connections that ended, by why: eof (the client finished), idle (idle_timeout), drain (drain_timeout "         \
+      "ran out), reset (a reset or another socket error), proxy_error (its PROXY header).")                           \
+    X(closed_idle, "echomux_connections_closed_total", "reason=\"idle\"", "")                                         \
+    X(closed_drain, "echomux_connections_closed_total", "reason=\"drain\"", "")                                       \
+    X(closed_reset, "echomux_connections_closed_total", "reason=\"reset\"", "")                                       \
+    X(closed_proxy_error, "echomux_connections_closed_total", "reason=\"proxy_error\"", "")                           \
     X(proxy_headers, "echomux_proxy_headers_total", "", "Connections that began with a valid PROXY header.")          \
     X(proxy_malformed, "echomux_proxy_errors_total", "reason=\"malformed\"",                                          \
       "Connections closed for their PROXY header: malformed, oversized, timeout, missing (required), truncated.")     \

@@ -99,7 +99,7 @@ BOOST_AUTO_TEST_CASE(sighup_applies_a_good_file_rejects_a_bad_one_and_drops_no_o
     fresh.reset();
     after_bad.reset();
     BOOST_TEST(server.wait(10s).value_or(-1) == 0);
-    BOOST_TEST(contains(server.err(), " resets=0 "), server.err());
+    BOOST_TEST(contains(server.err(), " closed_reset=0 "), server.err());
 }
 
 BOOST_AUTO_TEST_CASE(sighup_shortens_the_idle_timeout_of_open_connections) {

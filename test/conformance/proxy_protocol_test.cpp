@@ -227,6 +227,7 @@ BOOST_AUTO_TEST_CASE(bad_headers_are_closed_and_counted_while_another_client_is_
     BOOST_TEST(wait_for_metric(port, proxy_errors("truncated"), is(1)) == 1);
     BOOST_TEST(wait_for_metric(port, proxy_errors("timeout"), is(1)) == 1);
     BOOST_TEST(wait_for_metric(port, "echomux_proxy_headers_total", is(1)) == 1);
+    BOOST_TEST(wait_for_metric(port, "echomux_connections_closed_total{reason=\"proxy_error\"}", is(6)) == 6);
     BOOST_TEST(server.process().wait_for_err("PROXY header from 127.0.0.1:", 5s));
 }
 

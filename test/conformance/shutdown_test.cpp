@@ -79,7 +79,7 @@ BOOST_AUTO_TEST_CASE(drain_timeout_closes_stragglers_on_time_and_exits_zero) {
     BOOST_REQUIRE(status);
     BOOST_TEST(*status == 0);
     BOOST_TEST(peer_closed_within(idle.get(), 1000));
-    BOOST_TEST(server.counter("drain_closed") == 1u);
+    BOOST_TEST(server.counter("closed_drain") == 1u);
     const std::string log = server.process().err();
     const long long received = logged_at_ms(log, "received SIGTERM: ");
     const long long closed = logged_at_ms(log, "drain_timeout reached");
@@ -261,7 +261,7 @@ BOOST_AUTO_TEST_CASE(sigusr1_logs_the_counters_and_keeps_serving) {
     const auto at = log.find("counters: accepted=1 ");
     BOOST_REQUIRE(at != std::string::npos);
     const std::string line = log.substr(at, log.find('\n', at) - at);
-    BOOST_TEST(line.find(" closed=0 ") != std::string::npos, line);
+    BOOST_TEST(line.find(" closed_eof=0 ") != std::string::npos, line);
     BOOST_TEST(line.find(" bytes_received=5 bytes_sent=5 ") != std::string::npos, line);
     send_all(held.get(), "still");
     BOOST_TEST(recv_exact(held.get(), 5) == "still");

@@ -189,7 +189,7 @@ BOOST_AUTO_TEST_CASE(a_selector_error_ends_only_its_connection) {
     while ((n = ::recv(victim.get(), chunk, sizeof chunk, 0)) > 0) {
     }
     BOOST_TEST((n == 0 || errno == ECONNRESET));
-    BOOST_TEST(loop.stats().resets.get() == 1u);
+    BOOST_TEST(loop.stats().closed_reset.get() == 1u);
 
     expect_echo(bystander.get(), "after");  // its interest never changed: untouched
     BOOST_TEST(!loop.ended());
