@@ -15,9 +15,10 @@ case "${1:-}" in
         # (test/kubernetes). They also need kubectl 1.27 or later (for its kustomize v5), which
         # Debian 12 does not ship (its kubernetes-client is 1.20): without it, that check is skipped.
         # help2man and groff-base: the man pages; dpkg-dev (dpkg-shlibdeps, for Depends) and
-        # lintian: the .deb and its test.
+        # lintian: the .deb and its test. systemd: systemd-socket-activate and systemd-analyze for
+        # test/systemd (nothing needs it running).
         packages="$packages libboost-test1.81-dev libssl-dev gnuplot-nox netcat-openbsd yamllint python3-yaml
-                  python3-jsonschema help2man groff-base dpkg-dev lintian"
+                  python3-jsonschema help2man groff-base dpkg-dev lintian systemd"
         ;;
     *)
         echo "usage: $0 [--test]" >&2

@@ -4,6 +4,7 @@
 #include "echomux/listener.hpp"
 #include "echomux/log.hpp"
 #include "echomux/metrics_server.hpp"
+#include "echomux/service_notify.hpp"
 #include "echomux/version.hpp"
 
 #include <signal.h>
@@ -174,9 +175,14 @@ int run_server(const LoadedConfig& loaded, const std::function<LoadedConfig()>& 
                       {"max_connections", config.max_connections}, {"max_buffer_bytes", config.max_buffer_bytes},
                       {"read_chunk_bytes", config.read_chunk_bytes}, {"idle_timeout", seconds(config.idle_timeout)},
                       {"drain_timeout", seconds(config.drain_timeout)},
-                      {"udp", config.udp ? listeners.address : "off"},
-                      {"proxy_protocol", proxy_protocol_name(config.proxy_protocol)}});
+                      {"udp", listeners.udp_address},
+                      {"proxy_protocol", proxy_protocol_name(config.proxy_protocol)},
+                      {"sockets", listeners.inherited ? "inherited" : "bound"}});
     if (metrics) log::info("metrics on http://", metrics->address(), "/metrics, /healthz (/readyz) and /livez");
+    // Type=notify: the listeners exist, so connections queue from now on even before the
+    // loops run. systemd starts units ordered after this one only now.
+    ServiceNotifier notifier;
+    notifier.ready("listening on " + listeners.address);
 
     std::atomic<unsigned> running{static_cast<unsigned>(loops.size())};
     std::atomic<bool> failed{false};
@@ -198,6 +204,7 @@ int run_server(const LoadedConfig& loaded, const std::function<LoadedConfig()>& 
         stopping = true;
         draining = true;
         for (auto& loop : loops) loop->request_drain();
+        notifier.status("draining " + std::to_string(shared.active.load(std::memory_order_acquire)) + " connections");
     };
 
     // After the first signal: shutdown_delay of serving as usual while readiness says 503
@@ -238,6 +245,7 @@ int run_server(const LoadedConfig& loaded, const std::function<LoadedConfig()>& 
             std::_Exit(128 + sig);
         }
         signalled = true;
+        notifier.stopping("received " + signal_name(sig));
         if (config.shutdown_delay > 0 && !draining) {
             stopping = true;  // before the log line: whoever reads it may rely on /healthz saying 503
             drain_at = Clock::now() + std::chrono::microseconds(static_cast<long long>(config.shutdown_delay * 1e6));
