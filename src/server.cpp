@@ -231,7 +231,9 @@ int run_server(const LoadedConfig& loaded, const std::function<LoadedConfig()>& 
         }
         if (sig < 0 || sig == kLoopEnded) continue;  // the delay is over, or a loop ended: look again
         if (sig == SIGHUP) {
+            notifier.notify("RELOADING=1\nSTATUS=reloading the settings");
             reload(load_again, config, values, shared, loops);
+            notifier.ready("listening on " + listeners.address);
             continue;
         }
         if (sig == SIGUSR1) {

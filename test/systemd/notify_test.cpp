@@ -116,6 +116,22 @@ BOOST_AUTO_TEST_CASE(a_notify_socket_path_hears_ready_once_listening_and_stoppin
 
 BOOST_AUTO_TEST_CASE(an_abstract_notify_socket_hears_the_same) { ready_then_stopping(true); }
 
+// systemctl reload (ExecReload= sends SIGHUP): RELOADING=1 while the settings are read
+// again, READY=1 when the server serves with them.
+BOOST_AUTO_TEST_CASE(a_reload_says_reloading_then_ready) {
+    NotifyReceiver manager(false);
+    ProcessOptions options;
+    options.env["NOTIFY_SOCKET"] = manager.name();
+    Server server({}, options);
+    const std::string ready = "READY=1\nSTATUS=listening on 127.0.0.1:" + std::to_string(server.port());
+    BOOST_TEST(manager.next().text == ready);
+    server.process().signal(SIGHUP);
+    BOOST_TEST(manager.next().text == "RELOADING=1\nSTATUS=reloading the settings");
+    BOOST_TEST(manager.next().text == ready);
+    BOOST_TEST(server.process().wait_for_err("reload: done", 5s));
+    BOOST_TEST(server.stop() == 0);
+}
+
 // Serving matters more than telling: a notify socket nobody listens on changes nothing.
 BOOST_AUTO_TEST_CASE(a_notify_socket_nobody_reads_does_not_stop_the_server) {
     for (const std::string name : {"/nonexistent/notify", "@echomux-nobody-listens", "not-a-path"}) {

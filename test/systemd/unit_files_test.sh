@@ -20,6 +20,9 @@ root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root/usr/bin" "$root/etc/systemd/system" "$root/usr/lib/systemd/system"
 cp "$binary" "$root/usr/bin/echomux"
+# ExecReload= runs /bin/kill (procps), as on Debian.
+mkdir -p "$root/bin"
+cp /bin/kill "$root/bin/kill"
 # The targets and slices every unit depends on implicitly (sysinit.target, ...).
 cp -L /usr/lib/systemd/system/*.target /usr/lib/systemd/system/*.slice "$root/usr/lib/systemd/system/"
 cp "$units"/echomux.service "$units"/echomux.socket "$root/etc/systemd/system/"
@@ -44,7 +47,8 @@ expect_line() {  # FILE LINE
     grep -qxF "$2" "$1" || fail "$(basename "$1") has no line '$2'"
 }
 service=$units/echomux.service
-for line in Type=notify 'ExecStart=/usr/bin/echomux --config /etc/echomux/echomux.conf' DynamicUser=yes \
+for line in Type=notify 'ExecStart=/usr/bin/echomux --config /etc/echomux/echomux.conf' \
+    'ExecReload=/bin/kill -HUP $MAINPID' DynamicUser=yes \
     ProtectSystem=strict ProtectHome=yes PrivateTmp=yes PrivateDevices=yes NoNewPrivileges=yes \
     CapabilityBoundingSet= 'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX' LimitNOFILE=65536 \
     KillSignal=SIGTERM Restart=on-failure; do
