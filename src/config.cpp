@@ -409,6 +409,12 @@ LoadedConfig load_settings(int argc, const char* const argv[], const char* const
         throw ConfigError(settings["max_buffer_bytes"].source + ": max_buffer_bytes = " +
                           quoted(settings["max_buffer_bytes"].value) + ": must be at least 4KiB with mode = prefix");
 
+    // Someone tuning edge triggering on poll would otherwise measure nothing and not know why.
+    if (loaded.config.backend != Backend::epoll && settings["epoll_mode"].source != "default")
+        loaded.warnings.push_back("epoll_mode = " + printable(settings["epoll_mode"].value) + " (" +
+                                  printable(settings["epoll_mode"].source) + ") has no effect: backend = " +
+                                  backend_name(loaded.config.backend) + ", and epoll_mode applies to backend = epoll only");
+
     if (cli.count("healthcheck")) {
         loaded.action = LoadedConfig::Action::healthcheck;
         return loaded;
