@@ -413,7 +413,8 @@ LoadedConfig load_settings(int argc, const char* const argv[], const char* const
     if (loaded.config.backend != Backend::epoll && settings["epoll_mode"].source != "default")
         loaded.warnings.push_back("epoll_mode = " + printable(settings["epoll_mode"].value) + " (" +
                                   printable(settings["epoll_mode"].source) + ") has no effect: backend = " +
-                                  backend_name(loaded.config.backend) + ", and epoll_mode applies to backend = epoll only");
+                                  backend_name(loaded.config.backend) +
+                                  ", and epoll_mode applies to backend = epoll only");
 
     if (cli.count("healthcheck")) {
         loaded.action = LoadedConfig::Action::healthcheck;

@@ -78,7 +78,8 @@ std::string overall_help() {
            "(upper-cased with --mode upper) and shows where it differs. COMMAND --help tells one command.\n"
            "Exit status: 0 ok, 1 a wrong echo, no server, a timeout or a lost datagram, 2 bad usage.\n\n"
            "Commands:\n";
-    for (const Command& c : kCommands) out << "  " << c.name << std::string(14 - std::strlen(c.name), ' ') << c.summary << "\n";
+    for (const Command& c : kCommands)
+        out << "  " << c.name << std::string(14 - std::strlen(c.name), ' ') << c.summary << "\n";
     out << "\n" << echomux::tools::options_help("Options", desc);
     return out.str();
 }
@@ -94,7 +95,9 @@ int run_command(const Command& command, int argc, char** argv) {
         // No positional arguments: a stray word is a mistake, not something to ignore.
         po::store(po::command_line_parser(argc, argv).options(desc).positional({}).run(), vm);
         if (vm.count("help")) {
-            std::cout << "Usage: " << synopsis(command) << "\n" << command.what << "\n\n" << echomux::tools::options_help("Options", desc);
+            std::cout << "Usage: " << synopsis(command) << "\n"
+                      << command.what << "\n\n"
+                      << echomux::tools::options_help("Options", desc);
             return 0;
         }
         po::notify(vm);

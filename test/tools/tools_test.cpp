@@ -274,13 +274,14 @@ BOOST_AUTO_TEST_CASE(wrong_usage_exits_2_with_one_line_and_a_hint) {
          "echomux-client"},
         {"echomux-client", {"two-socket", "--colour"}, "unrecognised option '--colour'", "echomux-client two-socket"},
         {"echomux-client", {"two-socket", "--text", "x"}, "unrecognised option '--text'", "echomux-client two-socket"},
-        {"echomux-client", {"interactive", "stray"}, "too many positional options have been specified on the command line",
-         "echomux-client interactive"},
+        {"echomux-client", {"interactive", "stray"},
+         "too many positional options have been specified on the command line", "echomux-client interactive"},
         {"echomux-client", {"udp", "--mode", "prefix"}, "--mode must be echo or upper", "echomux-client udp"},
         {"echomux-client", {"selectors", "--port", "0"}, "--port must be from 1 to 65535", "echomux-client selectors"},
         {"echomux-bench", {}, "no command given", "echomux-bench"},
         {"echomux-bench", {"walk"}, "unknown command 'walk'", "echomux-bench"},
-        {"echomux-bench", {"run", "--workload", "burst"}, "--workload must be pingpong, stream or udp", "echomux-bench run"},
+        {"echomux-bench", {"run", "--workload", "burst"}, "--workload must be pingpong, stream or udp",
+         "echomux-bench run"},
         {"echomux-bench", {"run", "--port", "70000"}, "--port must be from 1 to 65535", "echomux-bench run"},
         {"echomux-bench", {"compare", "--repeats", "0"}, "--repeats must be at least 1", "echomux-bench compare"},
         {"echomux-bench", {"compare", "--quick", "stray"},
@@ -313,7 +314,8 @@ BOOST_AUTO_TEST_CASE(host_names_and_ipv6_addresses_reach_the_server) {
     BOOST_TEST(datagram.out == "by name\n");
     Server v6({"--listen=::1"});
     for (const std::string host : {"::1", "[::1]"}) {
-        const Run r = run("echomux-client", {"interactive", "--host", host, "--port", std::to_string(v6.port())}, "six\n");
+        const Run r =
+            run("echomux-client", {"interactive", "--host", host, "--port", std::to_string(v6.port())}, "six\n");
         BOOST_TEST(r.status == 0, host << ": " << r.err);
         BOOST_TEST(r.out == "six\n", host);
     }
