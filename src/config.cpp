@@ -448,7 +448,13 @@ LoadedConfig load_settings(int argc, const char* const argv[], const char* const
         loaded.warnings.push_back("idle_timeout (" + settings["idle_timeout"].value + ") is shorter than "
                                   "proxy_header_timeout (" + settings["proxy_header_timeout"].value +
                                   "): a connection still waiting for its PROXY header is closed as idle first");
+    // Someone tuning edge triggering on poll would otherwise measure nothing and not know why.
+    if (c.backend != Backend::epoll && settings["epoll_mode"].source != "default")
+        loaded.warnings.push_back("epoll_mode = " + printable(settings["epoll_mode"].value) + " (" +
+                                  printable(settings["epoll_mode"].source) + ") has no effect: backend = " +
+                                  backend_name(c.backend) + ", and epoll_mode applies to backend = epoll only");
     for (const auto& k : keys()) loaded.values[k.name] = settings[k.name].value;
+
     if (cli.count("healthcheck")) {
         loaded.action = LoadedConfig::Action::healthcheck;
         return loaded;

@@ -71,19 +71,6 @@ std::string parse_reply_text(const std::string& v) {
     return v;
 }
 
-std::string printable(const std::string& text) {
-    std::string out;
-    for (const unsigned char c : text) {
-        if (c >= 0x20 && c < 0x7f) {
-            out += static_cast<char>(c);
-        } else {
-            static const char hex[] = "0123456789abcdef";
-            out += {'\\', 'x', hex[c >> 4], hex[c & 15]};
-        }
-    }
-    return out;
-}
-
 std::string quoted(const std::string& text) {
     constexpr std::size_t kShown = 60;
     if (text.size() <= kShown + 20) return "'" + printable(text) + "'";

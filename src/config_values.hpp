@@ -3,6 +3,8 @@
 // shows an operator's text back in a message safely.
 #pragma once
 
+#include "echomux/printable.hpp"
+
 #include <cstddef>
 #include <optional>
 #include <stdexcept>
@@ -27,9 +29,6 @@ std::string parse_address(const std::string& text);
 // A greeting or prefix (reply_text.hpp): at most 1 KiB, well-formed ${NAME} and %p/%l/%%.
 std::string parse_reply_text(const std::string& text);
 
-// Text as a message may show it: bytes outside printable ASCII as \xHH, so a control byte
-// or terminal escape sequence is seen, not acted on, and the message stays one line.
-std::string printable(const std::string& text);
 // 'text' for a message: printable, and cut short when long ("'aaa...' (10000 bytes)").
 std::string quoted(const std::string& text);
 

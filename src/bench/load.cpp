@@ -1,7 +1,8 @@
 #include "load.hpp"
 
 #include "echomux/fd.hpp"
-#include "echomux/socket_address.hpp"
+#include "tools/reach_host.hpp"
+#include "tools/wrong_echo.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -48,11 +49,10 @@ struct Connection {
     bool failed = false;
 };
 
-Fd open_connection(const SocketAddress& address) {
-    Fd fd(::socket(address.family(), SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!fd) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
-    if (::connect(fd.get(), address.get(), address.length) != 0)
-        throw std::runtime_error(std::string("cannot connect: ") + std::strerror(errno));
+// To the first of addresses[from...] that accepts; `from` stays there, so every connection
+// goes where the first one went.
+Fd open_connection(const std::vector<SocketAddress>& addresses, std::size_t& from, const Workload& w) {
+    Fd fd = tools::connect_in_turn(addresses, from, w.host, static_cast<std::uint16_t>(w.port));
     const int on = 1;
     ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
     ::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) | O_NONBLOCK);
@@ -154,7 +154,8 @@ void Generator::on_readable(Connection& c) {
         if (std::memcmp(scratch_.data(), expected_.data() + at, got) != 0) {
             std::size_t i = 0;
             while (scratch_[i] == expected_[at + i]) ++i;
-            return fail(c, "wrong byte at stream offset " + std::to_string(c.received + i));
+            return fail(c, "wrong byte at stream offset " + std::to_string(c.received + i) + ": " +
+                               tools::expected_and_received({expected_.data() + at, got}, {scratch_.data(), got}, i));
         }
         c.received += got;
         if (measuring_) result_.bytes += got;
@@ -172,12 +173,12 @@ void Generator::on_readable(Connection& c) {
 }
 
 void Generator::connect_all() {
-    const auto address = parse_socket_address(w_.host, static_cast<std::uint16_t>(w_.port));
-    if (!address) throw std::runtime_error("not an IP address: " + w_.host);
-    for (int i = 0; i < w_.idle; ++i) idle_.push_back(open_connection(*address));
+    const auto addresses = tools::resolve_host(w_.host, static_cast<std::uint16_t>(w_.port), SOCK_STREAM);
+    std::size_t at = 0;
+    for (int i = 0; i < w_.idle; ++i) idle_.push_back(open_connection(addresses, at, w_));
     active_ = std::vector<Connection>(static_cast<std::size_t>(w_.connections));
     for (std::size_t i = 0; i < active_.size(); ++i) {
-        active_[i].fd = open_connection(*address);
+        active_[i].fd = open_connection(addresses, at, w_);
         active_[i].offset = (i * 7919) % kPatternSize;
     }
 }

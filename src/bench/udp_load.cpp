@@ -7,6 +7,8 @@
 
 #include "echomux/fd.hpp"
 #include "echomux/socket_address.hpp"
+#include "tools/reach_host.hpp"
+#include "tools/wrong_echo.hpp"
 
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -121,7 +123,8 @@ void UdpGenerator::on_readable(Socket& s) {
         build(index, seq, expected_);
         apply_mode(w_.mode, expected_.data(), expected_.size());
         if (std::memcmp(reply_.data(), expected_.data(), got) != 0)
-            return fail(s, "wrong bytes in the reply to datagram " + std::to_string(seq));
+            return fail(s, "wrong bytes in the reply to datagram " + std::to_string(seq) + ": " +
+                               tools::describe_wrong_echo({expected_.data(), got}, {reply_.data(), got}));
         if (!s.waiting || seq + 1 != s.next) {  // timed out before: it already counts as lost
             ++result_.datagrams_late;
             continue;
@@ -153,13 +156,13 @@ bool UdpGenerator::any_waiting() const {
 }
 
 Result UdpGenerator::run() {
-    const auto address = parse_socket_address(w_.host, static_cast<std::uint16_t>(w_.port));
-    if (!address) throw std::runtime_error("not an IP address: " + w_.host);
+    // The name's first address: datagrams have no handshake that would tell a wrong one.
+    const auto address = tools::resolve_host(w_.host, static_cast<std::uint16_t>(w_.port), SOCK_DGRAM).front();
     epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
     sockets_ = std::vector<Socket>(static_cast<std::size_t>(w_.connections));
     for (Socket& s : sockets_) {
-        s.fd.reset(::socket(address->family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-        if (!s.fd || ::connect(s.fd.get(), address->get(), address->length) != 0)
+        s.fd.reset(::socket(address.family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+        if (!s.fd || ::connect(s.fd.get(), address.get(), address.length) != 0)
             throw std::runtime_error(std::string("cannot open a UDP socket: ") + std::strerror(errno));
         epoll_event e{};
         e.events = EPOLLIN;

@@ -11,7 +11,7 @@
 namespace echomux::client {
 
 struct Options {
-    std::string host = "127.0.0.1";
+    std::string host = "127.0.0.1";  // a name or an IPv4/IPv6 address
     int port = 7007;
     Mode mode = Mode::echo;  // what the server is expected to send back
     double timeout = 5;      // seconds without progress before giving up (udp: per attempt)
@@ -24,7 +24,8 @@ struct ClientError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-// Connected socket; `blocking` ones get send/receive timeouts of options.timeout.
+// Connected to the first of the host's addresses that accepts; send/receive timeouts of
+// options.timeout (they bound connect too); non-blocking unless `blocking`.
 Fd connect_to(const Options& options, bool blocking);
 std::string expected_reply(const Options& options, std::string sent);
 

@@ -1,24 +1,23 @@
 #include "client.hpp"
 
-#include "echomux/socket_address.hpp"
+#include "tools/reach_host.hpp"
 
 #include <fcntl.h>
 #include <sys/socket.h>
 
-#include <cerrno>
-#include <cstring>
-
 namespace echomux::client {
 
 Fd connect_to(const Options& o, bool blocking) {
-    const auto address = parse_socket_address(o.host, static_cast<std::uint16_t>(o.port));
-    if (!address) throw ClientError("not an IP address: " + o.host);
-    Fd fd(::socket(address->family(), SOCK_STREAM | SOCK_CLOEXEC, 0));
-    const timeval tv{static_cast<time_t>(o.timeout), static_cast<suseconds_t>((o.timeout - static_cast<time_t>(o.timeout)) * 1e6)};
-    ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    if (::connect(fd.get(), address->get(), address->length) != 0)
-        throw ClientError("cannot connect to " + o.host + ":" + std::to_string(o.port) + ": " + std::strerror(errno));
+    const auto port = static_cast<std::uint16_t>(o.port);
+    const auto addresses = tools::resolve_host(o.host, port, SOCK_STREAM);
+    const timeval tv{static_cast<time_t>(o.timeout),
+                     static_cast<suseconds_t>((o.timeout - static_cast<time_t>(o.timeout)) * 1e6)};
+    std::size_t from = 0;
+    // The send timeout bounds connect() too, so an address that swallows SYNs costs one timeout.
+    Fd fd = tools::connect_in_turn(addresses, from, o.host, port, [&tv](int s) {
+        ::setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        ::setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    });
     if (!blocking) ::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) | O_NONBLOCK);
     return fd;
 }

@@ -1,6 +1,8 @@
 // Line by line: each line from stdin is sent and its echo printed. Works with a pipe too.
 #include "client.hpp"
 
+#include "tools/wrong_echo.hpp"
+
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -25,7 +27,8 @@ int interactive(const Options& o) {
             if (n < 0) throw ClientError(std::string("no reply: ") + std::strerror(errno));
             reply.append(buf, static_cast<std::size_t>(n));
         }
-        if (reply != expected_reply(o, sent)) throw ClientError("wrong echo for '" + line + "'");
+        const std::string expected = expected_reply(o, sent);
+        if (reply != expected) throw ClientError("wrong echo: " + tools::describe_wrong_echo(expected, reply));
         std::cout << reply << std::flush;
     }
     ::shutdown(fd.get(), SHUT_WR);  // done: the server closes once it has echoed everything

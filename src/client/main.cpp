@@ -1,57 +1,140 @@
 // echomux-client: two-socket, selectors and interactive echo clients, and udp.
 #include "client.hpp"
 
+#include "tools/command_line.hpp"
+
 #include <boost/program_options.hpp>
 
+#include <cstring>
 #include <iostream>
+#include <sstream>
 
 namespace po = boost::program_options;
 using namespace echomux::client;
 
-int main(int argc, char** argv) {
-    const std::string usage =
-        "usage: echomux-client two-socket|selectors|interactive [--host H] [--port P] [--mode echo|upper] "
-        "[--timeout S]\n"
-        "       echomux-client udp [--host H] [--port P] [--mode echo|upper] [--timeout S] [--retries N] "
-        "[--text T ...]\n"
-        "udp sends each --text (or each line of stdin) as a datagram and prints its reply; it sends again\n"
-        "after --timeout, --retries times, then counts the datagram lost (exit status 1 if any was).\n";
-    if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
-        std::cout << usage;
-        return argc < 2 ? 2 : 0;
-    }
-    Options o;
-    std::string mode = "echo";
-    po::options_description desc("options");
-    desc.add_options()("host", po::value(&o.host)->default_value(o.host), "server address")(
+namespace {
+
+const std::string kProgram = "echomux-client";
+
+struct Command {
+    const char* name;
+    int (*run)(const Options&);
+    bool udp;             // takes --retries and --text
+    const char* summary;  // for the overall --help
+    const char* what;     // for its own --help
+};
+
+const Command kCommands[] = {
+    {"two-socket", two_socket, false, "two connections, a message in three parts (select() tutorial)",
+     "Two connections; a message in three parts, each part sent on both and each reply printed\n"
+     "(the select() tutorial client)."},
+    {"selectors", selectors_client, false, "two non-blocking connections on one selector (selectors tutorial)",
+     "Two non-blocking connections on one selector; each sends two messages, then only reads,\n"
+     "and closes once all came back (the selectors tutorial client)."},
+    {"interactive", interactive, false, "each line of stdin sent, its echo checked and printed",
+     "Each line of stdin is sent, and its echo checked and printed; works with a pipe."},
+    {"udp", udp_client, true, "each --text or stdin line sent as a datagram, lost ones counted",
+     "Each --text (or each line of stdin) is sent as a datagram and its reply printed; sent again\n"
+     "after --timeout, --retries times, then counted lost (exit status 1 if any was)."},
+};
+
+// The synopsis lines: the bash completion reads the commands and the --mode choices here.
+const char* const kTcpSynopsis =
+    "echomux-client two-socket|selectors|interactive [--host H] [--port P] [--mode echo|upper] [--timeout S]";
+const char* const kUdpSynopsis =
+    "echomux-client udp [--host H] [--port P] [--mode echo|upper] [--timeout S] [--retries N] [--text T ...]";
+
+std::string synopsis(const Command& c) {
+    if (c.udp) return kUdpSynopsis;
+    return kProgram + " " + c.name + " [--host H] [--port P] [--mode echo|upper] [--timeout S]";
+}
+
+// The options `udp` says; `mode` is checked after parsing.
+po::options_description options_for(bool udp, Options& o, std::string& mode) {
+    po::options_description desc;
+    desc.add_options()("host", po::value(&o.host)->default_value(o.host),
+                       "server name or address: localhost, 127.0.0.1, ::1 (each address of a name is tried in turn)")(
         "port,p", po::value(&o.port)->default_value(o.port), "server port")(
         "mode", po::value(&mode)->default_value(mode), "reply the server is expected to give: echo or upper")(
-        "timeout", po::value(&o.timeout)->default_value(o.timeout), "seconds to wait for a reply")(
-        "retries", po::value(&o.retries)->default_value(o.retries), "udp: sends again after a timeout")(
-        "text", po::value(&o.texts)->composing(), "udp: a datagram to send (repeatable; default: stdin lines)");
+        "timeout", po::value(&o.timeout)->default_value(o.timeout),
+        "seconds to wait for a connection or a reply (udp: per attempt)");
+    if (udp)
+        desc.add_options()("retries", po::value(&o.retries)->default_value(o.retries),
+                           "udp: sends again after a timeout, this many times")(
+            "text", po::value(&o.texts)->composing(), "udp: a datagram to send (repeatable; default: stdin lines)");
+    desc.add_options()("help,h", "print this help and exit");
+    return desc;
+}
+
+std::string overall_help() {
+    Options o;
+    std::string mode = "echo";
+    po::options_description desc = options_for(true, o, mode);
+    desc.add_options()("version", "print the version and exit");
+    std::ostringstream out;
+    out << "Usage: " << kTcpSynopsis << "\n  or:  " << kUdpSynopsis << "\n  or:  " << kProgram
+        << " --help|--version\n"
+        << "Echo clients for any echo server, TCP or UDP: each checks that what comes back is what it sent\n"
+           "(upper-cased with --mode upper) and shows where it differs. COMMAND --help tells one command.\n"
+           "Exit status: 0 ok, 1 a wrong echo, no server, a timeout or a lost datagram, 2 bad usage.\n\n"
+           "Commands:\n";
+    for (const Command& c : kCommands)
+        out << "  " << c.name << std::string(14 - std::strlen(c.name), ' ') << c.summary << "\n";
+    out << "\n" << echomux::tools::options_help("Options", desc);
+    return out.str();
+}
+
+// argv[0] is the command's name (the parser skips it, as it would a program's).
+int run_command(const Command& command, int argc, char** argv) {
+    const std::string help_command = kProgram + " " + command.name;
+    Options o;
+    std::string mode = "echo";
+    const po::options_description desc = options_for(command.udp, o, mode);
     try {
         po::variables_map vm;
-        po::store(po::command_line_parser(argc - 1, argv + 1).options(desc).run(), vm);
+        // No positional arguments: a stray word is a mistake, not something to ignore.
+        po::store(po::command_line_parser(argc, argv).options(desc).positional({}).run(), vm);
+        if (vm.count("help")) {
+            std::cout << "Usage: " << synopsis(command) << "\n"
+                      << command.what << "\n\n"
+                      << echomux::tools::options_help("Options", desc);
+            return 0;
+        }
         po::notify(vm);
         const auto m = echomux::parse_mode(mode);
         if (!m || *m == echomux::Mode::prefix) throw po::error("--mode must be echo or upper");
         o.mode = *m;
+        if (o.port < 1 || o.port > 65535) throw po::error("--port must be from 1 to 65535");
         if (o.retries < 0 || o.retries > 100) throw po::error("--retries must be from 0 to 100");
         if (!(o.timeout > 0) || o.timeout > 3600) throw po::error("--timeout must be above 0 and at most 3600");
     } catch (const po::error& e) {
-        std::cerr << "echomux-client: " << e.what() << "\n" << usage;
-        return 2;
+        return echomux::tools::usage_error(kProgram, e.what(), help_command);
     }
-    const std::string command = argv[1];
     try {
-        if (command == "two-socket") return two_socket(o);
-        if (command == "selectors") return selectors_client(o);
-        if (command == "interactive") return interactive(o);
-        if (command == "udp") return udp_client(o);
-        std::cerr << "echomux-client: unknown command '" << command << "'\n" << usage;
-        return 2;
+        return command.run(o);
     } catch (const std::exception& e) {
-        std::cerr << "echomux-client: " << e.what() << "\n";
+        std::cerr << kProgram << ": " << e.what() << "\n";
         return 1;
     }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) return echomux::tools::usage_error(kProgram, "no command given", kProgram);
+    const std::string first = argv[1];
+    if (first == "--help" || first == "-h") {
+        std::cout << overall_help();
+        return 0;
+    }
+    if (first == "--version") {
+        std::cout << echomux::tools::version_line(kProgram);
+        return 0;
+    }
+    for (const Command& c : kCommands)
+        if (first == c.name) return run_command(c, argc - 1, argv + 1);
+    if (first.rfind("-", 0) == 0)
+        return echomux::tools::usage_error(
+            kProgram, "the command comes first: two-socket, selectors, interactive or udp", kProgram);
+    return echomux::tools::usage_error(kProgram, "unknown command '" + first + "'", kProgram);
 }

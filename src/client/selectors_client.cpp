@@ -3,6 +3,8 @@
 // outgoing queue is empty, and closes when it has received as many bytes as it sent.
 #include "client.hpp"
 
+#include "tools/wrong_echo.hpp"
+
 #include "echomux/native/default_selector.hpp"
 
 #include <sys/socket.h>
@@ -44,7 +46,9 @@ struct ClientConnection final : native::Handler {
         std::cout << "Received '" << std::string(data, static_cast<std::size_t>(n)) << "' from connection " << id
                   << "\n";
         if (received.size() >= total) {
-            if (received != expected) throw ClientError("connection " + std::to_string(id) + ": wrong echo");
+            if (received != expected)
+                throw ClientError("connection " + std::to_string(id) +
+                                  ": wrong echo: " + tools::describe_wrong_echo(expected, received));
             std::cout << "Closing connection " << id << "\n";
             selector.unregister(fd.get());
             fd.reset();

@@ -2,6 +2,8 @@
 // on both sockets and each reply printed.
 #include "client.hpp"
 
+#include "tools/wrong_echo.hpp"
+
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -36,7 +38,10 @@ int two_socket(const Options& o) {
         for (int i = 0; i < 2; ++i) {
             const std::string reply = receive(sockets[i].get(), part.size());
             std::cout << "socket " << i + 1 << " received '" << reply << "'\n";
-            if (reply != expected_reply(o, part)) throw ClientError("wrong echo on socket " + std::to_string(i + 1));
+            const std::string expected = expected_reply(o, part);
+            if (reply != expected)
+                throw ClientError("wrong echo on socket " + std::to_string(i + 1) + ": " +
+                                  tools::describe_wrong_echo(expected, reply));
         }
     }
     return 0;

@@ -112,6 +112,25 @@ BOOST_AUTO_TEST_CASE(unknown_env_variable_is_a_warning_not_an_error) {
     BOOST_TEST(contains(r.out, "port = 7 "));
 }
 
+BOOST_AUTO_TEST_CASE(epoll_mode_set_with_another_backend_is_a_one_line_warning) {
+    const Run flag = run({"--print-config", "--backend=poll", "--epoll-mode=edge"});
+    BOOST_TEST(flag.status == 0);
+    BOOST_TEST(contains(flag.err, "warn: epoll_mode = edge (command line) has no effect: backend = poll, "
+                                  "and epoll_mode applies to backend = epoll only\n"),
+               flag.err);
+    BOOST_TEST(std::count(flag.err.begin(), flag.err.end(), '\n') == 1, flag.err);
+    const Run env = run({"--print-config"}, {{"ECHOMUX_EPOLL_MODE", "level"}});
+    BOOST_TEST(contains(env.err, "warn: epoll_mode = level (env ECHOMUX_EPOLL_MODE) has no effect: backend = asio"),
+               env.err);
+    // Where it does apply, or was left alone, nothing is said.
+    for (const auto& args : {std::vector<std::string>{"--print-config", "--backend=epoll", "--epoll-mode=edge"},
+                             std::vector<std::string>{"--print-config", "--backend=select"}}) {
+        const Run quiet = run(args);
+        BOOST_TEST(quiet.status == 0);
+        BOOST_TEST(!contains(quiet.err, "epoll_mode"), quiet.err);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(unknown_flag_and_missing_file_exit_2) {
     const Run flag = run({"--colour=blue"});
     BOOST_TEST(flag.status == 2);

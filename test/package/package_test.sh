@@ -2,8 +2,9 @@
 # The .deb, as the README makes it: a Release build of this source in its own build
 # directory (kept between runs, so a re-run only rebuilds what changed), `cpack -G DEB`,
 # then its metadata (dpkg-deb -I), its exact file list (dpkg-deb -c), conffiles and
-# maintainer scripts, lintian (no errors), the man pages (every key of --print-config in
-# both, rendered without warnings), and the unpacked programs run. Where the container
+# maintainer scripts, lintian (no errors, and no program without a man page), the man
+# pages (every key of --print-config in echomux(1) and echomux.conf(5), every option of
+# the tools' commands in theirs, all rendered without warnings), and the unpacked programs run. Where the container
 # test's Debian base image is cached, also a real apt-get install / dpkg --purge round trip in a
 # chroot made from it (apt fetches the dependencies). Exits 77 (ctest: skipped) when a
 # tool is missing.
@@ -64,6 +65,8 @@ expected="./etc/echomux/echomux.conf
 ./usr/share/doc/echomux/README.md
 ./usr/share/doc/echomux/changelog.gz
 ./usr/share/doc/echomux/copyright
+./usr/share/man/man1/echomux-bench.1.gz
+./usr/share/man/man1/echomux-client.1.gz
 ./usr/share/man/man1/echomux.1.gz
 ./usr/share/man/man5/echomux.conf.5.gz"
 # The systemd units, once deploy/systemd/ has them.
@@ -110,7 +113,7 @@ done
 echo "== man pages"
 keys=$(sed -n -E 's/^([a-z_]+) =.*/\1/p' "$tmp/print-config")
 [ "$(wc -l <<<"$keys")" -ge 20 ] || fail "--print-config listed only: $keys"
-for page in man1/echomux.1 man5/echomux.conf.5; do
+for page in man1/echomux.1 man1/echomux-client.1 man1/echomux-bench.1 man5/echomux.conf.5; do
     zcat "$tmp/x/usr/share/man/$page.gz" >"$tmp/page"
     warnings=$(groff -man -Tutf8 -ww -z "$tmp/page" 2>&1)
     [ -z "$warnings" ] || { echo "$warnings"; fail "$page renders with warnings"; }
@@ -121,6 +124,13 @@ for key in $keys; do
     grep -qE -- "--${key//_/-}( |$)" "$tmp/echomux.1.txt" || fail "echomux(1) does not mention --${key//_/-}"
     grep -qE -- "(^| )$key = " "$tmp/echomux.conf.5.txt" || fail "echomux.conf(5) does not list $key"
 done
+# The tools' pages: every option of each subcommand's --help.
+for tool in "echomux-client two-socket" "echomux-client udp" "echomux-bench run" "echomux-bench compare"; do
+    for flag in $("$bin/${tool%% *}" ${tool#* } --help | grep -o -E -- '--[a-z][a-z0-9-]*' | sort -u); do
+        grep -qE -- "$flag( |$)" "$tmp/${tool%% *}.1.txt" || fail "${tool%% *}(1) does not mention $flag ($tool)"
+    done
+done
+grep -q 'no-manual-page' "$tmp/lintian.log" && fail "lintian: a program has no man page"
 
 echo "== bash completion from the package"
 PATH=$bin:$PATH bash -c '

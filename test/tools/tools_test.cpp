@@ -3,6 +3,10 @@
 #define BOOST_TEST_MODULE echomux tools
 #include "support/net.hpp"
 #include "support/process.hpp"
+#include "tools/reach_host.hpp"
+#include "tools/wrong_echo.hpp"
+
+#include "echomux/version.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -151,7 +155,7 @@ BOOST_AUTO_TEST_CASE(bench_run_against_a_byte_dropping_server_fails) {
     const Run r = run("echomux-bench", {"run", "--port", std::to_string(broken.port()), "--connections", "1",
                                         "--size", "64", "--warmup", "0", "--duration", "0.5"});
     BOOST_TEST(r.status == 1);
-    BOOST_TEST(contains(r.out, "error: wrong byte at stream offset 999"), r.out);
+    BOOST_TEST(contains(r.out, "error: wrong byte at stream offset 999: expected '"), r.out);
     BOOST_TEST(contains(r.err, "did not echo correctly"), r.err);
 }
 
@@ -217,4 +221,180 @@ BOOST_AUTO_TEST_CASE(bench_compare_quick_writes_report_and_plots) {
         png.read(magic, 8);
         BOOST_TEST(std::string(magic + 1, 3) == "PNG", plot);
     }
+}
+
+BOOST_AUTO_TEST_CASE(version_is_the_servers_version_and_revision) {
+    const std::string server = run("echomux", {"--version"}).out;
+    const std::string expected = std::string(ECHOMUX_EXPECTED_VERSION) + " (revision " + echomux::revision() + ")\n";
+    BOOST_TEST(server.rfind("echomux " + expected, 0) == 0, server);
+    for (const std::string tool : {"echomux-client", "echomux-bench"}) {
+        const Run r = run(tool, {"--version"});
+        BOOST_TEST(r.status == 0);
+        BOOST_TEST(r.out == tool + " " + expected);
+        BOOST_TEST(r.err == "");
+    }
+}
+
+BOOST_AUTO_TEST_CASE(help_overall_and_per_command_exits_0_with_usage_on_stdout) {
+    const std::vector<std::pair<std::string, std::vector<std::string>>> helps = {
+        {"echomux-client", {"--help"}},         {"echomux-client", {"-h"}},
+        {"echomux-client", {"two-socket", "--help"}}, {"echomux-client", {"selectors", "-h"}},
+        {"echomux-client", {"interactive", "--help"}}, {"echomux-client", {"udp", "--help"}},
+        {"echomux-bench", {"--help"}},          {"echomux-bench", {"run", "--help"}},
+        {"echomux-bench", {"compare", "--help"}},
+    };
+    for (const auto& [tool, args] : helps) {
+        const Run r = run(tool, args);
+        const std::string what = tool + " " + args.front();
+        BOOST_TEST(r.status == 0, what);
+        BOOST_TEST(r.err == "", what);
+        const std::string usage = "Usage: " + tool + " " + (args.size() > 1 ? args.front() + " " : "");
+        BOOST_TEST(r.out.rfind(usage, 0) == 0, what << ": " << r.out);
+        BOOST_TEST(contains(r.out, "\nOptions"), what);
+    }
+    // A command's help has its own options only.
+    BOOST_TEST(contains(run("echomux-client", {"udp", "--help"}).out, "--retries"));
+    BOOST_TEST(!contains(run("echomux-client", {"two-socket", "--help"}).out, "--retries"));
+    BOOST_TEST(!contains(run("echomux-bench", {"run", "--help"}).out, "--quick"));
+    // The overall one has every command's, for the man page made from it.
+    const std::string bench = run("echomux-bench", {"--help"}).out;
+    BOOST_TEST((contains(bench, "--workload") && contains(bench, "--quick")), bench);
+}
+
+BOOST_AUTO_TEST_CASE(wrong_usage_exits_2_with_one_line_and_a_hint) {
+    struct Case {
+        std::string tool;
+        std::vector<std::string> args;
+        std::string line, hint;
+    };
+    const std::vector<Case> cases = {
+        {"echomux-client", {}, "no command given", "echomux-client"},
+        {"echomux-client", {"ping"}, "unknown command 'ping'", "echomux-client"},
+        {"echomux-client", {"--port", "7"}, "the command comes first: two-socket, selectors, interactive or udp",
+         "echomux-client"},
+        {"echomux-client", {"two-socket", "--colour"}, "unrecognised option '--colour'", "echomux-client two-socket"},
+        {"echomux-client", {"two-socket", "--text", "x"}, "unrecognised option '--text'", "echomux-client two-socket"},
+        {"echomux-client", {"interactive", "stray"},
+         "too many positional options have been specified on the command line", "echomux-client interactive"},
+        {"echomux-client", {"udp", "--mode", "prefix"}, "--mode must be echo or upper", "echomux-client udp"},
+        {"echomux-client", {"selectors", "--port", "0"}, "--port must be from 1 to 65535", "echomux-client selectors"},
+        {"echomux-bench", {}, "no command given", "echomux-bench"},
+        {"echomux-bench", {"walk"}, "unknown command 'walk'", "echomux-bench"},
+        {"echomux-bench", {"run", "--workload", "burst"}, "--workload must be pingpong, stream or udp",
+         "echomux-bench run"},
+        {"echomux-bench", {"run", "--port", "70000"}, "--port must be from 1 to 65535", "echomux-bench run"},
+        {"echomux-bench", {"compare", "--repeats", "0"}, "--repeats must be at least 1", "echomux-bench compare"},
+        {"echomux-bench", {"compare", "--quick", "stray"},
+         "too many positional options have been specified on the command line", "echomux-bench compare"},
+    };
+    for (const Case& c : cases) {
+        const Run r = run(c.tool, c.args);
+        std::string what = c.tool;
+        for (const auto& a : c.args) what += " " + a;
+        BOOST_TEST(r.status == 2, what);
+        BOOST_TEST(r.out == "", what);
+        BOOST_TEST(r.err == c.tool + ": " + c.line + "\nTry '" + c.hint + " --help'.\n", what);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(host_names_and_ipv6_addresses_reach_the_server) {
+    Server v4;
+    const std::string port = std::to_string(v4.port());
+    const Run client = run("echomux-client", {"interactive", "--host", "localhost", "--port", port}, "by name\n");
+    BOOST_TEST(client.status == 0, client.err);
+    BOOST_TEST(client.out == "by name\n");
+    const Run bench = run("echomux-bench", {"run", "--host", "localhost", "--port", port, "--connections", "2",
+                                            "--warmup", "0", "--duration", "0.2", "--json"});
+    BOOST_TEST(bench.status == 0, bench.err);
+    BOOST_TEST(contains(bench.out, "\"errors\":0"), bench.out);
+    Server udp({"--udp=on"});
+    const Run datagram = run("echomux-client", {"udp", "--host", "localhost", "--port", std::to_string(udp.port()),
+                                                "--text", "by name"});
+    BOOST_TEST(datagram.status == 0, datagram.err);
+    BOOST_TEST(datagram.out == "by name\n");
+    Server v6({"--listen=::1"});
+    for (const std::string host : {"::1", "[::1]"}) {
+        const Run r =
+            run("echomux-client", {"interactive", "--host", host, "--port", std::to_string(v6.port())}, "six\n");
+        BOOST_TEST(r.status == 0, host << ": " << r.err);
+        BOOST_TEST(r.out == "six\n", host);
+    }
+    const Run refused = run("echomux-client", {"interactive", "--host", "[::1]", "--port", port}, "x\n");
+    BOOST_TEST(refused.status == 1);
+    BOOST_TEST(refused.err == "echomux-client: cannot connect to [::1]:" + port + ": Connection refused\n");
+}
+
+// A name's addresses are tried in order until one accepts, as a client should: here ::1,
+// where nobody listens on the port, then 127.0.0.1, where echomux does.
+BOOST_AUTO_TEST_CASE(tcp_connects_to_the_first_address_that_accepts) {
+    Server v4;
+    const auto port = static_cast<std::uint16_t>(v4.port());
+    std::vector<echomux::SocketAddress> addresses = echomux::tools::resolve_host("::1", port, SOCK_STREAM);
+    const auto loopback = echomux::tools::resolve_host("127.0.0.1", port, SOCK_STREAM);
+    BOOST_REQUIRE(addresses.size() == 1u);
+    BOOST_REQUIRE(loopback.size() == 1u);
+    addresses.push_back(loopback.front());
+    std::size_t from = 0;
+    Fd fd = echomux::tools::connect_in_turn(addresses, from, "both", port);
+    BOOST_TEST(from == 1u);
+    BOOST_TEST(echomux::peer_address(fd.get()) == "127.0.0.1:" + std::to_string(port));
+    send_all(fd.get(), "in turn");
+    BOOST_TEST(recv_exact(fd.get(), 7) == "in turn");
+    // None accepts: the error names each address tried.
+    BOOST_TEST(v4.stop() == 0);
+    from = 0;
+    try {
+        echomux::tools::connect_in_turn(addresses, from, "both", port);
+        BOOST_FAIL("connected to a stopped server");
+    } catch (const std::runtime_error& e) {
+        const std::string p = std::to_string(port);
+        BOOST_TEST(std::string(e.what()) == "cannot connect to both:" + p + ": Connection refused (tried [::1]:" + p +
+                                                ", 127.0.0.1:" + p + ")");
+    }
+}
+
+BOOST_AUTO_TEST_CASE(wrong_echo_shows_expected_and_received_bytes) {
+    Server upper({"--mode=upper"});
+    const std::string port = std::to_string(upper.port());
+    const Run two = run("echomux-client", {"two-socket", "--port", port});
+    BOOST_TEST(two.status == 1);
+    BOOST_TEST(two.err == "echomux-client: wrong echo on socket 1: first difference at byte 1: expected "
+                          "'This is the message. ', received 'THIS IS THE MESSAGE. '\n");
+    const Run lines = run("echomux-client", {"interactive", "--port", port}, "ok\n\tTab\n");
+    BOOST_TEST(lines.status == 1);
+    BOOST_TEST(lines.err == "echomux-client: wrong echo: first difference at byte 0: expected 'ok\\x0a', "
+                            "received 'OK\\x0a'\n");
+    const Run selectors = run("echomux-client", {"selectors", "--port", port});
+    BOOST_TEST(selectors.status == 1);
+    BOOST_TEST(std::regex_search(selectors.err, std::regex(
+        "^echomux-client: connection [12]: wrong echo: first difference at byte 1: expected "
+        "'Message 1 from client\\.Message 2 '\\.\\.\\., received 'MESSAGE 1 FROM CLIENT\\.MESSAGE 2 '\\.\\.\\.\n$")),
+        selectors.err);
+    Server udp({"--udp=on", "--mode=upper"});
+    const Run datagram = run("echomux-client", {"udp", "--port", std::to_string(udp.port()), "--text", "lower",
+                                                "--timeout", "0.2", "--retries", "0"});
+    BOOST_TEST(datagram.status == 1);
+    BOOST_TEST(contains(datagram.err, "ignoring a datagram that is not the expected reply: first difference at "
+                                      "byte 0: expected 'lower', received 'LOWER'\n"),
+               datagram.err);
+}
+
+// The same rule, where a test can reach every case: the first 32 bytes, or the 32 from a
+// difference beyond them; escaped; the sizes when they differ.
+BOOST_AUTO_TEST_CASE(wrong_echo_description_is_escaped_cut_and_placed) {
+    using echomux::tools::describe_wrong_echo;
+    BOOST_TEST(describe_wrong_echo("a\x1b[2Jb", "a\x1b[2JB") ==
+               "first difference at byte 5: expected 'a\\x1b[2Jb', received 'a\\x1b[2JB'");
+    const std::string long_text(40, 'x');
+    std::string changed = long_text;
+    changed[35] = 'y';
+    BOOST_TEST(describe_wrong_echo(long_text, changed) ==
+               "first difference at byte 35: from there, expected 'xxxxx', received 'yxxxx'");
+    changed = long_text;
+    changed[2] = 'y';
+    BOOST_TEST(describe_wrong_echo(long_text, changed) ==
+               "first difference at byte 2: expected '" + std::string(32, 'x') + "'..., received 'xxy" +
+                   std::string(29, 'x') + "'...");
+    BOOST_TEST(describe_wrong_echo("abc", "ab") ==
+               "first difference at byte 2: expected 'abc', received 'ab' (3 bytes expected, 2 received)");
 }
