@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 # Bash completion for the three programs: one script (packaging/bash-completion/echomux)
 # that asks the programs themselves for their flags and values, installed under each
 # program's name, as bash-completion loads a completion by the command's name.

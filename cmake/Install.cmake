@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 # What `cmake --install` puts where (and so what the .deb holds). Paths follow GNUInstallDirs
 # and the FHS: under the prefix /usr (the .deb), the conf file goes to /etc/echomux and the
 # systemd units to /lib/systemd/system; under any other prefix, to <prefix>/etc/echomux and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 # echomux(1), echomux-client(1), echomux-bench(1) and echomux.conf(5), made at build time
 # from their one source each, so they cannot drift: the programs' pages by help2man from the
 # built binary's --help and --version (plus packaging/man/PROGRAM.1.h2m for what help does

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 # `cpack -G DEB` in the build directory: echomux_<version>_<arch>.deb with what
 # cmake/Install.cmake, cmake/ManPages.cmake and cmake/BashCompletion.cmake install, under
 # /usr (the conf file in /etc/echomux, a conffile), Depends from dpkg-shlibdeps plus adduser,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 # Writes the build's version header: the project version and the source's revision.
 # Run at every build (cmake -P, from the echomux_version target), so the revision follows
 # commits without a re-configure; configure_file leaves the header untouched when nothing

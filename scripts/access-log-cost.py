@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSL-1.0
 """Cost of access_log = on at connection churn: server CPU per connection, on vs off.
 
 Usage: python3 scripts/access-log-cost.py BINARY [CONNECTIONS] [ROUNDS]

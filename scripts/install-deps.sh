@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSL-1.0
 # Installs what echomux needs on Debian 12 (as root). Idempotent.
 #   install-deps.sh          what the server and its two tools need to build: compiler, CMake,
 #                            Boost headers and Program_options (the README's run command)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 # Usage: python3 scripts/metrics-fd-health.py BINARY: echomux under RLIMIT_NOFILE 512 with metrics on.
 # (a) 600 idle echo connections, then GET /healthz; (b) fresh server, 600 silent metrics
 # connections, then 20 echo connections that must echo.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 # Usage: python3 scripts/metrics-hostile-rss.py BINARY [SESSIONS] [KIND]  -- KIND: body (1 MiB body) or post
 # Starts BINARY with a metrics port, opens SESSIONS keep-alive clients that each send one
 # 1 MiB request and keep their connection open, and prints the server's RSS before/after.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSL-1.0
 # Times the README's Quick start commands on a fresh Debian 12 root (as root): a minimal
 # bookworm (debootstrap --variant=minbase, or the container test's cached base image),
 # this source tree copied in, then the command run as written, from the start until the

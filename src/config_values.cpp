@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "config_values.hpp"
 
 #include "echomux/reply_text.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Internal to the config loader: turns one setting's text into a value, or throws BadValue
 // saying what the text must be (the caller adds the key and where the text came from); and
 // shows an operator's text back in a message safely.

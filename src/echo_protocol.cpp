@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "echomux/echo_protocol.hpp"
 
 namespace echomux {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "echomux/event_loop_factory.hpp"
 
 #include "echomux/asio/asio_loop.hpp"

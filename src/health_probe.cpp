@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "echomux/health_probe.hpp"
 
 #include "echomux/socket_address.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // echomux: RFC 862 TCP echo server.
 #include "echomux/config.hpp"
 #include "echomux/health_probe.hpp"

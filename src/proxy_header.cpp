@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "echomux/proxy_header.hpp"
 
 #include "echomux/socket_address.hpp"

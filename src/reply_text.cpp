@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "echomux/reply_text.hpp"
 
 #include <unistd.h>

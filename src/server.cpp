@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "echomux/server.hpp"
 
 #include "echomux/event_loop_factory.hpp"

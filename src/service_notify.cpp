@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // sd_notify(3) written out rather than linked from libsystemd: the protocol is one datagram
 // to one AF_UNIX address (below), while libsystemd would be a run-time dependency for every
 // user and cannot be linked statically (Debian ships no libsystemd.a) into the static

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "echomux/socket_address.hpp"
 
 #include <arpa/inet.h>

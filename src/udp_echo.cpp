@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "echomux/udp_echo.hpp"
 
 #include "echomux/socket_address.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "echomux/version.hpp"
 
 #include "echomux/version_info.hpp"  // generated into the build directory

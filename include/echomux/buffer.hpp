@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Bounded byte buffer (after muduo's Buffer): a readable region followed by a writable
 // one, grown on demand but never past its limit. Storage is only allocated while bytes
 // actually have to wait and is given back as soon as they have all gone (muduo's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Effective configuration: built-in defaults < conf file < ECHOMUX_* environment <
 // command line, parsed with Boost.Program_options. Every value is validated here, so the
 // rest of the server can trust it.

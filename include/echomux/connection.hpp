@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // One client connection's protocol state, shared by every backend: a PROXY header first
 // (proxy_protocol), then read, transform, write, bounded buffering with backpressure,
 // half-close flush. A backend only reports

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // What bytes come back: the whole RFC 862 protocol is this transformation.
 // Pure, no I/O, so every backend shares it.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // One event loop thread of the server, whatever mechanism drives it.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Picks the event loop for the configured backend. Apart from event_loop.hpp, so the
 // interface includes none of its implementations.
 #pragma once

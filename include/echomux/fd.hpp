@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Owning file descriptor: closes in its destructor, moves but never copies.
 #pragma once
 

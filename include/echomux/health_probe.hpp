@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // `echomux --healthcheck`: the server's own readiness probe, for a container HEALTHCHECK
 // on an image with no shell or curl. It reads the same conf file, environment and flags as
 // the server, so it probes the metrics port the server was given, wherever that moved.

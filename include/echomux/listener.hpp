@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Listening sockets for all event loops: one per loop, on one address and port, shared
 // through SO_REUSEPORT so the kernel spreads new connections across the loops; with
 // udp = on, likewise one UDP socket per loop on the same address and port number. Under

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Levelled, line-oriented logging to stderr, as text, logfmt or JSON (log_format). One
 // write(2) per line so lines from several event-loop threads never interleave. A line is a
 // message and, optionally, key=value fields (numbers stay numbers in JSON).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The Prometheus text page of /metrics: what the HTTP endpoint serves, built from the
 // event loops' counters. Pure formatting, no I/O.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Optional HTTP endpoint (Boost.Beast): GET /metrics in the Prometheus text format and
 // GET /healthz (200 while serving, 503 while draining). It has its own thread and
 // io_context, so a scrape never delays an echo handler, whichever backend serves echo.

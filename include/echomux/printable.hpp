@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Operator or peer bytes as a message may show them: the config loader's errors, the tools'
 // wrong-echo reports.
 #pragma once

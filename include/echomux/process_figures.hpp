@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // What every Prometheus exporter says about its own process (the client-library
 // guidelines' process_* metrics): CPU time, memory, descriptors, start time. Read from the
 // kernel at scrape time, so the hot path pays nothing for them.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The PROXY protocol header (HAProxy's "The PROXY protocol Versions 1 & 2") a load balancer
 // puts before a client's bytes: is it there, how long is it, which client does it name.
 // Pure, no I/O, so every backend shares it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The texts a server can add to what it echoes, to say who answered and whom it saw:
 // `greeting` (one line on connect) and `prefix` (before each line in mode = prefix).
 // ${NAME} is taken from the environment once, at start (${HOSTNAME} falls back to

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The whole server process: listeners, one event loop per thread, signals, draining.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The part of the echo service that belongs to one event loop but to no backend:
 // accepting under max_connections and fd exhaustion, the idle timeout, draining on
 // shutdown, every timer (one next_deadline() that the loop waits on), the shared read

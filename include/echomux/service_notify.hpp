@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Telling a supervisor how the service is doing: systemd's Type=notify protocol (READY=1,
 // STATUS=..., STOPPING=1 as datagrams to the socket named in $NOTIFY_SOCKET). Without
 // NOTIFY_SOCKET every call does nothing.

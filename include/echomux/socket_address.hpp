@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // An IPv4 or IPv6 address and port as the socket calls want it, from text such as
 // "127.0.0.1", "::1" or "[::1]". Shared by the server, the tools and the tests.
 #pragma once

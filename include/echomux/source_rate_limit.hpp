@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A token bucket per UDP source address, in a fixed table: how a UDP echo avoids being used
 // to flood someone. Senders can be spoofed, so the table must not grow with the sources a
 // stranger invents: it has kSlots buckets, indexed by a keyed hash (SipHash-2-4, a random

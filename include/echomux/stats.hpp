@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Counters of one event loop. Each loop is the only writer of its own Stats, so a
 // relaxed load+store is enough (no locked read-modify-write on the hot path); other
 // threads may read them at any time.

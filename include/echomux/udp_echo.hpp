@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // UDP echo (RFC 862 section 2) for one event loop, written once for every backend: the loop
 // reports that its UDP socket is readable and calls on_read(), which receives, decides and
 // answers whole datagrams. What a datagram gets back: the same bytes, upper-cased

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Which echomux this is: the CMake project version and the source revision (git describe
 // at build time, "unknown" outside a git checkout). Defined in the one file that includes
 // the generated header, so a new revision recompiles that file alone.

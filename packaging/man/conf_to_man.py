@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSL-1.0
 """Writes echomux.conf(5) from conf/echomux.conf: the file's opening comment is the
 description, each key's comment block its entry, the value written after it its default.
 The shipped conf file is the one source, so the man page cannot drift from it.

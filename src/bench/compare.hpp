@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // `echomux-bench compare`: every backend (and the reference C server, and any external
 // server) through the same workload matrix, side by side in one run, into a Markdown
 // report, JSON and gnuplot PNGs.

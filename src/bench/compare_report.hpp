@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The output of `echomux-bench compare`: a Markdown report and gnuplot plots.
 #pragma once
 

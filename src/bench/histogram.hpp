@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Latency histogram with log-linear buckets (HdrHistogram's idea, 1/16 relative
 // precision): fixed size, no allocation while recording, cheap percentiles.
 #pragma once

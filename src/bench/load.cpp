@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "load.hpp"
 
 #include "echomux/fd.hpp"

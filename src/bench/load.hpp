@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The load generator: one epoll loop driving many echo connections, verifying every
 // byte that comes back. Ping-pong is a stream whose window is one message; a stream keeps
 // up to `window` bytes in flight. No allocation per message.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // echomux-bench: load generator (`run`) and backend comparison (`compare`).
 #include "compare.hpp"
 #include "load.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 /* A minimal hand-written epoll echo server in C: the floor echomux's backends are measured
  * against in `echomux-bench compare`. Level-triggered, one read buffer for all
  * connections; only bytes a short write leaves behind are kept, per connection.

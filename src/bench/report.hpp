@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Presenting a load run: a human table, or JSON for machines.
 #pragma once
 

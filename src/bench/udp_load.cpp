@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The UDP workload: `connections` sockets, each with one datagram in flight. A datagram is
 // its sequence number (16 upper-case hex digits, which mode = upper leaves alone) and then
 // pattern bytes that depend on it, so any reply, early, late or wrong, can be checked

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // echomux-client: the classic echo clients, and a UDP one, against any echo server.
 #pragma once
 

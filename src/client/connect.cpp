@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "client.hpp"
 
 #include "tools/reach_host.hpp"

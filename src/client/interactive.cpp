@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Line by line: each line from stdin is sent and its echo printed. Works with a pipe too.
 #include "client.hpp"
 

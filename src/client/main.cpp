@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // echomux-client: two-socket, selectors and interactive echo clients, and udp.
 #include "client.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The selectors tutorial client on echomux's own Selector: two non-blocking connections
 // watched for read and write; each sends its messages, switches to read-only once its
 // outgoing queue is empty, and closes when it has received as many bytes as it sent.

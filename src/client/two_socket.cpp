@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The select() tutorial client: two sockets, one message in three parts, each part sent
 // on both sockets and each reply printed.
 #include "client.hpp"

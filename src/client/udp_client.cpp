@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // UDP echo client: each text (or each line of stdin) goes out as one datagram; its reply is
 // printed. A datagram may be lost either way, so each is sent again after `timeout` up to
 // `retries` times; what never came back is reported as lost (exit status 1).

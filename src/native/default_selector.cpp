@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "echomux/native/default_selector.hpp"
 
 #include "echomux/native/epoll_selector.hpp"

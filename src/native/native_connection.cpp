@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "echomux/native/native_connection.hpp"
 
 #include "echomux/native/native_loop.hpp"

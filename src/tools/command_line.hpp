@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The command-line conventions echomux-client and echomux-bench share with echomux: what
 // --version prints, how options are listed in --help, and how wrong usage is told (exit
 // status 2, one line and a hint).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Reaching a server by name for echomux-client and echomux-bench: "localhost", a DNS name,
 // or a numeric IPv4/IPv6 address ("127.0.0.1", "::1", "[::1]") turned into socket
 // addresses, and a TCP connection to the first of them that accepts, as clients do.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // What the tools say when an echo comes back wrong: where the bytes first differ, and the
 // expected and received bytes around there, escaped, so the bug can be seen in one line.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Test helpers for the configuration tests: run the real binary, write conf files.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Configuration input that is wrong, odd or hostile: each gets one clear line and exit
 // status 2, or is read as meant (a BOM, CR LF) — never guessed, never silently ignored.
 #include "config_run.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Configuration as a user meets it: the real binary, real files, environment, flags and
 // exit codes. Where settings come from and how start-up fails; config_strictness_test.cpp
 // has what a careless or hostile operator may type.

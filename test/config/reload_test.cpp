@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // SIGHUP: the settings are read again and checked whole. A good file changes what can
 // change while serving and names what needs a restart; a bad one changes nothing. Clients
 // in the middle of a conversation never notice either.

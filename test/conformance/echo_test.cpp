@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // What comes back: exact bytes, in order, for every kind of client.
 #include "support/net.hpp"
 #include "support/process.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Partial writes, half-close and backpressure: the places textbook echo servers lose
 // or hoard bytes.
 #include "support/net.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Who answered, whom it saw: a greeting on connect and mode = prefix, with the environment
 // (a pod name) and the addresses of the connection filled in.
 #include "support/net.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Limits and faults: many clients, too many clients, too few descriptors, resets, idlers.
 // None of them may disturb a healthy connection.
 #include "support/net.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The HTTP endpoint: exact counters for a known workload, /healthz during a drain and at
 // the open file limit, and the descriptor budget that keeps it answering.
 #include "support/net.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // proxy_protocol: a load balancer's PROXY header (v1 text, v2 binary) names the client.
 // It is read before anything is echoed, never echoed, and whatever breaks it closes that
 // connection only, counted by reason.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // SIGTERM/SIGINT: stop accepting, let open connections finish for up to drain_timeout,
 // exit 0. A second signal exits at once.
 #include "support/net.hpp"

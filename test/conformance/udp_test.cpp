@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // UDP echo (udp = on): datagrams back whole over IPv4 and IPv6, transformed by the mode, on
 // every loop's socket; no replies to reflection-prone source ports or over the per-source
 // rate, each drop counted; TCP unaffected; no UDP socket at all with udp = off.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 """Rules the API server (or the controllers) apply that the OpenAPI schema cannot say: name
 and label syntax, port names, and references between objects that must resolve: selectors
 that select the pods, Service targetPorts and probe ports that name a container port,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSL-1.0
 # Kubernetes manifests, offline: yamllint, then every variant of deploy/kubernetes rendered
 # by `kubectl kustomize` and checked by validate.py (strict schema, API rules, echomux.conf
 # consistency); then every mutated copy in bad/ must be refused with the messages its

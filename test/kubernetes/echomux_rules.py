@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 """What echomux and this project require of its manifests, beyond what the API server
 checks: the Deployment agrees with the echomux.conf it mounts (read through
 `echomux --print-config`, so echomux itself parses the conf and the ECHOMUX_* variables the

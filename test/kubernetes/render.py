@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 """Renders a kustomization with `kubectl kustomize` (what `kubectl apply -k` sends) and says
 which file each object came from, so a finding can name the file to fix."""
 import os

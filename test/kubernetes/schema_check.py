@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 """Strict JSON Schema validation of rendered objects against the vendored schemas in
 schema/ (see schema/README.md): an unknown field anywhere is an error, named with its path
 and the field it most likely meant."""

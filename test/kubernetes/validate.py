@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSL-1.0
 """Offline check of one variant of deploy/kubernetes, on what `kubectl apply -k` would send:
 renders it with `kubectl kustomize`, then checks every object against the strict schema
 (schema_check), the API server's own rules (api_rules) and echomux's (echomux_rules).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // log_format = text | logfmt | json: every line of a real run (start, access log, signal,
 // exit summary, configuration error) read back with a strict parser of its format, fields
 // and their types exact; and the escaping of arbitrary bytes, which must keep JSON valid.

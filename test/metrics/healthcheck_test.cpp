@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // `echomux --healthcheck`, the probe a container HEALTHCHECK runs: it reads the same conf
 // and environment as the server, asks that server's /healthz, and says so by exit status.
 #include "support/net.hpp"

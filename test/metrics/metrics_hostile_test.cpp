@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The HTTP endpoint against clients a stranger could write: oversized requests, silent or
 // trickling connections, garbage, pipelining, resets. Whatever they do, the server's memory,
 // descriptors and time stay bounded, they get an exact status code, and /healthz answers.

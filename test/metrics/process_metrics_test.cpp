@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // What every Prometheus exporter reports about itself (process_*, a build_info) and the
 // connection cap in effect, checked against what the kernel says about the server process.
 #include "support/net.hpp"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSL-1.0
 # The /metrics page as Prometheus' own linter reads it (`promtool check metrics`): names,
 # HELP/TYPE lines, histogram and counter conventions. A busy server first, so every
 # family has samples: TCP echo, a PROXY header, UDP. Exits 77 (ctest: skipped) without promtool.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSL-1.0
 # Bash completion (packaging/bash-completion/echomux) against the built programs: the
 # completion functions are called as bash calls them (COMP_WORDS, COMP_CWORD) and the
 # replies compared with what the programs accept.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSL-1.0
 # The .deb, as the README makes it: a Release build of this source in its own build
 # directory (kept between runs, so a re-run only rebuilds what changed), `cpack -G DEB`,
 # then its metadata (dpkg-deb -I), its exact file list (dpkg-deb -c), conffiles and

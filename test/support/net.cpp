@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "support/net.hpp"
 
 #include "echomux/socket_address.hpp"

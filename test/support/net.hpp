@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Test helper: blocking loopback client sockets with timeouts, so a broken server makes
 // a test fail instead of hang.
 #pragma once

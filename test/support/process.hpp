@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Test helper: run a program (usually the real echomux binary) as a child process with
 // captured output, a chosen environment and an optional fd limit; always reaped.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Test helper: sockets passed to echomux as systemd passes them (descriptors 3, 4, ...,
 // LISTEN_FDS and LISTEN_PID), to a child process or to this one.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // systemd integration without a running systemd: socket activation (LISTEN_FDS, through
 // systemd-socket-activate and through sockets the test holds itself) and Type=notify
 // (a NOTIFY_SOCKET the test reads). The unit files have their own check (unit_files_test.sh).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Type=notify: echomux tells the socket in NOTIFY_SOCKET READY=1 once it listens and
 // STOPPING=1 when a signal starts the shutdown, with STATUS= lines; no socket, no harm.
 #include "support/net.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Socket activation: echomux serves the sockets systemd passes (LISTEN_FDS) instead of
 // binding, on every event loop, and a restart on the same socket loses no queued client.
 #include "inherited_sockets.hpp"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSL-1.0
 # The systemd units (deploy/systemd) as systemd reads them, without a running systemd:
 # `systemd-analyze verify` in a throw-away root holding the built binary as /usr/bin/echomux
 # (any complaint fails, warnings too), the hardening score of `systemd-analyze security

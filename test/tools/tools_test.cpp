@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // echomux-client and echomux-bench as users run them, against a live echomux and
 // against a deliberately broken echo server.
 #define BOOST_TEST_MODULE echomux tools

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The shared protocol core on a socketpair, where buffer sizes are small and exact, so
 // the cases the end-to-end tests reach only by timing happen every time.
 #include "echomux/connection.hpp"

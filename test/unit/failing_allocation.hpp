@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Test helper for the unit test binary: while a FailLargeAllocations is alive, operator new
 // throws std::bad_alloc for any request of at least `bytes`, as it would when memory (or
 // `ulimit -v`) runs out. The binary's global operator new/delete are replaced for this.

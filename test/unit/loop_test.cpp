@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Real event loops run in this process, where the test can take descriptors away and
 // make a selector fail: the accept pause after EMFILE keeps its 100 ms on every backend,
 // and a selector error ends one connection, never the loop.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The PROXY protocol header parser against the spec's examples and rules, then a seeded
 // fuzz: random bytes, mutated and truncated headers, with the invariants checked on every
 // answer and along every byte-by-byte growth of the input.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Every Selector honours the same contract, checked on socketpairs.
 #include "echomux/fd.hpp"
 #include "echomux/native/default_selector.hpp"

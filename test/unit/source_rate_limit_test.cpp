@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "echomux/source_rate_limit.hpp"
 #include "echomux/udp_echo.hpp"
 

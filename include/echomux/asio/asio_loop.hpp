@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The Boost.Asio backend: an io_context whose reactor reports readiness (async_wait) to
 // the shared protocol core, exactly as a selectors loop would.
 #pragma once

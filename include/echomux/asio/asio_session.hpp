@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // One connection on the Asio backend: owns the socket, turns Connection's interest into
 // async_wait operations and their completions into on_read / on_write.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Picks the Selector for a configured backend. Kept apart from selector.hpp (as muduo's
 // DefaultPoller.cc is from Poller.h) so the interface never includes its implementations.
 #pragma once

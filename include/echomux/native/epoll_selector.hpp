@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // epoll(7), level- or edge-triggered: cost proportional to the ready fds, not to all.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // One connection on a native backend: owns the fd, keeps the selector registration in
 // line with Connection::interest(), and turns ready events into on_read / on_write.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The native backends' event loop (after Redis's ae): one Selector, the listener, the UDP
 // socket (udp = on), a wake eventfd for requests from other threads, and the shared Service. The same loop runs on
 // select, poll and epoll; only the Selector differs.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // poll(2): an array of pollfd, no limit on fd values, cost linear in the number of fds.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // select(2) with bit sets sized to the highest registered fd. A plain fd_set holds only
 // FD_SETSIZE (1024) fds, and FD_SET past it corrupts memory; Linux's select() itself
 // accepts any nfds the caller provides bits for (libevent's select backend does the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A selectors-style readiness interface over raw OS mechanisms, after CPython's
 // Lib/selectors.py: register(fd, events, data), modify, unregister, select(timeout) ->
 // ready (key, events). The key's data is the callback, as in the classic selectors echo
