@@ -43,6 +43,11 @@ BOOST_AUTO_TEST_CASE(healthcheck_probes_the_metrics_port_the_environment_gives) 
     const Probe healthy = probe({}, {{"ECHOMUX_METRICS_PORT", std::to_string(port)}});
     BOOST_TEST(healthy.status == 0);
     BOOST_TEST(healthy.out == "healthy: GET " + url(port) + ": 200 OK\n");
+    // metrics_listen = ::, but the server listens on 127.0.0.1 only (as a host without IPv6
+    // would): ::1 refuses, 127.0.0.1 answers.
+    const Probe wildcard = probe({"--metrics-listen=::", "--metrics-port=" + std::to_string(port)});
+    BOOST_TEST(wildcard.status == 0);
+    BOOST_TEST(wildcard.out == "healthy: GET " + url(port) + ": 200 OK\n");
 }
 
 BOOST_AUTO_TEST_CASE(healthcheck_fails_once_the_server_is_stopping) {
