@@ -41,8 +41,9 @@ RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DECHOMUX_STATIC=ON -DECHOMUX
 FROM scratch
 COPY --from=build /src/build/echomux /usr/local/bin/echomux
 # listen = 0.0.0.0 (metrics_listen follows it), not ::, so that the HEALTHCHECK, which probes
-# 127.0.0.1 for 0.0.0.0 but ::1 for ::, works where the container's IPv6 is disabled, as on
-# docker's default networks. Mount another conf over it, or set ECHOMUX_* (e.g. LISTEN=::).
+# 127.0.0.1 for 0.0.0.0 but ::1 for ::, works where the container's IPv6 is off (with
+# disable_ipv6 = 1, :: still binds but ::1 does not answer; with ipv6.disable=1 on the kernel,
+# :: does not bind). Mount another conf over it, or set ECHOMUX_* (e.g. ECHOMUX_LISTEN=::).
 COPY --from=build /src/build/echomux.conf /etc/echomux/echomux.conf
 # The labels come after the files: podman/buildah 1.28 reuse a cached LABEL step even when a
 # --build-arg in it changed (buildah issue 5501); here a new binary (a new REVISION) relabels.
