@@ -90,9 +90,14 @@ const std::vector<Key>& keys() {
          }},
         {"proxy_header_timeout", "5", "seconds for the PROXY header to arrive; then closed (required) or served as is",
          [](Config& c, const std::string& v) {
-             c.proxy_header_timeout = parse_seconds(v, 3600);
-             // No "never": a stranger could then hold a connection open without a header.
-             if (c.proxy_header_timeout == 0) throw BadValue("must be a duration from 1ms to 3600 seconds");
+             // No 0 ("never"): a stranger could then hold a connection open without a header.
+             const char* range = "must be a duration from 1ms to 3600 seconds (\"5\", \"500ms\")";
+             try {
+                 c.proxy_header_timeout = parse_seconds(v, 3600);
+             } catch (const BadValue&) {
+                 throw BadValue(range);
+             }
+             if (c.proxy_header_timeout == 0) throw BadValue(range);
          }},
         {"backend", "asio", "event loop: asio, epoll, poll, select",
          [](Config& c, const std::string& v) {
@@ -295,6 +300,35 @@ ConfigError::ConfigError(const std::string& message) : std::runtime_error(printa
 
 const char* epoll_mode_name(EpollMode mode) { return mode == EpollMode::edge ? "edge" : "level"; }
 
+namespace {
+struct Reloadable {
+    const char* key;
+    void (*copy)(Config& to, const Config& from);
+};
+// Keys are named as the Config fields they set.
+#define ECHOMUX_RELOADABLE(field) {#field, [](Config& to, const Config& from) { to.field = from.field; }}
+const Reloadable kReloadable[] = {
+    ECHOMUX_RELOADABLE(mode),           ECHOMUX_RELOADABLE(prefix),           ECHOMUX_RELOADABLE(greeting),
+    ECHOMUX_RELOADABLE(proxy_protocol), ECHOMUX_RELOADABLE(proxy_header_timeout),
+    ECHOMUX_RELOADABLE(max_connections), ECHOMUX_RELOADABLE(max_buffer_bytes), ECHOMUX_RELOADABLE(idle_timeout),
+    ECHOMUX_RELOADABLE(drain_timeout),  ECHOMUX_RELOADABLE(shutdown_delay),   ECHOMUX_RELOADABLE(access_log),
+    ECHOMUX_RELOADABLE(log_level),      ECHOMUX_RELOADABLE(log_format),
+};
+#undef ECHOMUX_RELOADABLE
+}  // namespace
+
+bool reloadable(const std::string& key) {
+    for (const Reloadable& r : kReloadable)
+        if (key == r.key) return true;
+    return false;
+}
+
+Config with_reloadable(const Config& running, const Config& next) {
+    Config merged = running;
+    for (const Reloadable& r : kReloadable) r.copy(merged, next);
+    return merged;
+}
+
 const char* proxy_protocol_name(ProxyProtocol p) {
     switch (p) {
         case ProxyProtocol::off: return "off";
@@ -331,6 +365,8 @@ LoadedConfig load_settings(int argc, const char* const argv[], const char* const
     po::options_description general("General");
     general.add_options()("help,h", "print this help and exit")("version", "print the version and exit")(
         "print-config", "print the effective configuration, with where each value came from, and exit")(
+        "healthcheck",
+        "probe this configuration's /healthz (metrics_port) and exit: 0 if it answers 200, else 1 (container HEALTHCHECK)")(
         "config,c", po::value<std::string>()->value_name("FILE"),
         "conf file to read (also ECHOMUX_CONFIG); see conf/echomux.conf");
     po::options_description all;
@@ -407,6 +443,16 @@ LoadedConfig load_settings(int argc, const char* const argv[], const char* const
         throw ConfigError(settings["max_buffer_bytes"].source + ": max_buffer_bytes = " +
                           quoted(settings["max_buffer_bytes"].value) + ": must be at least 4KiB with mode = prefix");
 
+    const Config& c = loaded.config;
+    if (c.proxy_protocol != ProxyProtocol::off && c.idle_timeout > 0 && c.idle_timeout < c.proxy_header_timeout)
+        loaded.warnings.push_back("idle_timeout (" + settings["idle_timeout"].value + ") is shorter than "
+                                  "proxy_header_timeout (" + settings["proxy_header_timeout"].value +
+                                  "): a connection still waiting for its PROXY header is closed as idle first");
+    for (const auto& k : keys()) loaded.values[k.name] = settings[k.name].value;
+    if (cli.count("healthcheck")) {
+        loaded.action = LoadedConfig::Action::healthcheck;
+        return loaded;
+    }
     if (cli.count("print-config")) {
         loaded.action = LoadedConfig::Action::print_config;
         std::ostringstream out;

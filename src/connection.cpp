@@ -22,14 +22,17 @@ constexpr int kReadsPerTurn = 16;
 Connection::Connection(Service& service, int fd)
     : service_(service),
       fd_(fd),
+      mode_(service.config().mode),
+      proxy_(service.config().proxy_protocol),
+      access_log_(service.config().access_log),
       pending_(service.config().max_buffer_bytes),
       slot_(service_.attach(*this)) {
-    if (service_.config().access_log || service_.prefix().per_connection() || service_.greeting().per_connection()) {
+    if (access_log_ || service_.prefix().per_connection() || service_.greeting().per_connection()) {
         peer_ = peer_address(fd_);
         local_ = local_address(fd_);
     }
-    if (service_.config().access_log) started_ms_ = Service::now_ms();
-    if (service_.config().proxy_protocol == ProxyProtocol::off) {
+    started_ms_ = Service::now_ms();
+    if (proxy_ == ProxyProtocol::off) {
         begin_echo();
     } else {
         state_ = State::awaiting_header;
@@ -39,10 +42,10 @@ Connection::Connection(Service& service, int fd)
 
 void Connection::begin_echo() {
     state_ = State::open;
-    if (service_.config().mode == Mode::prefix) {
+    if (mode_ == Mode::prefix) {
         prefix_ = service_.prefix().fill(peer_, local_);
         // An environment value may be long: keep half the buffer for the line itself.
-        prefix_.resize(std::min(prefix_.size(), service_.config().max_buffer_bytes / 2));
+        prefix_.resize(std::min(prefix_.size(), pending_.limit() / 2));
         growth_ = prefix_.size() + 1;
     }
     if (!service_.greeting().empty()) greet();
@@ -64,12 +67,36 @@ Connection::~Connection() {
     if (state_ != State::closed) service_.detach(slot_);
 }
 
-void Connection::close(const char* reason) {
+const char* Connection::end_name(End end) {
+    switch (end) {
+        case End::eof: return "eof";
+        case End::idle: return "idle";
+        case End::drain: return "drain";
+        case End::reset: return "reset";
+        case End::proxy_error: return "proxy_error";
+    }
+    return "?";
+}
+
+void Connection::close(End why) {
     if (state_ == State::closed) return;
     if (state_ == State::awaiting_header) service_.header_done(header_slot_);
-    if (reason) end_reason_ = reason;
-    if (service_.config().access_log)
-        service_.log_access(peer_, local_, received_, sent_, Service::now_ms() - started_ms_, end_reason_);
+    end_ = why;
+    Stats& stats = service_.stats();
+    // Counted before detach() frees the max_connections slot: whoever sees the slot free
+    // (acquire) also sees the connection counted closed.
+    switch (end_) {
+        case End::eof: stats.closed_eof.add(); break;
+        case End::idle: stats.closed_idle.add(); break;
+        case End::drain: stats.closed_drain.add(); break;
+        case End::reset: stats.closed_reset.add(); break;
+        case End::proxy_error: stats.closed_proxy_error.add(); break;
+    }
+    const long long duration_ms = Service::now_ms() - started_ms_;
+    service_.stats().connection_ms.observe(static_cast<std::uint64_t>(duration_ms));
+    service_.stats().connection_bytes.observe(received_);
+    if (access_log_)
+        service_.log_access(peer_, local_, received_, sent_, duration_ms, end_name(end_));
     state_ = State::closed;
     service_.detach(slot_);
     release();
@@ -120,7 +147,6 @@ Connection::Next Connection::read(bool drain) {
         const Next next = read_header();
         if (state_ != State::open) return next;
     }
-    const Mode mode = service_.config().mode;
     for (int reads = 0; state_ == State::open && has_room(); ++reads) {
         if (reads == kReadsPerTurn) {
             service_.touch(slot_);
@@ -130,7 +156,7 @@ Connection::Next Connection::read(bool drain) {
         // the common case copies nothing and keeps no per-connection memory. Otherwise the
         // bytes queue behind the waiting ones, which on_write sends. Prefixed lines are
         // built in the buffer from the scratch space, so no more is read than fits.
-        const bool prefixed = mode == Mode::prefix;
+        const bool prefixed = mode_ == Mode::prefix;
         const bool direct = pending_.empty() && !prefixed;
         const std::size_t want = std::min(service_.read_size(), pending_.space() / growth_);
         char* into = direct || prefixed ? service_.scratch() : pending_.prepare(want);
@@ -145,7 +171,7 @@ Connection::Next Connection::read(bool drain) {
             const auto got = static_cast<std::size_t>(n);
             service_.stats().bytes_received.add(got);
             received_ += got;
-            apply_mode(mode, into, got);
+            apply_mode(mode_, into, got);
             if (prefixed) {
                 pending_.commit(add_prefixes(into, got, pending_.prepare(got * growth_)));
                 if (!send_pending()) return fail(errno);
@@ -195,7 +221,7 @@ Connection::Next Connection::read_header() {
         }
         if (n == 0) {
             // A health check that connects and leaves is no error; half a header is.
-            if (service_.config().proxy_protocol == ProxyProtocol::required) {
+            if (proxy_ == ProxyProtocol::required) {
                 if (header_.empty()) return Next::close;
                 return proxy_error(&Stats::proxy_truncated, "the connection ended inside the header");
             }
@@ -213,7 +239,7 @@ Connection::Next Connection::read_header() {
             return proxy_error(header.error == proxy::Error::oversized ? &Stats::proxy_oversized : &Stats::proxy_malformed,
                                header.detail);
         case proxy::Status::not_proxy:
-            if (service_.config().proxy_protocol == ProxyProtocol::required)
+            if (proxy_ == ProxyProtocol::required)
                 return proxy_error(&Stats::proxy_missing, "no PROXY header (proxy_protocol = required)");
             unread_.swap(header_);
             break;
@@ -230,7 +256,7 @@ Connection::Next Connection::read_header() {
 }
 
 void Connection::on_header_timeout() {
-    if (service_.config().proxy_protocol == ProxyProtocol::required) {
+    if (proxy_ == ProxyProtocol::required) {
         proxy_error(&Stats::proxy_timeout, "no whole header within proxy_header_timeout");
         close();
         return;
@@ -238,6 +264,7 @@ void Connection::on_header_timeout() {
     // optional: a client that sends nothing until it is greeted is served as it is.
     unread_.swap(header_);
     end_header();
+    call_soon();
 }
 
 void Connection::end_header() {
@@ -247,7 +274,7 @@ void Connection::end_header() {
 }
 
 Connection::Next Connection::proxy_error(Counter Stats::*reason, const std::string& detail) {
-    end_reason_ = "proxy_error";
+    end_ = End::proxy_error;
     service_.proxy_error(reason, peer_address(fd_), detail);
     return Next::close;
 }
@@ -285,8 +312,7 @@ Connection::Next Connection::finish_callback() {
 }
 
 Connection::Next Connection::fail(int error) {
-    service_.stats().resets.add();
-    end_reason_ = "reset";
+    end_ = End::reset;
     log::debug("connection fd ", fd_, " ended: ", std::strerror(error));
     return Next::close;
 }

@@ -1,5 +1,6 @@
 // echomux: RFC 862 TCP echo server.
 #include "echomux/config.hpp"
+#include "echomux/health_probe.hpp"
 #include "echomux/log.hpp"
 #include "echomux/server.hpp"
 
@@ -31,9 +32,10 @@ int main(int argc, char** argv) {
     echomux::log::set_format(loaded.config.log_format);
     echomux::log::set_level(loaded.config.log_level);
     for (const auto& warning : loaded.warnings) echomux::log::warn(warning);
+    if (loaded.action == LoadedConfig::Action::healthcheck) return echomux::probe_health(loaded.config, std::cout);
     if (loaded.action != LoadedConfig::Action::run) {
         std::cout << loaded.text;
         return 0;
     }
-    return echomux::run_server(loaded.config);
+    return echomux::run_server(loaded, [argc, argv] { return echomux::load_config(argc, argv, environ); });
 }

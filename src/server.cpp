@@ -4,6 +4,7 @@
 #include "echomux/listener.hpp"
 #include "echomux/log.hpp"
 #include "echomux/metrics_server.hpp"
+#include "echomux/service_notify.hpp"
 #include "echomux/version.hpp"
 
 #include <signal.h>
@@ -14,6 +15,9 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
@@ -66,9 +70,48 @@ std::string signal_name(int sig) {
     return abbreviation ? std::string("SIG") + abbreviation : "signal " + std::to_string(sig);
 }
 
+// SIGHUP: the settings are read again exactly as at start (same command line, conf file
+// and environment) and checked whole before anything changes. A bad file is one logged
+// line and the running settings stay. A good one is applied to what can change while
+// serving (each change logged by key); a changed key that needs a restart is named.
+void reload(const std::function<LoadedConfig()>& load, Config& running,
+            std::map<std::string, std::string>& running_values, SharedState& shared,
+            const std::vector<std::unique_ptr<EventLoop>>& loops) {
+    LoadedConfig next;
+    Config fitted;
+    try {
+        next = load();
+        fitted = fit_fd_budget(with_reloadable(running, next.config));
+    } catch (const std::exception& e) {
+        log::error("reload: ", e.what(), "; the running settings stay");
+        return;
+    }
+    for (const auto& warning : next.warnings) log::warn("reload: ", warning);
+    int applied = 0, restart = 0;
+    for (const auto& [key, value] : next.values) {
+        if (running_values[key] == value) continue;
+        if (reloadable(key)) {
+            log::info("reload: ", key, " = ", value);
+            running_values[key] = value;
+            ++applied;
+        } else {
+            log::warn("reload: ", key, " = ", value, " takes a restart; still ", running_values[key]);
+            ++restart;
+        }
+    }
+    running = fitted;
+    log::set_level(running.log_level);
+    log::set_format(running.log_format);
+    shared.max_connections.store(running.max_connections);
+    shared.mode.store(running.mode);
+    for (const auto& loop : loops) loop->request_reconfigure(running);
+    log::info("reload: done: ", applied, " setting(s) applied, ", restart, " need a restart");
+}
+
 }  // namespace
 
-int run_server(const Config& requested) {
+int run_server(const LoadedConfig& loaded, const std::function<LoadedConfig()>& load_again) {
+    const Config& requested = loaded.config;
     // Signals are taken synchronously by this thread (sigwaitinfo below), never by the
     // event loop threads, which inherit this mask. A loop that ends says so with
     // kLoopEnded, so this thread sleeps until something happens instead of polling.
@@ -79,6 +122,8 @@ int run_server(const Config& requested) {
     sigaddset(&stop_signals, SIGINT);
     sigset_t wake_signals = stop_signals;
     sigaddset(&wake_signals, kLoopEnded);
+    sigaddset(&wake_signals, SIGUSR1);  // log the counters
+    sigaddset(&wake_signals, SIGHUP);   // read the settings again
     pthread_sigmask(SIG_BLOCK, &wake_signals, nullptr);
     // As PID 1 in a container, a signal whose action is the default may be dropped before
     // it is queued; a handler (never run: the signals stay blocked) rules that out.
@@ -86,9 +131,12 @@ int run_server(const Config& requested) {
     noop.sa_handler = [](int) {};
     ::sigaction(SIGTERM, &noop, nullptr);
     ::sigaction(SIGINT, &noop, nullptr);
+    ::sigaction(SIGUSR1, &noop, nullptr);
+    ::sigaction(SIGHUP, &noop, nullptr);
     ::signal(SIGPIPE, SIG_IGN);  // belt and braces: sends already use MSG_NOSIGNAL
 
-    Config config;  // as requested, with max_connections what the open file limit allows
+    Config config;  // as requested, with max_connections what the open file limit allows (and reloaded)
+    std::map<std::string, std::string> values = loaded.values;  // as written, for naming what a reload changes
     try {
         config = fit_fd_budget(requested);
     } catch (const std::exception& e) {
@@ -127,9 +175,14 @@ int run_server(const Config& requested) {
                       {"max_connections", config.max_connections}, {"max_buffer_bytes", config.max_buffer_bytes},
                       {"read_chunk_bytes", config.read_chunk_bytes}, {"idle_timeout", seconds(config.idle_timeout)},
                       {"drain_timeout", seconds(config.drain_timeout)},
-                      {"udp", config.udp ? listeners.address : "off"},
-                      {"proxy_protocol", proxy_protocol_name(config.proxy_protocol)}});
+                      {"udp", listeners.udp_address},
+                      {"proxy_protocol", proxy_protocol_name(config.proxy_protocol)},
+                      {"sockets", listeners.inherited ? "inherited" : "bound"}});
     if (metrics) log::info("metrics on http://", metrics->address(), "/metrics, /healthz (/readyz) and /livez");
+    // Type=notify: the listeners exist, so connections queue from now on even before the
+    // loops run. systemd starts units ordered after this one only now.
+    ServiceNotifier notifier;
+    notifier.ready("listening on " + listeners.address);
 
     std::atomic<unsigned> running{static_cast<unsigned>(loops.size())};
     std::atomic<bool> failed{false};
@@ -151,6 +204,7 @@ int run_server(const Config& requested) {
         stopping = true;
         draining = true;
         for (auto& loop : loops) loop->request_drain();
+        notifier.status("draining " + std::to_string(shared.active.load(std::memory_order_acquire)) + " connections");
     };
 
     // After the first signal: shutdown_delay of serving as usual while readiness says 503
@@ -176,11 +230,24 @@ int run_server(const Config& requested) {
             sig = ::sigwaitinfo(&wake_signals, nullptr);
         }
         if (sig < 0 || sig == kLoopEnded) continue;  // the delay is over, or a loop ended: look again
+        if (sig == SIGHUP) {
+            notifier.notify("RELOADING=1\nSTATUS=reloading the settings");
+            reload(load_again, config, values, shared, loops);
+            notifier.ready("listening on " + listeners.address);
+            continue;
+        }
+        if (sig == SIGUSR1) {
+            log::Fields fields = summary_fields(stats);
+            fields.emplace_back("active", shared.active.load(std::memory_order_acquire));
+            log::info_fields("counters:", fields);
+            continue;
+        }
         if (signalled) {  // not just draining: a failed loop starts a drain the operator did not ask for
             log::warn("second ", signal_name(sig), ": exiting now");
             std::_Exit(128 + sig);
         }
         signalled = true;
+        notifier.stopping("received " + signal_name(sig));
         if (config.shutdown_delay > 0 && !draining) {
             stopping = true;  // before the log line: whoever reads it may rely on /healthz saying 503
             drain_at = Clock::now() + std::chrono::microseconds(static_cast<long long>(config.shutdown_delay * 1e6));

@@ -35,9 +35,21 @@ void tune_socket(int fd) {
 Service::Service(SharedState& shared, LoopHooks& hooks)
     : shared_(shared),
       hooks_(hooks),
-      scratch_(std::min(shared.config.read_chunk_bytes, shared.config.max_buffer_bytes)),
-      idle_ms_(seconds_to_ms(shared.config.idle_timeout)),
-      header_ms_(seconds_to_ms(shared.config.proxy_header_timeout)) {}
+      config_(shared.config),
+      greeting_(config_.greeting),
+      prefix_(config_.prefix),
+      scratch_(std::min(config_.read_chunk_bytes, config_.max_buffer_bytes)),
+      idle_ms_(seconds_to_ms(config_.idle_timeout)),
+      header_ms_(seconds_to_ms(config_.proxy_header_timeout)) {}
+
+void Service::reconfigure(const Config& next) {
+    config_ = next;
+    greeting_ = ReplyText(config_.greeting);
+    prefix_ = ReplyText(config_.prefix);
+    idle_ms_ = seconds_to_ms(config_.idle_timeout);
+    header_ms_ = seconds_to_ms(config_.proxy_header_timeout);  // for headers still to come
+    hooks_.deadline_changed();  // a shorter idle timeout may be due sooner
+}
 
 Service::~Service() = default;
 
@@ -57,7 +69,6 @@ Service::Slot Service::attach(Connection& c) {
 
 void Service::detach(Slot slot) {
     connections_.erase(slot);
-    stats_.closed.add();  // first: whoever sees the active count drop (acquire) also sees this
     shared_.active.fetch_sub(1, std::memory_order_release);
     if (connections_.empty()) hooks_.deadline_changed();  // no idle deadline left; a drain is done
 }
@@ -99,7 +110,7 @@ bool Service::on_accept(int listen_fd) {
             hooks_.deadline_changed();
             return false;
         }
-        const std::size_t limit = shared_.config.max_connections;
+        const std::size_t limit = config_.max_connections;
         if (shared_.active.fetch_add(1, std::memory_order_relaxed) >= limit) {
             shared_.active.fetch_sub(1, std::memory_order_relaxed);
             reject(fd);
@@ -129,7 +140,7 @@ bool Service::on_accept(int listen_fd) {
 void Service::reject(int fd) {
     stats_.rejected.add();
     const ssize_t discarded = ::recv(fd, scratch_.data(), scratch_.size(), MSG_DONTWAIT);
-    if (shared_.config.access_log)
+    if (config_.access_log)
         log_access(peer_address(fd), local_address(fd), discarded > 0 ? static_cast<std::uint64_t>(discarded) : 0, 0,
                    0, "rejected");
     ::shutdown(fd, SHUT_WR);
@@ -175,15 +186,13 @@ void Service::tick() {
     const long long now = now_ms();
     if (idle_ms_ > 0) {
         while (!connections_.empty() && now - connections_.front().last_active_ms >= idle_ms_) {
-            stats_.idle_closed.add();
-            connections_.front().connection->close("idle");
+            connections_.front().connection->close(Connection::End::idle);
         }
     }
     while (!awaiting_header_.empty() && now >= awaiting_header_.front().second)
         awaiting_header_.front().first->on_header_timeout();  // leaves the list
     if (draining_ && now >= drain_deadline_ms_ && !connections_.empty()) {
         log::warn("drain_timeout reached: closing ", connections_.size(), " open connection(s)");
-        stats_.drain_closed.add(connections_.size());
         close_all();
     }
     if (accept_resume_ms_ != 0 && now >= accept_resume_ms_) {
@@ -195,7 +204,7 @@ void Service::tick() {
 void Service::begin_drain() {
     if (draining_) return;
     draining_ = true;
-    drain_deadline_ms_ = now_ms() + seconds_to_ms(shared_.config.drain_timeout);
+    drain_deadline_ms_ = now_ms() + seconds_to_ms(config_.drain_timeout);
     accept_resume_ms_ = 0;
     // Clients whose connect() already succeeded wait in the backlog: closing the listener
     // would reset them, so they join the drain instead (as far as descriptors allow).
@@ -208,7 +217,7 @@ void Service::begin_drain() {
 }
 
 void Service::close_all() {
-    while (!connections_.empty()) connections_.front().connection->close("drain");
+    while (!connections_.empty()) connections_.front().connection->close(Connection::End::drain);
 }
 
 }  // namespace echomux

@@ -8,6 +8,19 @@ const std::vector<CounterInfo> kCounters = {
 #undef ECHOMUX_COUNTER_INFO
 };
 
+Histogram::Histogram(std::initializer_list<std::uint64_t> bounds) {
+    for (std::uint64_t bound : bounds)
+        if (bound_count_ < kMaxBounds) bounds_[bound_count_++] = bound;
+}
+
+void Histogram::observe(std::uint64_t value) {
+    std::size_t i = 0;
+    while (i < bound_count_ && value > bounds_[i]) ++i;
+    buckets_[i].add();
+    count_.add();
+    sum_.add(value);
+}
+
 std::uint64_t total(const std::vector<const Stats*>& loops, Counter Stats::*field) {
     std::uint64_t sum = 0;
     for (const Stats* s : loops) sum += (s->*field).get();

@@ -23,8 +23,11 @@ std::uint16_t port_of(const sockaddr_storage& s) {
 
 }  // namespace
 
-UdpEcho::UdpEcho(SharedState& shared, Stats& stats)
-    : shared_(shared), stats_(stats), rate_limit_(shared.config.udp_rate_per_source), datagram_(kReceiveBytes) {}
+UdpEcho::UdpEcho(Service& service)
+    : service_(service),
+      stats_(service.stats()),
+      rate_limit_(service.config().udp_rate_per_source),
+      datagram_(kReceiveBytes) {}
 
 bool UdpEcho::blocked_source_port(std::uint16_t port) {
     switch (port) {
@@ -62,11 +65,11 @@ void UdpEcho::answer(int fd, const sockaddr_storage& sender, socklen_t sender_le
     if (blocked_source_port(port_of(sender))) return stats_.udp_blocked_port.add();
     if (!rate_limit_.allow(sender, now_ms)) return stats_.udp_rate_limited.add();
 
-    const Config& config = shared_.config;
+    const Config& config = service_.config();
     std::string prefix;
     if (config.mode == Mode::prefix) {
         if (local_.empty()) local_ = local_address(fd);
-        prefix = shared_.prefix.fill(describe_socket_address(sender), local_);
+        prefix = service_.prefix().fill(describe_socket_address(sender), local_);
         // Cut short, the reply would no longer be the datagram after the prefix: a reply
         // that is not what it claims is worse than none for a diagnostic tool.
         if (prefix.size() + n > kMaxReply) return stats_.udp_too_large.add();

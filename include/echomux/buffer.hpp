@@ -19,6 +19,7 @@ public:
     bool empty() const { return begin_ == end_; }
     bool full() const { return size() >= limit_; }
     std::size_t space() const { return limit_ - size(); }
+    std::size_t limit() const { return limit_; }
     const char* data() const { return store_.data() + begin_; }
 
     void consume(std::size_t n) {

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -67,12 +68,20 @@ struct ConfigError : std::runtime_error {
 };
 
 struct LoadedConfig {
-    enum class Action { run, help, version, print_config };
+    enum class Action { run, help, version, print_config, healthcheck };
     Action action = Action::run;
     Config config;
     std::string text;  // help, version or print-config output, when action asks for it
     std::vector<std::string> warnings;  // worth a log line, not worth refusing to start
+    std::map<std::string, std::string> values;  // each key's effective value, as written
 };
+
+// What a reload (SIGHUP) can apply while serving: the settings new connections start with,
+// the limits and timeouts, the logs. Anything else (addresses, ports, backend, threads,
+// buffers sized at start) needs a restart.
+bool reloadable(const std::string& key);
+// `running`, with the reloadable settings taken from `next`.
+Config with_reloadable(const Config& running, const Config& next);
 
 // Throws ConfigError. `envp` is the environment to read ECHOMUX_* keys from.
 LoadedConfig load_config(int argc, const char* const argv[], const char* const* envp);

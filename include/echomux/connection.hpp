@@ -58,11 +58,16 @@ public:
         return {(state_ == State::open || state_ == State::awaiting_header) && has_room(), !pending_.empty()};
     }
 
-    // Ends the connection now (idle timeout, drain deadline, or after Next::close), for
-    // `reason` ("idle", "drain"; by default what the connection itself saw: "eof" or
-    // "reset"). Idempotent. The backend stops watching the fd and closes it; it frees the
-    // object later, never inside this call.
-    void close(const char* reason = nullptr);
+    // Why a connection ended: the access log's end= and echomux_connections_closed_total{reason}.
+    enum class End { eof, idle, drain, reset, proxy_error };
+    static const char* end_name(End end);
+
+    // Ends the connection now, after Next::close for what the connection itself saw (eof,
+    // reset, proxy_error), or for `why` (idle timeout, drain deadline). Idempotent,
+    // counted once. The backend stops watching the fd and closes it; it frees the object
+    // later, never inside this call.
+    void close() { close(end_); }
+    void close(End why);
 
     // proxy_header_timeout ran out before a whole header came: closed (required) or
     // served as it is (optional). Called by the Service.
@@ -75,6 +80,10 @@ protected:
 
     // Backend part of close(): stop watching the fd and release it.
     virtual void release() = 0;
+    // Work came up outside a callback (the PROXY header timeout handed bytes already read
+    // to the echo, and queued a greeting): call on_read soon, then follow interest() as
+    // after any callback. A selector would report neither.
+    virtual void call_soon() = 0;
 
 private:
     Next read(bool drain);  // on_read without its out-of-memory guard
@@ -94,6 +103,10 @@ private:
 
     Service& service_;
     const int fd_;
+    // The settings this connection started with: a reload changes them for new ones only.
+    const Mode mode_;
+    const ProxyProtocol proxy_;
+    const bool access_log_;
     Buffer pending_;  // transformed bytes the peer has not taken yet
     State state_ = State::open;
     std::string prefix_;          // mode = prefix: before each line, this connection's %p filled in
@@ -108,7 +121,7 @@ private:
     std::string peer_, local_;
     std::uint64_t received_ = 0, sent_ = 0;
     long long started_ms_ = 0;
-    const char* end_reason_ = "eof";
+    End end_ = End::eof;
 };
 
 }  // namespace echomux

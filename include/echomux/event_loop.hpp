@@ -14,6 +14,9 @@ public:
     virtual void run() = 0;
     // Stop accepting and start draining. Safe to call from any thread.
     virtual void request_drain() = 0;
+    // Take these settings (a reload: see Service::reconfigure) before the next callback.
+    // Safe to call from any thread.
+    virtual void request_reconfigure(const Config& next) = 0;
     virtual const Stats& stats() const = 0;
 };
 

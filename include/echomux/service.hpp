@@ -21,10 +21,12 @@ class Connection;
 
 // State shared by all loops of one server.
 struct SharedState {
-    explicit SharedState(const Config& c) : config(c), greeting(c.greeting), prefix(c.prefix) {}
-    const Config config;
-    const ReplyText greeting, prefix;  // environment filled in once
+    explicit SharedState(const Config& c) : config(c), max_connections(c.max_connections), mode(c.mode) {}
+    const Config config;  // as started; each loop keeps its own copy, which SIGHUP can update
     std::atomic<std::size_t> active{0};  // open connections, all loops: max_connections
+    // What a reload changed, for /metrics (the loops have their own copies).
+    std::atomic<std::size_t> max_connections;
+    std::atomic<Mode> mode;
 };
 
 class LoopHooks {
@@ -58,9 +60,14 @@ public:
     Service(const Service&) = delete;
     Service& operator=(const Service&) = delete;
 
-    const Config& config() const { return shared_.config; }
-    const ReplyText& greeting() const { return shared_.greeting; }
-    const ReplyText& prefix() const { return shared_.prefix; }
+    // This loop's settings: as started, then as the last reload left them (reconfigure).
+    const Config& config() const { return config_; }
+    const ReplyText& greeting() const { return greeting_; }
+    const ReplyText& prefix() const { return prefix_; }
+    // A reload (SIGHUP): `next` holds the settings that change while serving (those that
+    // need a restart are as before). New connections get them; open ones keep theirs,
+    // except that the idle timeout and the limits apply to all from now on.
+    void reconfigure(const Config& next);
     Stats& stats() { return stats_; }
     const Stats& stats() const { return stats_; }
 
@@ -114,11 +121,13 @@ private:
 
     SharedState& shared_;
     LoopHooks& hooks_;
+    Config config_;
+    ReplyText greeting_, prefix_;  // environment filled in when the settings are read
     Stats stats_;
     std::vector<char> scratch_;
-    const long long idle_ms_;              // 0 = no idle timeout
+    long long idle_ms_;                    // 0 = no idle timeout
     std::list<Activity> connections_;      // least recently active first
-    const long long header_ms_;
+    long long header_ms_;
     std::list<std::pair<Connection*, long long>> awaiting_header_;  // with their deadlines
     bool draining_ = false;
     long long drain_deadline_ms_ = 0;

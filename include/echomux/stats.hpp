@@ -5,8 +5,10 @@
 
 #include "echomux/log.hpp"
 
+#include <array>
 #include <atomic>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -21,6 +23,28 @@ private:
     std::atomic<std::uint64_t> value_{0};
 };
 
+// A distribution of one value per connection (how long it lasted, how many bytes it sent):
+// a count per bucket, the number of observations and their sum, with the same one-writer
+// rule as Counter. Buckets are the upper bounds given, then everything above them.
+class Histogram {
+public:
+    static constexpr std::size_t kMaxBounds = 10;
+    Histogram(std::initializer_list<std::uint64_t> bounds);
+    void observe(std::uint64_t value);
+
+    std::size_t bounds() const { return bound_count_; }
+    std::uint64_t bound(std::size_t i) const { return bounds_[i]; }
+    std::uint64_t in_bucket(std::size_t i) const { return buckets_[i].get(); }  // i == bounds(): above all
+    std::uint64_t count() const { return count_.get(); }
+    std::uint64_t sum() const { return sum_.get(); }
+
+private:
+    std::array<std::uint64_t, kMaxBounds> bounds_{};
+    std::size_t bound_count_ = 0;
+    std::array<Counter, kMaxBounds + 1> buckets_;
+    Counter count_, sum_;
+};
+
 // The one list of counters: it declares the Stats fields and drives the exit summary and
 // /metrics, so a new counter is one line here. X(field, metric name, labels, help): rows of
 // one metric that differ by label (reason="...") sit next to each other; the first row has
@@ -29,11 +53,13 @@ private:
     X(accepted, "echomux_connections_accepted_total", "", "Connections taken into service.")                          \
     X(rejected, "echomux_connections_rejected_total", "",                                                             \
       "Connections closed at once because max_connections were open.")                                                \
-    X(closed, "echomux_connections_closed_total", "", "Connections that ended, for any reason.")                      \
-    X(idle_closed, "echomux_connections_idle_closed_total", "", "Connections closed by idle_timeout.")                \
-    X(drain_closed, "echomux_connections_drain_closed_total", "",                                                     \
-      "Connections still open when drain_timeout ran out.")                                                           \
-    X(resets, "echomux_connections_reset_total", "", "Connections ended by a reset or another socket error.")         \
+    X(closed_eof, "echomux_connections_closed_total", "reason=\"eof\"",                                               \
+      "Connections that ended, by why: eof (the client finished), idle (idle_timeout), drain (drain_timeout "         \
+      "ran out), reset (a reset or another socket error), proxy_error (its PROXY header).")                           \
+    X(closed_idle, "echomux_connections_closed_total", "reason=\"idle\"", "")                                         \
+    X(closed_drain, "echomux_connections_closed_total", "reason=\"drain\"", "")                                       \
+    X(closed_reset, "echomux_connections_closed_total", "reason=\"reset\"", "")                                       \
+    X(closed_proxy_error, "echomux_connections_closed_total", "reason=\"proxy_error\"", "")                           \
     X(proxy_headers, "echomux_proxy_headers_total", "", "Connections that began with a valid PROXY header.")          \
     X(proxy_malformed, "echomux_proxy_errors_total", "reason=\"malformed\"",                                          \
       "Connections closed for their PROXY header: malformed, oversized, timeout, missing (required), truncated.")     \
@@ -65,6 +91,9 @@ struct Stats {
 #define ECHOMUX_COUNTER_FIELD(field, metric, labels, help) Counter field;
     ECHOMUX_COUNTERS(ECHOMUX_COUNTER_FIELD)
 #undef ECHOMUX_COUNTER_FIELD
+    // Per connection, as it ends: milliseconds open, and bytes received from the client.
+    Histogram connection_ms{1, 10, 100, 1000, 10000, 60000, 300000, 3600000};
+    Histogram connection_bytes{64, 1024, 16384, 262144, 4194304, 67108864, 1073741824};
 };
 
 struct CounterInfo {

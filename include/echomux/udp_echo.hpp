@@ -20,7 +20,7 @@ public:
     // The largest payload of an IPv4 datagram (65,535 - 20 IP - 8 UDP): no reply is longer.
     static constexpr std::size_t kMaxReply = 65507;
 
-    UdpEcho(SharedState& shared, Stats& stats);
+    explicit UdpEcho(Service& service);
 
     // Serves datagrams waiting on `fd` (non-blocking) until it would block or a fairness
     // budget is spent, so TCP clients of the same loop are not starved. Returns true when
@@ -33,7 +33,7 @@ public:
 private:
     void answer(int fd, const sockaddr_storage& sender, socklen_t sender_length, std::size_t n, long long now_ms);
 
-    SharedState& shared_;
+    Service& service_;
     Stats& stats_;
     SourceRateLimit rate_limit_;
     std::vector<char> datagram_;  // one receive buffer per loop, whatever the number of senders

@@ -28,7 +28,7 @@ AsioLoop::AsioLoop(SharedState& shared, Fd listener, Fd udp)
     : service_(shared, *this),
       acceptor_(io_),
       protocol_(protocol_of(listener.get())),
-      udp_echo_(shared, service_.stats()),
+      udp_echo_(service_),
       udp_(io_),
       timer_(io_) {
     acceptor_.assign(protocol_, listener.release());
@@ -46,6 +46,10 @@ void AsioLoop::run() {
 
 void AsioLoop::request_drain() {
     boost::asio::post(io_, [this] { service_.begin_drain(); });
+}
+
+void AsioLoop::request_reconfigure(const Config& next) {
+    boost::asio::post(io_, [this, next] { service_.reconfigure(next); });
 }
 
 void AsioLoop::wait_for_accept() {

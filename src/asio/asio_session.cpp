@@ -42,11 +42,14 @@ void AsioSession::follow(Next next) {
     if (next == Next::close) return close();
     // A wait would report the socket's lasting readiness, but not bytes the connection
     // already holds (they came with a PROXY header): those need a call of their own.
-    if (next == Next::again)
-        boost::asio::post(socket_.get_executor(), [self = shared_from_this()] {
-            if (!self->closed()) self->follow(self->on_read(false));
-        });
+    if (next == Next::again) call_soon();
     watch();
+}
+
+void AsioSession::call_soon() {
+    boost::asio::post(socket_.get_executor(), [self = shared_from_this()] {
+        if (!self->closed()) self->follow(self->on_read(false));
+    });
 }
 
 void AsioSession::release() {

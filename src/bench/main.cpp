@@ -42,7 +42,7 @@ int run_command(const std::vector<std::string>& args) {
         ("host", po::value(&w.host)->default_value(w.host), "server address")
         ("port,p", po::value(&w.port)->default_value(w.port), "server port")
         ("workload,w", po::value(&workload)->default_value(workload),
-         "pingpong, stream, or udp (ping-pong of datagrams, with loss counted)")
+         "one of: pingpong, stream, udp (udp: ping-pong of datagrams, loss counted)")
         ("connections,c", po::value(&w.connections)->default_value(w.connections), "active connections (udp: sockets)")
         ("size,s", po::value(&w.size)->default_value(w.size), "bytes per message (stream: per chunk)")
         ("window", po::value(&w.window)->default_value(w.window), "stream: bytes in flight per connection")

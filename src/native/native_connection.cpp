@@ -44,6 +44,8 @@ Connection::Next NativeConnection::watch(Interest want) {
     return Next::wait;
 }
 
+void NativeConnection::call_soon() { loop_.call_again(*this, fd()); }
+
 void NativeConnection::release() {
     loop_.selector().unregister(fd());
     loop_.destroy(*this);  // the object is freed after this round of callbacks...

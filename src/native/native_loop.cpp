@@ -14,7 +14,7 @@ namespace echomux::native {
 NativeLoop::NativeLoop(SharedState& shared, Fd listener, Fd udp, std::unique_ptr<Selector> selector)
     : service_(shared, *this),
       selector_(std::move(selector)),
-      udp_echo_(shared, service_.stats()),
+      udp_echo_(service_),
       listener_(std::move(listener)),
       udp_(std::move(udp)),
       wake_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
@@ -63,9 +63,24 @@ void NativeLoop::request_drain() {
     [[maybe_unused]] const auto n = ::write(wake_.get(), &one, sizeof one);
 }
 
+void NativeLoop::request_reconfigure(const Config& next) {
+    {
+        const std::lock_guard<std::mutex> lock(reconfigure_mutex_);
+        next_config_ = next;
+    }
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const auto n = ::write(wake_.get(), &one, sizeof one);
+}
+
 void NativeLoop::on_wake() {
     std::uint64_t count;
     [[maybe_unused]] const auto n = ::read(wake_.get(), &count, sizeof count);
+    std::optional<Config> next;
+    {
+        const std::lock_guard<std::mutex> lock(reconfigure_mutex_);
+        next.swap(next_config_);
+    }
+    if (next) service_.reconfigure(*next);
     if (drain_requested_) service_.begin_drain();
 }
 

@@ -303,4 +303,9 @@ BOOST_AUTO_TEST_CASE(proxy_protocol_keys_come_from_file_env_and_command_line) {
     const Run zero = run({"--proxy-protocol=required", "--proxy-header-timeout=0"});
     BOOST_TEST(is_config_error(zero), zero.err);
     BOOST_TEST(contains(zero.err, "proxy_header_timeout = '0': must be a duration from 1ms"), zero.err);
+    const Run negative = run({"--proxy-header-timeout=-1"});
+    BOOST_TEST(contains(negative.err, "proxy_header_timeout = '-1': must be a duration from 1ms"), negative.err);
+    const Run idle_first = run({"--proxy-protocol=optional", "--idle-timeout=1", "--print-config"});
+    BOOST_TEST(idle_first.status == 0);
+    BOOST_TEST(contains(idle_first.err, "idle_timeout (1) is shorter than proxy_header_timeout (5)"), idle_first.err);
 }

@@ -52,10 +52,11 @@ BOOST_AUTO_TEST_CASE(metrics_count_a_known_workload_exactly) {
     const std::string page = http_get(metrics_port, "/metrics").body;
     BOOST_TEST(sample(page, "echomux_connections_accepted_total") == 3);
     BOOST_TEST(sample(page, "echomux_connections_rejected_total") == 2);
-    BOOST_TEST(settled(metrics_port, "echomux_connections_closed_total", 1) == 1);
+    BOOST_TEST(settled(metrics_port, "echomux_connections_closed_total{reason=\"eof\"}", 1) == 1);
     BOOST_TEST(sample(page, "echomux_received_bytes_total") == 3000);
     BOOST_TEST(sample(page, "echomux_sent_bytes_total") == 3000);
-    BOOST_TEST(sample(page, "echomux_connections_idle_closed_total") == 0);
+    BOOST_TEST(sample(page, "echomux_connections_closed_total{reason=\"idle\"}") == 0);
+    BOOST_TEST(sample(page, "echomux_connections_closed_total{reason=\"reset\"}") == 0);
     BOOST_TEST(sample(page, "echomux_draining") == 0);
     BOOST_TEST(page.find("# TYPE echomux_received_bytes_total counter") != std::string::npos);
     const std::string info =

@@ -157,6 +157,19 @@ BOOST_AUTO_TEST_CASE(optional_mode_greets_a_silent_client_after_the_header_timeo
     BOOST_TEST(recv_exact(c.get(), 9) == "then echo");
 }
 
+// optional: bytes that could still have begun a header ("\r\n", Enter in a terminal) are
+// the client's once proxy_header_timeout has passed, and are echoed then, with nothing
+// more sent to prompt it.
+BOOST_AUTO_TEST_CASE(optional_mode_echoes_a_possible_header_start_at_the_timeout) {
+    Server server({"--proxy-protocol=optional", "--proxy-header-timeout=200ms", "--greeting=hi"});
+    for (const std::string start : {"\r\n", "PROX"}) {
+        auto c = connect_to(server.port());
+        send_all(c.get(), start);
+        const std::string expected = "hi\n" + start;
+        BOOST_TEST(recv_exact(c.get(), expected.size()) == expected);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(off_mode_echoes_a_header_like_any_bytes) {
     Server server;
     auto c = connect_to(server.port());
@@ -214,6 +227,7 @@ BOOST_AUTO_TEST_CASE(bad_headers_are_closed_and_counted_while_another_client_is_
     BOOST_TEST(wait_for_metric(port, proxy_errors("truncated"), is(1)) == 1);
     BOOST_TEST(wait_for_metric(port, proxy_errors("timeout"), is(1)) == 1);
     BOOST_TEST(wait_for_metric(port, "echomux_proxy_headers_total", is(1)) == 1);
+    BOOST_TEST(wait_for_metric(port, "echomux_connections_closed_total{reason=\"proxy_error\"}", is(6)) == 6);
     BOOST_TEST(server.process().wait_for_err("PROXY header from 127.0.0.1:", 5s));
 }
 

@@ -79,7 +79,7 @@ BOOST_AUTO_TEST_CASE(drain_timeout_closes_stragglers_on_time_and_exits_zero) {
     BOOST_REQUIRE(status);
     BOOST_TEST(*status == 0);
     BOOST_TEST(peer_closed_within(idle.get(), 1000));
-    BOOST_TEST(server.counter("drain_closed") == 1u);
+    BOOST_TEST(server.counter("closed_drain") == 1u);
     const std::string log = server.process().err();
     const long long received = logged_at_ms(log, "received SIGTERM: ");
     const long long closed = logged_at_ms(log, "drain_timeout reached");
@@ -244,6 +244,29 @@ BOOST_AUTO_TEST_CASE(second_signal_exits_at_once) {
     BOOST_REQUIRE(status);
     BOOST_TEST(*status == 128 + SIGTERM);
     BOOST_TEST((std::chrono::steady_clock::now() - start < 2s));
+}
+
+// SIGUSR1 is a question, not an order: one line with the counters, and serving goes on.
+BOOST_AUTO_TEST_CASE(sigusr1_logs_the_counters_and_keeps_serving) {
+    Server server = Server::with_metrics();
+    auto held = connect_to(server.port());
+    send_all(held.get(), "hello");
+    BOOST_REQUIRE(recv_exact(held.get(), 5) == "hello");
+    // The loop counts a send after it returns: the client may read the echo first.
+    BOOST_REQUIRE(wait_for_metric(server.metrics_port(), "echomux_sent_bytes_total",
+                                  [](long long v) { return v == 5; }) == 5);
+    server.process().signal(SIGUSR1);
+    BOOST_REQUIRE(server.process().wait_for_err(" active=1\n", 5s));
+    const std::string log = server.process().err();
+    const auto at = log.find("counters: accepted=1 ");
+    BOOST_REQUIRE(at != std::string::npos);
+    const std::string line = log.substr(at, log.find('\n', at) - at);
+    BOOST_TEST(line.find(" closed_eof=0 ") != std::string::npos, line);
+    BOOST_TEST(line.find(" bytes_received=5 bytes_sent=5 ") != std::string::npos, line);
+    send_all(held.get(), "still");
+    BOOST_TEST(recv_exact(held.get(), 5) == "still");
+    held.reset();
+    BOOST_TEST(server.stop() == 0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -18,6 +18,7 @@ public:
     ~AsioLoop() override;
     void run() override;
     void request_drain() override;
+    void request_reconfigure(const Config& next) override;
     const Stats& stats() const override { return service_.stats(); }
 
 private:

@@ -21,6 +21,7 @@ private:
     void on_ready(const boost::system::error_code& ec, Callback callback);
     void follow(Next next);
     void release() override;
+    void call_soon() override;
 
     boost::asio::ip::tcp::socket socket_;
     bool read_armed_ = false;

@@ -18,6 +18,7 @@ public:
 private:
     Next watch(Interest want);
     void release() override;
+    void call_soon() override;
     static unsigned selector_events(Interest interest);
 
     NativeLoop& loop_;

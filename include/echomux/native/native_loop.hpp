@@ -9,6 +9,8 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <vector>
 
 namespace echomux::native {
@@ -21,6 +23,7 @@ public:
     ~NativeLoop() override;
     void run() override;
     void request_drain() override;
+    void request_reconfigure(const Config& next) override;
     const Stats& stats() const override { return service_.stats(); }
 
     Selector& selector() { return *selector_; }
@@ -57,6 +60,8 @@ private:
     Callback wake_callback_{*this, &NativeLoop::on_wake};
     bool listener_watched_ = false;
     std::atomic<bool> drain_requested_{false};
+    std::mutex reconfigure_mutex_;             // guards next_config_, set by another thread
+    std::optional<Config> next_config_;
     std::vector<std::unique_ptr<NativeConnection>> connections_;  // indexed by fd
     std::vector<std::unique_ptr<NativeConnection>> closed_;       // freed after each round
     std::vector<Ready> again_, again_now_;

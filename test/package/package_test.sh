@@ -1,0 +1,171 @@
+#!/bin/bash
+# The .deb, as the README makes it: a Release build of this source in its own build
+# directory (kept between runs, so a re-run only rebuilds what changed), `cpack -G DEB`,
+# then its metadata (dpkg-deb -I), its exact file list (dpkg-deb -c), conffiles and
+# maintainer scripts, lintian (no errors), the man pages (every key of --print-config in
+# both, rendered without warnings), and the unpacked programs run. Where the container
+# test's Debian base image is cached, also a real apt-get install / dpkg --purge round trip in a
+# chroot made from it (apt fetches the dependencies). Exits 77 (ctest: skipped) when a
+# tool is missing.
+# Usage: package_test.sh SOURCE_DIR WORK_DIR PROJECT_VERSION
+set -eu
+src=$(cd "$1" && pwd)
+work=$2
+version=$3
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*"; exit 1; }
+for tool in cmake cpack dpkg-deb dpkg-shlibdeps lintian help2man groff gzip readelf; do
+    command -v $tool >/dev/null 2>&1 || skip "$tool is not installed (./scripts/install-deps.sh --test installs it)"
+done
+
+build=$work/build
+tmp=$(mktemp -d /tmp/echomux-package-XXXXXX)
+root=$tmp/root
+cleanup() {
+    if mountpoint -q "$root/proc" 2>/dev/null; then umount -l "$root/proc"; fi
+    rm -rf --one-file-system "$tmp"
+}
+trap cleanup EXIT
+
+echo "== build and package ($build)"
+cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DECHOMUX_TESTS=OFF >"$tmp/configure.log" 2>&1 \
+    || { cat "$tmp/configure.log"; fail "configure"; }
+grep -q "building without man pages" "$tmp/configure.log" && fail "configure left the man pages out"
+cmake --build "$build" -j2 >"$tmp/build.log" 2>&1 || { tail -n 40 "$tmp/build.log"; fail "build"; }
+rm -f "$build"/*.deb
+(cd "$build" && cpack -G DEB) >"$tmp/cpack.log" 2>&1 || { cat "$tmp/cpack.log"; fail "cpack -G DEB"; }
+deb=$build/echomux_${version}_$(dpkg --print-architecture).deb
+[ -f "$deb" ] || { ls "$build"; fail "cpack made no $(basename "$deb")"; }
+
+echo "== metadata (dpkg-deb -I)"
+field() { dpkg-deb -f "$deb" "$1"; }
+[ "$(field Package)" = echomux ] || fail "Package is '$(field Package)'"
+[ "$(field Version)" = "$version" ] || fail "Version is '$(field Version)', the CMake project version is $version"
+[ "$(field Section)" = net ] || fail "Section is '$(field Section)'"
+[ -n "$(field Maintainer)" ] || fail "no Maintainer"
+depends=$(field Depends)
+echo "Depends: $depends"
+for dep in adduser libboost-program-options1.81.0 libc6 libstdc++6; do
+    case ", $depends," in
+        *", $dep,"* | *", $dep ("*) ;;
+        *) fail "Depends lacks $dep" ;;
+    esac
+done
+
+echo "== contents (dpkg-deb -c)"
+expected="./etc/echomux/echomux.conf
+./usr/bin/echomux
+./usr/bin/echomux-bench
+./usr/bin/echomux-client
+./usr/share/bash-completion/completions/echomux
+./usr/share/bash-completion/completions/echomux-bench -> echomux
+./usr/share/bash-completion/completions/echomux-client -> echomux
+./usr/share/doc/echomux/README.md
+./usr/share/doc/echomux/changelog.gz
+./usr/share/doc/echomux/copyright
+./usr/share/man/man1/echomux.1.gz
+./usr/share/man/man5/echomux.conf.5.gz"
+# The systemd units, once deploy/systemd/ has them.
+for unit in "$src"/deploy/systemd/*.service "$src"/deploy/systemd/*.socket; do
+    [ -f "$unit" ] && expected="$expected
+./lib/systemd/system/$(basename "$unit")"
+done
+expected=$(sort <<<"$expected")
+# Files and links only (directories follow from them): the name is everything after the time.
+actual=$(dpkg-deb -c "$deb" | grep -v '^d' | sed -E 's/^([^ ]+ +){5}//' | sort)
+if [ "$actual" != "$expected" ]; then
+    diff <(echo "$expected") <(echo "$actual") || true
+    fail "file list differs (< expected, > in the package)"
+fi
+
+echo "== control files"
+dpkg-deb -e "$deb" "$tmp/control"
+[ "$(cat "$tmp/control/conffiles")" = /etc/echomux/echomux.conf ] || fail "conffiles: $(cat "$tmp/control/conffiles")"
+for script in postinst postrm; do
+    [ "$(stat -c %a "$tmp/control/$script")" = 755 ] || fail "$script is not mode 755"
+    sh -n "$tmp/control/$script" || fail "$script is not valid sh"
+done
+grep -q 'adduser --system --group' "$tmp/control/postinst" || fail "postinst makes no system user"
+grep -q 'deluser --system' "$tmp/control/postrm" || fail "postrm removes no system user"
+
+echo "== lintian"
+lintian --allow-root "$deb" >"$tmp/lintian.log" 2>&1 || true
+cat "$tmp/lintian.log"
+if grep -q '^E: ' "$tmp/lintian.log"; then fail "lintian reports errors"; fi
+# lintian exits non-zero for errors; a crash leaves no tags at all and must not pass.
+lintian --allow-root "$deb" >/dev/null 2>&1 || grep -q '^[EW]: ' "$tmp/lintian.log" || fail "lintian failed to run"
+
+echo "== unpacked programs"
+dpkg-deb -x "$deb" "$tmp/x"
+bin=$tmp/x/usr/bin
+"$bin/echomux" --version | grep -qF "$version" || fail "echomux --version does not say $version"
+"$bin/echomux" --config "$tmp/x/etc/echomux/echomux.conf" --print-config >"$tmp/print-config" \
+    || fail "echomux --print-config with the packaged conf file"
+cmp -s "$tmp/x/etc/echomux/echomux.conf" "$src/conf/echomux.conf" || fail "packaged conf differs from conf/echomux.conf"
+for program in echomux echomux-client echomux-bench; do
+    readelf -S "$bin/$program" | grep -q '\.symtab' && fail "$program is not stripped"
+done
+
+echo "== man pages"
+keys=$(sed -n -E 's/^([a-z_]+) =.*/\1/p' "$tmp/print-config")
+[ "$(wc -l <<<"$keys")" -ge 20 ] || fail "--print-config listed only: $keys"
+for page in man1/echomux.1 man5/echomux.conf.5; do
+    zcat "$tmp/x/usr/share/man/$page.gz" >"$tmp/page"
+    warnings=$(groff -man -Tutf8 -ww -z "$tmp/page" 2>&1)
+    [ -z "$warnings" ] || { echo "$warnings"; fail "$page renders with warnings"; }
+    # One long line per paragraph and no hyphenation, so no name is split.
+    groff -man -Tascii -rLL=1000n -rHY=0 "$tmp/page" 2>/dev/null | col -bx >"$tmp/$(basename "$page").txt"
+done
+for key in $keys; do
+    grep -qE -- "--${key//_/-}( |$)" "$tmp/echomux.1.txt" || fail "echomux(1) does not mention --${key//_/-}"
+    grep -qE -- "(^| )$key = " "$tmp/echomux.conf.5.txt" || fail "echomux.conf(5) does not list $key"
+done
+
+echo "== bash completion from the package"
+PATH=$bin:$PATH bash -c '
+    source "$1/usr/share/bash-completion/completions/echomux-client"
+    COMP_WORDS=(echomux --backend ""); COMP_CWORD=2; _echomux
+    [ "${COMPREPLY[*]}" = "asio epoll poll select" ] || { echo "got: ${COMPREPLY[*]}"; exit 1; }
+' _ "$tmp/x" || fail "the packaged completion does not complete echomux --backend"
+
+echo "== apt-get install / dpkg --purge in a chroot"
+if ! command -v podman >/dev/null 2>&1 || ! podman image exists localhost/debian:bookworm 2>/dev/null; then
+    echo "not run: no cached Debian base image (the container test makes localhost/debian:bookworm)"
+    echo "PASS (without the chroot round trip)"
+    exit 0
+fi
+mkdir "$root"
+ctr=$(podman create localhost/debian:bookworm true)
+podman export "$ctr" | tar -x -C "$root"
+podman rm "$ctr" >/dev/null
+cp /etc/resolv.conf "$root/etc/resolv.conf"
+mknod -m 666 "$root/dev/null" c 1 3 2>/dev/null || true
+mknod -m 666 "$root/dev/urandom" c 1 9 2>/dev/null || true
+mount -t proc proc "$root/proc"
+cp "$deb" "$root/tmp/echomux.deb"
+in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive "$@"; }
+# apt installs the package with what its Depends names, so they are checked to be enough.
+if ! in_root apt-get update >"$tmp/apt.log" 2>&1; then
+    tail -n 5 "$tmp/apt.log"
+    echo "not run: the chroot reaches no apt mirror"
+    echo "PASS (without the chroot round trip)"
+    exit 0
+fi
+in_root apt-get install -y --no-install-recommends /tmp/echomux.deb >>"$tmp/apt.log" 2>&1 \
+    || { tail -n 30 "$tmp/apt.log"; fail "apt-get install ./echomux.deb in a bookworm chroot"; }
+in_root /usr/bin/echomux --version | grep -qF "$version" || fail "installed echomux --version"
+in_root /usr/bin/echomux --config /etc/echomux/echomux.conf --print-config >/dev/null || fail "installed --print-config"
+user=$(in_root getent passwd echomux) || fail "postinst made no user echomux"
+echo "user: $user"
+uid=$(cut -d: -f3 <<<"$user")
+[ "$uid" -lt 1000 ] || fail "echomux is not a system user (uid $uid)"
+case "$user" in *:/usr/sbin/nologin) ;; *) fail "echomux can log in: $user" ;; esac
+in_root getent group echomux >/dev/null || fail "postinst made no group echomux"
+in_root sh -e /var/lib/dpkg/info/echomux.postinst configure "$version" || fail "postinst run again (an upgrade)"
+in_root dpkg --purge echomux >"$tmp/purge.log" 2>&1 || { cat "$tmp/purge.log"; fail "dpkg --purge"; }
+in_root getent passwd echomux >/dev/null && fail "the user echomux is left after purge"
+in_root getent group echomux >/dev/null && fail "the group echomux is left after purge"
+[ ! -e "$root/etc/echomux/echomux.conf" ] || fail "the conffile is left after purge"
+[ ! -e "$root/usr/bin/echomux" ] || fail "/usr/bin/echomux is left after purge"
+echo "PASS"

@@ -1,0 +1,149 @@
+// Type=notify: echomux tells the socket in NOTIFY_SOCKET READY=1 once it listens and
+// STOPPING=1 when a signal starts the shutdown, with STATUS= lines; no socket, no harm.
+#include "support/net.hpp"
+#include "support/process.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <random>
+
+using namespace echomux;
+using namespace echomux::test;
+
+namespace {
+
+struct Notification {
+    std::string text;
+    pid_t sender = -1;  // from the kernel (SCM_CREDENTIALS), as systemd checks NotifyAccess=main
+};
+
+// The service manager's end: a datagram socket at a path or, for "@name", in the abstract
+// namespace, as NOTIFY_SOCKET names it.
+class NotifyReceiver {
+public:
+    explicit NotifyReceiver(bool abstract) {
+        static std::mt19937 pick(static_cast<unsigned>(::getpid()));
+        if (abstract) {
+            name_ = "@echomux-test-" + std::to_string(::getpid()) + "-" + std::to_string(pick());
+        } else {
+            char dir[] = "/tmp/echomux-notify-XXXXXX";
+            BOOST_REQUIRE(::mkdtemp(dir));
+            dir_ = dir;
+            name_ = dir_ + "/notify";
+        }
+        fd_ = Fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+        const int on = 1;
+        ::setsockopt(fd_.get(), SOL_SOCKET, SO_PASSCRED, &on, sizeof on);
+        sockaddr_un address{};
+        address.sun_family = AF_UNIX;
+        std::memcpy(address.sun_path, name_.data(), name_.size());
+        if (abstract) address.sun_path[0] = '\0';
+        const auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + name_.size());
+        BOOST_REQUIRE_MESSAGE(::bind(fd_.get(), reinterpret_cast<sockaddr*>(&address), length) == 0,
+                              std::strerror(errno));
+    }
+    ~NotifyReceiver() {
+        if (dir_.empty()) return;
+        ::unlink(name_.c_str());
+        ::rmdir(dir_.c_str());
+    }
+    const std::string& name() const { return name_; }
+
+    // The next message, or an empty one after `timeout`.
+    Notification next(std::chrono::milliseconds timeout = 10s) {
+        pollfd p{fd_.get(), POLLIN, 0};
+        if (::poll(&p, 1, static_cast<int>(timeout.count())) != 1) return {};
+        char text[4096];
+        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(ucred))];
+        iovec io{text, sizeof text};
+        msghdr message{};
+        message.msg_iov = &io;
+        message.msg_iovlen = 1;
+        message.msg_control = control;
+        message.msg_controllen = sizeof control;
+        const ssize_t n = ::recvmsg(fd_.get(), &message, MSG_DONTWAIT);
+        if (n < 0) return {};
+        Notification got{std::string(text, static_cast<std::size_t>(n))};
+        for (cmsghdr* c = CMSG_FIRSTHDR(&message); c; c = CMSG_NXTHDR(&message, c))
+            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS)
+                got.sender = reinterpret_cast<ucred*>(CMSG_DATA(c))->pid;
+        return got;
+    }
+
+private:
+    std::string dir_, name_;
+    Fd fd_;
+};
+
+void ready_then_stopping(bool abstract) {
+    NotifyReceiver manager(abstract);
+    ProcessOptions options;
+    options.env["NOTIFY_SOCKET"] = manager.name();
+    Server server({"--shutdown-delay=0.2"}, options);
+
+    const Notification ready = manager.next();
+    BOOST_TEST(ready.text == "READY=1\nSTATUS=listening on 127.0.0.1:" + std::to_string(server.port()));
+    BOOST_TEST(ready.sender == server.process().pid());
+    Fd client = connect_to(server.port());  // stays open: the drain reports it
+
+    server.process().signal(SIGTERM);
+    const Notification stopping = manager.next();
+    BOOST_TEST(stopping.text == "STOPPING=1\nSTATUS=received SIGTERM");
+    BOOST_TEST(stopping.sender == server.process().pid());
+    // With shutdown_delay, STOPPING=1 comes at its start and the drain after it.
+    BOOST_TEST(manager.next().text == "STATUS=draining 1 connections");
+    BOOST_TEST(server.process().wait_for_err("shutdown_delay over", 5s));
+    client.reset();
+    BOOST_TEST(server.process().wait(15s).value_or(-1) == 0);
+    BOOST_TEST(manager.next(100ms).text == "");  // nothing more
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(notify)
+
+BOOST_AUTO_TEST_CASE(a_notify_socket_path_hears_ready_once_listening_and_stopping_at_sigterm) {
+    ready_then_stopping(false);
+}
+
+BOOST_AUTO_TEST_CASE(an_abstract_notify_socket_hears_the_same) { ready_then_stopping(true); }
+
+// systemctl reload (ExecReload= sends SIGHUP): RELOADING=1 while the settings are read
+// again, READY=1 when the server serves with them.
+BOOST_AUTO_TEST_CASE(a_reload_says_reloading_then_ready) {
+    NotifyReceiver manager(false);
+    ProcessOptions options;
+    options.env["NOTIFY_SOCKET"] = manager.name();
+    Server server({}, options);
+    const std::string ready = "READY=1\nSTATUS=listening on 127.0.0.1:" + std::to_string(server.port());
+    BOOST_TEST(manager.next().text == ready);
+    server.process().signal(SIGHUP);
+    BOOST_TEST(manager.next().text == "RELOADING=1\nSTATUS=reloading the settings");
+    BOOST_TEST(manager.next().text == ready);
+    BOOST_TEST(server.process().wait_for_err("reload: done", 5s));
+    BOOST_TEST(server.stop() == 0);
+}
+
+// Serving matters more than telling: a notify socket nobody listens on changes nothing.
+BOOST_AUTO_TEST_CASE(a_notify_socket_nobody_reads_does_not_stop_the_server) {
+    for (const std::string name : {"/nonexistent/notify", "@echomux-nobody-listens", "not-a-path"}) {
+        ProcessOptions options;
+        options.env["NOTIFY_SOCKET"] = name;
+        Server server({"--log-level=debug"}, options);
+        Fd client = connect_to(server.port());
+        send_all(client.get(), "still here\n");
+        BOOST_TEST(recv_exact(client.get(), 11) == "still here\n");
+        client.reset();
+        BOOST_TEST(server.stop() == 0);
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
