@@ -18,6 +18,9 @@ COPY cmake cmake
 COPY include include
 COPY src src
 COPY conf conf
+# Read when configuring (cmake/Package.cmake, BashCompletion.cmake), though not for echomux.
+COPY LICENSE ./
+COPY packaging packaging
 # .git stays out of the image: pass the revision in (git describe), or it reports "unknown".
 ARG REVISION=
 # The image's conf is the shipped one with the metrics endpoint on (the HEALTHCHECK probes

@@ -283,7 +283,7 @@ wait "$stopper" || fail "podman stop c2 failed"
 echo "podman stop took $((($(date +%s%N) - stop_start) / 1000000)) ms"
 code=$(podman inspect --format '{{.State.ExitCode}}' c2-$$)
 [ "$code" = 0 ] || { logs c2-$$; fail "c2 exited $code, not 0 (137: killed at the stop timeout)"; }
-logs c2-$$ | grep -q "stopped: .* drain_closed=1 " || { logs c2-$$; fail "no 'stopped' line with the held client"; }
+logs c2-$$ | grep -q "stopped: .* closed_drain=1 " || { logs c2-$$; fail "no 'stopped' line with the held client"; }
 # Exit 0 alone is a race at the edge (a 10 s drain beat SIGKILL 3 times in 4): the drain must
 # end with a margin of 2 s inside the stop timeout, by echomux's own clock.
 at() { date -d "$(logs c2-$$ | sed -n "s/^\([0-9T:.-]*Z\) echomux info: $1.*/\1/p" | head -n 1)" +%s%3N; }
