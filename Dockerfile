@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 # echomux container image: one static echomux on an empty (scratch) base.
 # Build: docker build -t echomux .
 #    or: podman build --format docker -t echomux .   (podman's default OCI format drops HEALTHCHECK)

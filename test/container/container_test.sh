@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSL-1.0
 # Container test: builds the image from the Dockerfile and runs it as a user would, checking
 # what the README promises: echo and /metrics through it; `podman stop` (SIGTERM) drains a
 # held client inside the default 10 s stop timeout and exits 0; it serves with --read-only
