@@ -301,35 +301,6 @@ ConfigError::ConfigError(const std::string& message) : std::runtime_error(printa
 
 const char* epoll_mode_name(EpollMode mode) { return mode == EpollMode::edge ? "edge" : "level"; }
 
-namespace {
-struct Reloadable {
-    const char* key;
-    void (*copy)(Config& to, const Config& from);
-};
-// Keys are named as the Config fields they set.
-#define ECHOMUX_RELOADABLE(field) {#field, [](Config& to, const Config& from) { to.field = from.field; }}
-const Reloadable kReloadable[] = {
-    ECHOMUX_RELOADABLE(mode),           ECHOMUX_RELOADABLE(prefix),           ECHOMUX_RELOADABLE(greeting),
-    ECHOMUX_RELOADABLE(proxy_protocol), ECHOMUX_RELOADABLE(proxy_header_timeout),
-    ECHOMUX_RELOADABLE(max_connections), ECHOMUX_RELOADABLE(max_buffer_bytes), ECHOMUX_RELOADABLE(idle_timeout),
-    ECHOMUX_RELOADABLE(drain_timeout),  ECHOMUX_RELOADABLE(shutdown_delay),   ECHOMUX_RELOADABLE(access_log),
-    ECHOMUX_RELOADABLE(log_level),      ECHOMUX_RELOADABLE(log_format),
-};
-#undef ECHOMUX_RELOADABLE
-}  // namespace
-
-bool reloadable(const std::string& key) {
-    for (const Reloadable& r : kReloadable)
-        if (key == r.key) return true;
-    return false;
-}
-
-Config with_reloadable(const Config& running, const Config& next) {
-    Config merged = running;
-    for (const Reloadable& r : kReloadable) r.copy(merged, next);
-    return merged;
-}
-
 const char* proxy_protocol_name(ProxyProtocol p) {
     switch (p) {
         case ProxyProtocol::off: return "off";

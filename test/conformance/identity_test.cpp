@@ -17,17 +17,6 @@
 using namespace echomux::test;
 
 namespace {
-// "127.0.0.1:40312" for our end (peer = false) or the server's end of `fd`.
-std::string address_of(int fd, bool peer) {
-    sockaddr_in a{};
-    socklen_t len = sizeof a;
-    if (peer) ::getpeername(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    else ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    char ip[INET_ADDRSTRLEN] = {};
-    ::inet_ntop(AF_INET, &a.sin_addr, ip, sizeof ip);
-    return std::string(ip) + ":" + std::to_string(ntohs(a.sin_port));
-}
-
 ProcessOptions with_pod_name() { return ProcessOptions{{{"POD_NAME", "pod-7"}}, {}, {}}; }
 }  // namespace
 

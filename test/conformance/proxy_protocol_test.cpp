@@ -42,15 +42,6 @@ std::string v2_header(bool local = false) {
     return h;
 }
 
-std::string our_address(int fd) {
-    sockaddr_in a{};
-    socklen_t len = sizeof a;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    char ip[INET_ADDRSTRLEN] = {};
-    ::inet_ntop(AF_INET, &a.sin_addr, ip, sizeof ip);
-    return std::string(ip) + ":" + std::to_string(ntohs(a.sin_port));
-}
-
 // Nothing arrives (no byte, no FIN, no reset) for `ms`.
 bool quiet_for(int fd, int ms) {
     pollfd p{fd, POLLIN | POLLRDHUP, 0};
@@ -121,7 +112,7 @@ BOOST_AUTO_TEST_CASE(v2_local_and_v1_unknown_keep_the_socket_peer) {
     for (const std::string& header : {v2_header(true), std::string("PROXY UNKNOWN\r\n")}) {
         auto c = connect_to(server.port());
         send_all(c.get(), header + "x");
-        const std::string expected = our_address(c.get()) + "\nx";
+        const std::string expected = address_of(c.get()) + "\nx";
         BOOST_TEST(recv_exact(c.get(), expected.size()) == expected);
     }
 }
@@ -137,13 +128,13 @@ BOOST_AUTO_TEST_CASE(optional_mode_serves_clients_with_and_without_a_header) {
     auto direct = connect_to(server.port());
     send_byte_by_byte(direct.get(), "PROX");
     send_all(direct.get(), "IMITY\n");
-    const std::string expected = our_address(direct.get()) + "\nPROXIMITY\n";
+    const std::string expected = address_of(direct.get()) + "\nPROXIMITY\n";
     BOOST_TEST(recv_exact(direct.get(), expected.size()) == expected);
 
     auto ended = connect_to(server.port());  // "PRO" and EOF: still the client's bytes
     send_all(ended.get(), "PRO");
     ::shutdown(ended.get(), SHUT_WR);
-    BOOST_TEST(recv_until_eof(ended.get()) == our_address(ended.get()) + "\nPRO");
+    BOOST_TEST(recv_until_eof(ended.get()) == address_of(ended.get()) + "\nPRO");
 }
 
 // optional: a client that waits to be greeted before it speaks is greeted once
@@ -152,7 +143,7 @@ BOOST_AUTO_TEST_CASE(optional_mode_greets_a_silent_client_after_the_header_timeo
     Server server({"--proxy-protocol=optional", "--proxy-header-timeout=200ms", "--greeting=hello %p"});
     auto c = connect_to(server.port());
     BOOST_TEST(quiet_for(c.get(), 100));  // no greeting before the header could come
-    const std::string expected = "hello " + our_address(c.get()) + "\n";
+    const std::string expected = "hello " + address_of(c.get()) + "\n";
     BOOST_TEST(recv_exact(c.get(), expected.size()) == expected);
     send_all(c.get(), "then echo");
     BOOST_TEST(recv_exact(c.get(), 9) == "then echo");

@@ -109,16 +109,6 @@ std::optional<std::string> receive_datagram(int fd, int timeout_ms = 5000) {
     return data;
 }
 
-// "127.0.0.1:40312": how the server names the sender `fd`.
-std::string address_of(int fd) {
-    sockaddr_in a{};
-    socklen_t len = sizeof a;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    char ip[INET_ADDRSTRLEN] = {};
-    ::inet_ntop(AF_INET, &a.sin_addr, ip, sizeof ip);
-    return std::string(ip) + ":" + std::to_string(ntohs(a.sin_port));
-}
-
 // Whether datagrams to `port` from a connected socket meet ICMP port unreachable
 // (ECONNREFUSED) within 5 s: nobody serves UDP there (any more). An answer means someone
 // still does: ask again, 20 times at most, 250 ms each.

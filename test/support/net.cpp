@@ -139,6 +139,16 @@ void reset(Fd& fd) {
     fd.reset();
 }
 
+std::string address_of(int fd, bool peer) {
+    sockaddr_in a{};
+    socklen_t len = sizeof a;
+    if (peer) ::getpeername(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    else ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    char ip[INET_ADDRSTRLEN] = {};
+    ::inet_ntop(AF_INET, &a.sin_addr, ip, sizeof ip);
+    return std::string(ip) + ":" + std::to_string(ntohs(a.sin_port));
+}
+
 int free_port() {
     // Below the kernel's ephemeral range (32768 and up here), so no connect() elsewhere
     // can take it before the server under test binds it.

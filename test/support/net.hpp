@@ -34,6 +34,10 @@ bool peer_closed_within(int fd, int timeout_ms);
 
 void set_receive_timeout(int fd, int milliseconds);
 
+// "127.0.0.1:40312": our end of the IPv4 socket `fd` (peer = false), or the other end;
+// how the server names this client (or itself) in %p, %l and the access log.
+std::string address_of(int fd, bool peer = false);
+
 // A port nobody listens on right now (bound to port 0 and released).
 int free_port();
 
