@@ -28,9 +28,25 @@ struct Workload {
     int server_pid = 0;              // 0: server CPU unknown
     bool progress = false;           // progress line on stderr
     double timeout = 1;              // udp: seconds after which a datagram with no reply is lost
+    // bench v2 (issue 13). Filled by the engine (load.cpp), shown by report.cpp / compare.cpp.
+    std::vector<std::size_t> sizes;  // mixed sizes: each message's size drawn from these (empty: `size`)
+    double rate = 0;                 // > 0: open loop, total requests/s over all connections (wrk2-style,
+                                     // latency from the intended send time)
+    int threads = 1;                 // load loops, each on its own core; connections spread over them
+    double connect_rate = 0;         // > 0: churn workload, new connections/s, one request each
+    double interval = 0;             // > 0: per-interval lines every `interval` seconds
+    double drain_timeout = 2;        // seconds for every connection to get back all it sent, after the window
+    std::string metrics_url;         // server CPU from a remote server's /metrics (process_cpu_seconds_total)
 };
 
 const char* kind_name(Workload::Kind kind);
+
+// One --interval line: what happened in [start, start + seconds) of the measured window.
+struct Interval {
+    double start = 0, seconds = 0;
+    std::uint64_t requests = 0, bytes = 0, errors = 0;
+    std::uint64_t p99_ns = 0;  // 0: no request completed in the interval
+};
 
 struct Result {
     std::uint64_t requests = 0;  // messages (or stream chunks) echoed back in the window
@@ -46,6 +62,21 @@ struct Result {
     double client_cpu_seconds = 0;
     double server_cpu_seconds = -1;  // -1: not measured
     long server_rss_kib = -1;
+    // bench v2 (issue 13).
+    double asked_seconds = 0;        // --duration: the window the run was asked to measure
+    // Why this run is not a valid measurement ("the server stopped answering", "no request
+    // completed", "window 0.4 s of 2 s asked"): non-empty means `run` exits 1 and compare
+    // reports no number for it.
+    std::vector<std::string> invalid;
+    // What bounded the figures without invalidating them ("bound by the load generator:
+    // client CPU 97%"): shown in the output and the report.
+    std::vector<std::string> notes;
+    std::uint64_t drain_missing_bytes = 0;  // sent but never echoed back within drain_timeout
+    std::vector<Interval> intervals;
+    std::uint64_t connects = 0;       // churn: connections opened (and accepted) in the window
+    Histogram connect_latency;        // churn: connect() to established
+    int threads = 1;
+    bool valid() const { return invalid.empty(); }
 
     double loss_percent() const {
         return datagrams_sent > 0 ? 100.0 * static_cast<double>(datagrams_lost) / static_cast<double>(datagrams_sent) : 0;
