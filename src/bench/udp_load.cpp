@@ -5,6 +5,7 @@
 // against what was sent without keeping copies. A datagram with no reply within `timeout`
 // is lost, and the socket sends the next; loss is a result, not an error. Wrong bytes are.
 #include "load.hpp"
+#include "validity.hpp"
 
 #include "echomux/fd.hpp"
 #include "echomux/socket_address.hpp"
@@ -218,7 +219,9 @@ Result run_udp_load(const Workload& workload) {
         throw std::runtime_error("udp: size must be from 16 (the sequence number) to 65507 bytes");
     if (!(workload.timeout > 0)) throw std::runtime_error("udp: timeout must be above 0");
     UdpGenerator generator(workload);
-    return generator.run();
+    Result r = generator.run();
+    judge(workload, r, {r.client_cpu_seconds});
+    return r;
 }
 
 }  // namespace echomux::bench
