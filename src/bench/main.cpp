@@ -2,6 +2,7 @@
 // echomux-bench: load generator (`run`) and backend comparison (`compare`).
 #include "compare.hpp"
 #include "load.hpp"
+#include "metrics_scrape.hpp"
 #include "report.hpp"
 
 #include "tools/command_line.hpp"
@@ -161,6 +162,11 @@ void check_run_args(RunArgs& a, const po::variables_map& vm) {
         w.server_pid = std::stoi(pid);
     }
     if (w.server_pid > 0 && !w.metrics_url.empty()) throw po::error("--server-pid and --metrics-url: give one");
+    if (!w.metrics_url.empty()) try {
+            MetricsScrape check(w.metrics_url);
+        } catch (const std::runtime_error& e) {
+            throw po::error(e.what());
+        }
     if (vm.count("cpu"))
         for (long cpu : number_list(a.cpu, "--cpu")) {
             if (cpu >= CPU_SETSIZE) throw po::error("--cpu " + std::to_string(cpu) + ": no such CPU");

@@ -174,9 +174,10 @@ Result UdpGenerator::run() {
     for (Socket& s : sockets_) send_next(s);
     const auto start = Clock::now();
     const auto warm_end = start + std::chrono::duration<double>(w_.warmup);
-    const auto end = warm_end + std::chrono::duration<double>(w_.duration);
-    // After the window, the last datagrams get their timeout to come back, no longer.
-    const auto last_reply = end + std::chrono::duration<double>(w_.timeout);
+    // The window is exactly --duration from when measuring began (the loop may notice the
+    // end of the warm-up a little late); after it, the last datagrams get their timeout.
+    auto end = warm_end + std::chrono::duration<double>(w_.duration);
+    auto last_reply = end + std::chrono::duration<double>(w_.timeout);
     double client_cpu_start = 0, server_cpu_start = -1;
     auto measure_start = start;
     std::vector<epoll_event> events(std::max(16, w_.connections));
@@ -185,6 +186,8 @@ Result UdpGenerator::run() {
         if (!measuring_ && sending_ && now >= warm_end) {
             measuring_ = true;
             measure_start = now;
+            end = now + std::chrono::duration<double>(w_.duration);
+            last_reply = end + std::chrono::duration<double>(w_.timeout);
             client_cpu_start = own_cpu_seconds();
             server_cpu_start = w_.server_pid > 0 ? process_cpu_seconds(w_.server_pid) : -1;
         }
