@@ -188,7 +188,7 @@ BOOST_AUTO_TEST_CASE(a_server_stopped_mid_run_makes_the_run_invalid) {
     server.process().signal(SIGCONT);
     BOOST_REQUIRE(status);
     BOOST_TEST(*status == 1);
-    BOOST_TEST(contains(run.err(), "not a valid measurement: the server stopped answering: no reply for 0.5 s"), run.err());
+    BOOST_TEST(contains(run.err(), "not a valid measurement: the server stopped answering: no reply for "), run.err());
     BOOST_TEST(contains(run.err(), "not a valid measurement: window "), run.err());
 }
 
@@ -216,17 +216,17 @@ BOOST_AUTO_TEST_CASE(open_loop_latency_is_the_servers_delay) {
     BOOST_TEST(p50_ms >= 50);
     BOOST_TEST(p50_ms <= 65);
     // The rate asked is the rate measured: 200/s for 2 s, give or take the window's edges.
-    BOOST_TEST(json_number(r.out, "requests") >= 390);
-    BOOST_TEST(json_number(r.out, "requests") <= 410);
+    BOOST_TEST(json_number(r.out, "requests") >= 396);
+    BOOST_TEST(json_number(r.out, "requests") <= 404);
 }
 
-// Coordinated omission: the requests a stalled server held up count from when they were
-// due, not from when the client got round to sending them; a closed loop would send only
-// one per connection during the stall and report a small p99.
-BOOST_AUTO_TEST_CASE(open_loop_p99_includes_a_one_second_stall) {
+// The p99 (or p90) of a run during which the server is stopped for 1 s, 0.5 s into a 3 s window.
+double percentile_with_a_stall(const std::vector<std::string>& args, const std::string& percentile) {
     Server server;
-    Process run(bench_args({"--port", std::to_string(server.port()), "--connections", "10", "--rate", "1000",
-                            "--warmup", "0", "--duration", "3", "--interval", "0.5", "--json"}));
+    std::vector<std::string> all = {"--port", std::to_string(server.port()), "--warmup", "0", "--duration", "3",
+                                    "--interval", "0.5", "--json"};
+    all.insert(all.end(), args.begin(), args.end());
+    Process run(bench_args(all));
     BOOST_REQUIRE(run.wait_for_err("interval ", 10s));
     server.process().signal(SIGSTOP);
     std::this_thread::sleep_for(1s);  // the stall itself, not a wait for something
@@ -234,7 +234,16 @@ BOOST_AUTO_TEST_CASE(open_loop_p99_includes_a_one_second_stall) {
     const auto status = run.wait(30s);
     BOOST_REQUIRE(status);
     BOOST_TEST(*status == 0, run.err());
-    BOOST_TEST(json_number(run.out(), "p99") >= 0.5e9, run.out());
+    return json_number(run.out(), percentile);
+}
+
+// Coordinated omission: the requests a stalled server held up count from when they were
+// due, also those the client could not even send (one connection, at most 256 in flight):
+// a third of the window's requests were due during the stall, so the p90 is ~0.7 s. A
+// closed loop sends one request per connection into the stall and reports a small p99.
+BOOST_AUTO_TEST_CASE(open_loop_latency_includes_a_one_second_stall) {
+    BOOST_TEST(percentile_with_a_stall({"--connections", "1", "--rate", "1000"}, "p90") >= 0.5e9);
+    BOOST_TEST(percentile_with_a_stall({"--connections", "10"}, "p99") < 0.5e9);
 }
 
 BOOST_AUTO_TEST_CASE(two_load_threads_send_exactly_what_the_server_received) {
