@@ -29,8 +29,11 @@ const char* const kRunSynopsis =
     "echomux-bench run [--host H] [--port P] [--workload pingpong|stream|udp] [--mode echo|upper] [OPTION...]";
 const char* const kCompareSynopsis = "echomux-bench compare [--quick] [--out DIR] [--backends B...] [OPTION...]";
 const char* const kRunWhat =
-    "Loads one echo server with ping-pong or streaming connections (or UDP datagrams), verifies every\n"
-    "byte that comes back, and reports requests/s, MB/s, latency percentiles and CPU time.";
+    "Loads one echo server with ping-pong or streaming connections, an open-loop --rate, connection\n"
+    "churn (--connect-rate) or UDP datagrams, verifies every byte that comes back (after the window,\n"
+    "each connection must get back all it sent: the drain), and reports requests/s, MB/s, latency\n"
+    "percentiles and CPU time. Exits 1 on any error, and when the run measured nothing valid (the\n"
+    "server stopped answering, no request completed, a window shorter than asked).";
 const char* const kCompareWhat =
     "Runs the same workloads against each echomux backend, a reference C epoll server and any --server,\n"
     "and writes report.md, results.json and PNG plots.";
@@ -264,7 +267,8 @@ std::string overall_help() {
     out << "Usage: " << kRunSynopsis << "\n  or:  " << kCompareSynopsis << "\n  or:  " << kProgram
         << " --help|--version\n"
         << "Load generator and benchmark for echo servers. COMMAND --help tells one command.\n"
-           "Exit status: 0 ok, 1 a wrong echo, an unreachable or failed server, 2 bad usage.\n\n"
+           "Exit status: 0 ok, 1 a wrong or missing echo, an unreachable or failed server, a run that\n"
+           "measured nothing valid, 2 bad usage.\n\n"
            "Commands:\n"
            "  run       load one echo server, verify every byte, report throughput, latency and CPU\n"
            "  compare   every echomux backend and a reference server side by side, into a report\n\n"
