@@ -130,6 +130,7 @@ void LoadLoop::error(const std::string& why) {
 void LoadLoop::fail(Connection& c, const std::string& why) {
     error(why);
     c.failed = true;
+    ++failed_;
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, c.fd.get(), nullptr);
 }
 
@@ -270,6 +271,7 @@ std::uint64_t LoadLoop::next_timer(std::uint64_t now) const {
 }
 
 void LoadLoop::close_intervals(std::uint64_t now) {
+    if (intervals_.empty()) return;
     const auto& t = shared_.timeline;
     std::size_t closed = closed_intervals_.load(std::memory_order_relaxed);
     std::size_t done = 0;
@@ -300,6 +302,11 @@ bool LoadLoop::check_stall(std::uint64_t now) {
     result_.invalid.push_back(text);
     shared_.stop.store(true);
     return true;
+}
+
+bool LoadLoop::all_back() const {
+    return std::all_of(connections_.begin(), connections_.end(),
+                       [](const Connection& c) { return c.failed || c.sent == c.received; });
 }
 
 void LoadLoop::count_missing() {
@@ -345,14 +352,13 @@ void LoadLoop::run(int cpu) {
             ended_at_ = t.window_end;
             window_cpu_ = thread_cpu_seconds() - cpu_at_start;
         }
-        const bool all_failed =
-            std::all_of(connections_.begin(), connections_.end(), [](const Connection& c) { return c.failed; });
+        const bool all_failed = failed_ == connections_.size();
         if (!draining_ && (all_failed || shared_.stop.load(std::memory_order_relaxed) || check_stall(now))) {
             ended_at_ = now;
             if (measuring) window_cpu_ = thread_cpu_seconds() - cpu_at_start;
             break;
         }
-        if (draining_ && (loop_sent_ == loop_received_ || all_failed || now >= t.drain_end)) {
+        if (draining_ && (now >= t.drain_end || all_back())) {
             if (now >= t.drain_end) count_missing();
             break;
         }

@@ -79,6 +79,7 @@ private:
     std::uint64_t next_timer(std::uint64_t now) const;
     void close_intervals(std::uint64_t now);
     bool check_stall(std::uint64_t now);
+    bool all_back() const;  // every connection that did not fail got back all it sent
     void count_missing();
 
     LoopShared& shared_;
@@ -93,6 +94,7 @@ private:
     std::vector<char> scratch_;
     Fd epoll_;
     bool draining_ = false;
+    std::size_t failed_ = 0;       // connections given up on an error
     std::uint64_t loop_sent_ = 0, loop_received_ = 0, last_reply_ = 0;
     Result result_;
     std::vector<Interval> intervals_;
