@@ -180,9 +180,7 @@ Result ChurnGenerator::run(ServerCost& server) {
             start(next, now);
         std::uint64_t wake = std::min(now + kMaxWaitNs, draining ? t_.drain_end : std::min(due, t_.window_end));
         if (!measuring) wake = std::min(wake, t_.window_start);
-        const std::uint64_t wait = wake > now ? wake - now : 0;
-        const timespec timeout{static_cast<time_t>(wait / 1'000'000'000), static_cast<long>(wait % 1'000'000'000)};
-        const int n = ::epoll_pwait2(epoll_.get(), events.data(), static_cast<int>(events.size()), &timeout, nullptr);
+        const int n = wait_for_events(epoll_.get(), events, wake > now ? wake - now : 0);
         for (int i = 0; i < n; ++i) {
             auto& c = *static_cast<ChurnConnection*>(events[i].data.ptr);
             if (c.fd) on_event(c, events[i].events);

@@ -29,6 +29,20 @@ double thread_cpu_seconds() {
            static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
+int wait_for_events(int epoll, std::vector<epoll_event>& events, std::uint64_t wait_ns) {
+    // epoll_pwait2 (Linux 5.11) waits to the nanosecond, which a --rate schedule needs; on
+    // an older kernel, epoll_wait's milliseconds, rounded up so the loop never spins.
+    static std::atomic<bool> precise{true};
+    const int size = static_cast<int>(events.size());
+    if (precise.load(std::memory_order_relaxed)) {
+        const timespec timeout{static_cast<time_t>(wait_ns / 1'000'000'000), static_cast<long>(wait_ns % 1'000'000'000)};
+        const int n = ::epoll_pwait2(epoll, events.data(), size, &timeout, nullptr);
+        if (n >= 0 || errno != ENOSYS) return n;
+        precise.store(false);
+    }
+    return ::epoll_wait(epoll, events.data(), size, static_cast<int>((wait_ns + 999'999) / 1'000'000));
+}
+
 Pattern::Pattern(Mode mode) : sent(2 * kSize) {
     std::mt19937_64 random(862);
     for (std::size_t i = 0; i < kSize; ++i) sent[i] = static_cast<char>(random());
@@ -370,9 +384,7 @@ void LoadLoop::run(int cpu) {
         if (!measuring) wake = std::min(wake, t.window_start);
         else if (!draining_) wake = std::min(wake, t.window_end);
         else wake = std::min(wake, t.drain_end);
-        const std::uint64_t wait = wake > now ? wake - now : 0;
-        const timespec timeout{static_cast<time_t>(wait / 1'000'000'000), static_cast<long>(wait % 1'000'000'000)};
-        const int n = ::epoll_pwait2(epoll_.get(), events.data(), static_cast<int>(events.size()), &timeout, nullptr);
+        const int n = wait_for_events(epoll_.get(), events, wake > now ? wake - now : 0);
         for (int i = 0; i < n; ++i) {
             auto& c = *static_cast<Connection*>(events[i].data.ptr);
             if (!c.failed && (events[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP))) on_readable(c);

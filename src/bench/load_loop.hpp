@@ -15,6 +15,8 @@
 
 #include "echomux/fd.hpp"
 
+#include <sys/epoll.h>
+
 #include <atomic>
 #include <cstdint>
 #include <vector>
@@ -105,6 +107,8 @@ private:
 };
 
 std::uint64_t now_ns();
+// epoll_wait for at most `wait_ns`; the number of events, or -1 (EINTR).
+int wait_for_events(int epoll, std::vector<epoll_event>& events, std::uint64_t wait_ns);
 double thread_cpu_seconds();  // the calling thread's CPU time (user + system)
 
 }  // namespace echomux::bench
