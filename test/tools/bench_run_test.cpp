@@ -192,6 +192,21 @@ BOOST_AUTO_TEST_CASE(a_server_stopped_mid_run_makes_the_run_invalid) {
     BOOST_TEST(contains(run.err(), "not a valid measurement: window "), run.err());
 }
 
+// A server that takes the bytes and never answers, for less than the stall timeout: there
+// is no latency and no rate to report, only that nothing came back.
+BOOST_AUTO_TEST_CASE(a_run_in_which_nothing_came_back_is_invalid) {
+    TestServer silent([](int fd) {
+        char buffer[4096];
+        while (::recv(fd, buffer, sizeof buffer, 0) > 0) {
+        }
+    });
+    const Run r = bench({"--port", std::to_string(silent.port()), "--connections", "2", "--warmup", "0",
+                         "--duration", "0.3", "--drain-timeout", "0.1"});
+    BOOST_TEST(r.status == 1);
+    BOOST_TEST(contains(r.err, "not a valid measurement: no request completed in the window"), r.err);
+    BOOST_TEST(contains(r.err, "(128 bytes never came back)"), r.err);
+}
+
 BOOST_AUTO_TEST_CASE(bytes_a_server_swallows_are_counted_by_the_drain) {
     SwallowingServer server(64);
     const Run r = bench({"--port", std::to_string(server.port()), "--connections", "8", "--size", "64", "--warmup",
