@@ -208,6 +208,7 @@ Result run_load(const Workload& w) {
             --running;
         });
     Result r = supervise(w, t, loops, running, server);
+    r.total_connects = active.size() + idle.size();  // every one the server accepted
     for (auto& worker : workers) worker.join();
     merge(w, t, loops, r);
     check_idle_connections(idle, r);

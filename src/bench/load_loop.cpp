@@ -133,12 +133,15 @@ LoadLoop::~LoadLoop() = default;
 void LoadLoop::error(const std::string& why) {
     ++result_.errors;
     if (result_.error_messages.size() < 5) result_.error_messages.push_back(why);
-    const std::uint64_t now = now_ns();
+    if (Interval* i = interval_at(now_ns())) ++i->errors;
+}
+
+// The --interval that `now` falls in, or nullptr (no intervals, or outside the window).
+Interval* LoadLoop::interval_at(std::uint64_t now) {
     const auto& t = shared_.timeline;
-    if (!intervals_.empty() && now >= t.window_start && now < t.window_end) {
-        const auto i = static_cast<std::size_t>((now - t.window_start) / 1e9 / w_.interval);
-        if (i < intervals_.size()) ++intervals_[i].errors;
-    }
+    if (intervals_.empty() || now < t.window_start || now >= t.window_end) return nullptr;
+    const auto i = static_cast<std::size_t>(static_cast<double>(now - t.window_start) / 1e9 / w_.interval);
+    return i < intervals_.size() ? &intervals_[i] : nullptr;
 }
 
 void LoadLoop::fail(Connection& c, const std::string& why) {
@@ -216,9 +219,7 @@ void LoadLoop::count_received(std::size_t bytes, std::uint64_t now) {
     const auto& t = shared_.timeline;
     if (now < t.window_start || now >= t.window_end) return;
     result_.bytes += bytes;
-    if (intervals_.empty()) return;
-    const auto i = static_cast<std::size_t>(static_cast<double>(now - t.window_start) / 1e9 / w_.interval);
-    if (i < intervals_.size()) intervals_[i].bytes += bytes;
+    if (Interval* i = interval_at(now)) i->bytes += bytes;
 }
 
 // A message came back whole. It counts in the window (and its interval) when it came back in it.
@@ -229,11 +230,10 @@ void LoadLoop::complete(std::uint64_t stamp, std::uint64_t now) {
     const std::uint64_t latency = now > stamp ? now - stamp : 0;
     ++result_.requests;
     result_.latency.record(latency);
-    if (intervals_.empty()) return;
-    const auto i = static_cast<std::size_t>(static_cast<double>(now - t.window_start) / 1e9 / w_.interval);
-    if (i >= intervals_.size()) return;
-    ++intervals_[i].requests;
-    interval_latency_[i].record(latency);
+    if (Interval* i = interval_at(now)) {
+        ++i->requests;
+        interval_latency_[static_cast<std::size_t>(i - intervals_.data())].record(latency);
+    }
 }
 
 // One recv per readiness unless it filled the buffer: the epoll is level-triggered, so bytes

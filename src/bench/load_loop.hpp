@@ -39,6 +39,7 @@ struct Timeline {
 
 // What the loops share while they run.
 struct LoopShared {
+    LoopShared(const Workload& w, const Pattern& p) : workload(w), pattern(p) {}
     const Workload& workload;
     const Pattern& pattern;
     Timeline timeline;
@@ -79,6 +80,7 @@ private:
     std::size_t size_of(const Connection& c, std::uint64_t message) const;
     std::uint64_t intended(const Connection& c, std::uint64_t message) const;
     std::uint64_t next_timer(std::uint64_t now) const;
+    Interval* interval_at(std::uint64_t now);
     void close_intervals(std::uint64_t now);
     bool check_stall(std::uint64_t now);
     bool all_back() const;  // every connection that did not fail got back all it sent

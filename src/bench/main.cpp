@@ -217,7 +217,7 @@ int run_command(const std::vector<std::string>& args) {
     // The whole run, to hold against the server's own counters.
     if (w.kind != Workload::Kind::udp) std::cerr << "echomux-bench: whole run (warm-up, window, drain): " << r.total_requests << " requests, "
               << r.total_sent_bytes << " bytes sent, " << r.total_received_bytes << " echoed back";
-    if (w.connect_rate > 0) std::cerr << ", " << r.total_connects << " connections";
+    if (w.kind != Workload::Kind::udp) std::cerr << ", " << r.total_connects << " connections";
     if (w.kind != Workload::Kind::udp) std::cerr << "\n";
     int status = 0;
     if (r.errors > 0) {
