@@ -170,11 +170,17 @@ void check_run_args(RunArgs& a, const po::variables_map& vm) {
         } catch (const std::runtime_error& e) {
             throw po::error(e.what());
         }
-    if (vm.count("cpu"))
+    if (vm.count("cpu")) {
+        cpu_set_t allowed;
+        CPU_ZERO(&allowed);
+        ::sched_getaffinity(0, sizeof allowed, &allowed);
         for (long cpu : number_list(a.cpu, "--cpu")) {
-            if (cpu >= CPU_SETSIZE) throw po::error("--cpu " + std::to_string(cpu) + ": no such CPU");
+            // A CPU we may not run on would leave the loop unpinned without a word.
+            if (cpu >= CPU_SETSIZE || !CPU_ISSET(static_cast<int>(cpu), &allowed))
+                throw po::error("--cpu " + std::to_string(cpu) + ": not a CPU this process may run on");
             w.cpus.push_back(static_cast<int>(cpu));
         }
+    }
     if (vm.count("sizes")) {
         for (long size : number_list(a.sizes, "--sizes")) {
             if (size < 1 || size > (64 << 20)) throw po::error("--sizes: each size must be from 1 to 67108864");

@@ -334,6 +334,7 @@ BOOST_AUTO_TEST_CASE(bad_run_arguments_are_refused) {
          "--server-pid " + std::to_string(gone.pid()) + ": no such process"},
         {{"--port", port, "stray"}, 2, "too many positional options"},
         {{"--cpu", "0,x"}, 2, "--cpu takes numbers separated by commas; got '0,x'"},
+        {{"--cpu", "0,100000"}, 2, "--cpu 100000: not a CPU this process may run on"},
         {{"--sizes", "64,0"}, 2, "--sizes: each size must be from 1"},
         {{"--rate", "100", "--workload", "stream"}, 2, "--rate goes with --workload pingpong"},
         {{"--threads", "0"}, 2, "--threads must be from 1 to 256"},
