@@ -22,6 +22,7 @@ KINDS = {
     ("apps/v1", "Deployment"): "V1Deployment",
     ("policy/v1", "PodDisruptionBudget"): "V1PodDisruptionBudget",
     ("networking.k8s.io/v1", "NetworkPolicy"): "V1NetworkPolicy",
+    ("batch/v1", "Job"): "V1Job",
 }
 # Written by controllers, never by a manifest: leaving them out keeps the file small and
 # makes a stray status block an error.
