@@ -5,7 +5,10 @@
 # held client inside the default 10 s stop timeout and exits 0; it serves with --read-only
 # --cap-drop=ALL under an arbitrary uid; the HEALTHCHECK follows ECHOMUX_METRICS_PORT (and
 # fails where nothing listens); UDP echo; the image's user, entrypoint, ports, OCI labels,
-# healthcheck and size. Exits 77 (ctest: skipped) when podman is missing or we are not root.
+# healthcheck and size. Then the Dockerfile's bench target (deploy/kubernetes/bench runs it):
+# its echomux-bench, run from its image, loads the server's image by host name (the static
+# resolver) with every byte echoed. Exits 77 (ctest: skipped) when podman is missing or we are
+# not root.
 #
 # This VM reaches no registry and has hybrid cgroups and a restricted setrlimit: the Debian
 # base image is made locally (debootstrap + podman import, cached by tag), and podman runs
@@ -14,7 +17,7 @@
 # run under `buildah run` instead (stop, healthcheck and run options need podman; the log
 # says which runner is used and what was left out).
 # Build cache: the build stage is kept, tagged localhost/echomux-build:cache, so a rerun
-# compiles only when the server's sources change; the cache it replaces, the image and the
+# compiles only when the sources change; the cache it replaces, the images and the
 # containers this run makes are removed.
 # Usage: container_test.sh SOURCE_DIR TOOLS_DIR
 set -eu
@@ -38,9 +41,11 @@ default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
 EOF
 
 image=localhost/echomux-test:$$
+bench_image=localhost/echomux-bench-test:$$
 cache=localhost/echomux-build:cache
 containers=()
 buildah_ctr=
+bench_ctr=
 server_pid=
 
 # The image and its parents, child first: the layers a build made for it.
@@ -69,14 +74,17 @@ remove_dangling() {
 cleanup() {
     [ -n "$server_pid" ] && kill -KILL "$server_pid" 2>/dev/null || true
     [ -n "$buildah_ctr" ] && buildah rm "$buildah_ctr" >/dev/null 2>&1 || true
-    local name chain
+    [ -n "$bench_ctr" ] && buildah rm "$bench_ctr" >/dev/null 2>&1 || true
+    local name chain built
     for name in "${containers[@]}"; do podman rm -f -t 0 "$name" >/dev/null 2>&1 || true; done
-    if podman image exists "$image"; then
-        chain=$(image_chain "$image")
-        podman untag "$image" >/dev/null 2>&1 || true
-        # shellcheck disable=SC2086 # one id per word
-        remove_dangling $chain
-    fi
+    for built in "$image" "$bench_image"; do
+        if podman image exists "$built"; then
+            chain=$(image_chain "$built")
+            podman untag "$built" >/dev/null 2>&1 || true
+            # shellcheck disable=SC2086 # one id per word
+            remove_dangling $chain
+        fi
+    done
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -104,6 +112,8 @@ podman build --format docker --pull=never --layers --target build -t "$cache" \
     -f "$src/Dockerfile" "$src" >"$work/build.log" 2>&1 || { tail -n 40 "$work/build.log"; exit 1; }
 podman build --format docker --pull=never --layers -t "$image" \
     -f "$src/Dockerfile" "$src" >>"$work/build.log" 2>&1 || { tail -n 40 "$work/build.log"; exit 1; }
+podman build --format docker --pull=never --layers --target bench -t "$bench_image" \
+    -f "$src/Dockerfile" "$src" >>"$work/build.log" 2>&1 || { tail -n 40 "$work/build.log"; exit 1; }
 echo "built in $(($(date +%s) - build_start)) s"
 # shellcheck disable=SC2086 # one id per word
 remove_dangling $old_chain
@@ -129,6 +139,19 @@ for l in source version revision licenses created title description; do
     { [ -n "$v" ] && [ "$v" != "<no value>" ]; } || fail "no org.opencontainers.image.$l label"
 done
 [ "$(label licenses)" = BSL-1.0 ] || fail "licenses: $(label licenses)"
+
+# The bench image: the load generator alone, run as the same user, labelled as the server.
+bench_inspect() { podman image inspect --format "$1" "$bench_image"; }
+bench_size=$(bench_inspect '{{.Size}}')
+echo "bench image size: $bench_size bytes ($((bench_size / 1024)) KiB)"
+[ "$bench_size" -lt 10000000 ] || fail "the bench image is $bench_size bytes, not under 10 MB"
+[ "$(bench_inspect '{{.Config.User}}')" = 10001:10001 ] || fail "bench user: $(bench_inspect '{{.Config.User}}')"
+[ "$(bench_inspect '{{json .Config.Entrypoint}}')" = '["/usr/local/bin/echomux-bench"]' ] \
+    || fail "bench entrypoint: $(bench_inspect '{{json .Config.Entrypoint}}')"
+for l in version revision licenses; do
+    v=$(bench_inspect "{{index .Config.Labels \"org.opencontainers.image.$l\"}}")
+    [ "$v" = "$(label $l)" ] || fail "bench label $l is '$v', the server's '$(label $l)'"
+done
 
 # Free ports below the ephemeral range (32768), so the host's own connections cannot take
 # them: from a per-run start, the first 16 that no TCP or UDP socket here is bound to, one
@@ -169,6 +192,24 @@ check_udp() { # PORT
     [ "$reply" = 'a datagram through the container' ] || fail "wrong UDP echo: '$reply'"
 }
 
+# echomux-bench's arguments against container N: by the name localhost (the static binary
+# resolves it from the container's /etc/hosts, as it resolves a Service in a pod), and few
+# connections, so the server's count of them is exact.
+bench_connections=4
+bench_args() { # N
+    echo "run --host localhost --port $(port "$1") --connections $bench_connections --warmup 0.2 --duration 1 --json"
+}
+
+check_bench() { # JSON METRICS_PORT EARLIER: the run's report, and the server's count of its connections
+    local page
+    case "$1" in *'"errors":0,'*) ;; *) echo "$1"; fail "echomux-bench reported errors" ;; esac
+    case "$1" in *'"requests":0,'*) echo "$1"; fail "echomux-bench counted no request" ;; esac
+    page=$(http_get "$2" /metrics)
+    echo "$page" | grep -q "^echomux_connections_accepted_total $(($3 + bench_connections))\$" \
+        || { echo "$page" | grep accepted; fail "the server did not accept the bench's $bench_connections connections"; }
+    echo "echomux-bench: $(echo "$1" | grep -o '"requests_per_second":[0-9.]*')"
+}
+
 # Which runner: podman run, or buildah run where podman cannot run containers here.
 if version=$(podman run --rm --network=host "$image" --version 2>"$work/run.err"); then
     runner=podman
@@ -204,6 +245,11 @@ if [ "$runner" = buildah ]; then
     [ "$status" = 0 ] || { cat "$work/server.log"; fail "exit status $status, expected 0"; }
     grep -q "stopped: accepted=3 " "$work/server.log" || { cat "$work/server.log"; fail "no clean stop in the log"; }
     echo "NOT RUN under buildah: podman stop with a held client, --read-only --cap-drop=ALL --user, podman healthcheck"
+    bench_ctr=$(buildah from --pull-never "$bench_image")
+    # shellcheck disable=SC2046 # bench_args gives words
+    bench_json=$(buildah run --isolation chroot "$bench_ctr" -- /usr/local/bin/echomux-bench $(bench_args 1)) \
+        || fail "echomux-bench from the bench image exited $?"
+    check_bench "$bench_json" "$(metrics_port 1)" 3
     echo "container test passed (buildah run)"
     exit 0
 fi
@@ -322,5 +368,15 @@ echo "case: UDP echo with -e ECHOMUX_UDP=on"
 run c6-$$ $(env_for 7) -e ECHOMUX_UDP=on
 check_udp "$(port 7)"
 stop_exits_0 c6-$$
+
+echo "case: echomux-bench from the bench image, read-only, any uid, against the server's image"
+# Pair 0: the one no case above uses.
+# shellcheck disable=SC2046 # env_for gives words
+run c7-$$ $(env_for 0)
+# shellcheck disable=SC2046 # bench_args gives words
+bench_json=$(podman run --rm --network=host --read-only --cap-drop=ALL --user 12345:0 "$bench_image" \
+    $(bench_args 0) 2>>"$work/podman.err") || { cat "$work/podman.err"; fail "echomux-bench exited with an error"; }
+check_bench "$bench_json" "$(metrics_port 0)" 0
+stop_exits_0 c7-$$
 
 echo "container test passed (podman run)"
