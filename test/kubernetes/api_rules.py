@@ -15,13 +15,15 @@ ENV_VAR_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*")
 
 # Services name their objects with DNS-1035 labels; everything else here with subdomains.
 DNS1035_KINDS = {"Service"}
+# The kinds here that carry a pod template (spec.template).
+WORKLOAD_KINDS = {"Deployment", "Job"}
 
 
 def check(objects) -> list:
     """[(file, object, message)] for every rule an object breaks."""
     found = []
     note = lambda file, obj, message: found.append((file, obj, message))
-    pods = [(file, obj) for file, obj in objects if obj.get("kind") == "Deployment"]
+    pods = [(file, obj) for file, obj in objects if obj.get("kind") in WORKLOAD_KINDS]
     for file, obj in objects:
         for message in object_rules(obj):
             note(file, obj, message)
@@ -44,6 +46,9 @@ def name_errors(name, kind) -> list:
     elif len(name) > 253 or not DNS1123_SUBDOMAIN.fullmatch(name):
         return [f"metadata.name '{name}': must be a DNS-1123 subdomain (lower-case letters, digits, '-' "
                 "and '.', starting and ending alphanumeric, at most 253 characters)"]
+    elif kind == "Job" and len(name) > 63:
+        return [f"metadata.name '{name}': a Job name must be at most 63 characters (its pods carry it in "
+                "the job-name label)"]
     return []
 
 
@@ -155,15 +160,30 @@ def container_ports(deployment):
 
 
 def pod_rules(deployment, objects) -> list:
+    """Rules of a workload's pod template (a Deployment's or a Job's)."""
     spec = deployment.get("spec") or {}
     pod = (spec.get("template") or {}).get("spec") or {}
     labels = template_labels(deployment)
     errors = label_errors("spec.template.metadata.labels", labels)
-    if not selector_labels(spec.get("selector")) and not (spec.get("selector") or {}).get("matchExpressions"):
-        errors.append("spec.selector: must not be empty")
-    elif not selects(spec.get("selector"), labels):
-        errors.append(f"spec.selector {selector_labels(spec.get('selector'))} does not match the pod template's "
-                      f"labels {labels} (the API server refuses it)")
+    restart = pod.get("restartPolicy", "Always")
+    if deployment.get("kind") == "Job":
+        # The Job controller writes the selector (and a label) of its own.
+        if "selector" in spec and spec.get("manualSelector") is not True:
+            errors.append("spec.selector: must not be set: the Job controller generates it (unless manualSelector)")
+        if restart not in ("Never", "OnFailure"):
+            errors.append(f"spec.template.spec.restartPolicy '{restart}': a Job's must be Never or OnFailure")
+        for field, least in (("backoffLimit", 0), ("activeDeadlineSeconds", 1), ("ttlSecondsAfterFinished", 0)):
+            value = spec.get(field)
+            if value is not None and (not isinstance(value, int) or value < least):
+                errors.append(f"spec.{field}: must be an integer of at least {least}")
+    else:
+        if restart != "Always":
+            errors.append(f"spec.template.spec.restartPolicy '{restart}': a Deployment's must be Always")
+        if not selector_labels(spec.get("selector")) and not (spec.get("selector") or {}).get("matchExpressions"):
+            errors.append("spec.selector: must not be empty")
+        elif not selects(spec.get("selector"), labels):
+            errors.append(f"spec.selector {selector_labels(spec.get('selector'))} does not match the pod template's "
+                          f"labels {labels} (the API server refuses it)")
     for i, constraint in enumerate(pod.get("topologySpreadConstraints") or []):
         if not selects(constraint.get("labelSelector"), labels):
             errors.append(f"spec.template.spec.topologySpreadConstraints[{i}].labelSelector selects none of "
@@ -199,7 +219,7 @@ def pod_rules(deployment, objects) -> list:
 def reference_rules(obj, pods, objects) -> list:
     kind, spec = obj.get("kind"), obj.get("spec") or {}
     errors = []
-    if kind == "Deployment":
+    if kind in WORKLOAD_KINDS:
         pod = (spec.get("template") or {}).get("spec") or {}
         existing = {(o.get("kind"), (o.get("metadata") or {}).get("name")) for _, o in objects}
         for v, volume in enumerate(pod.get("volumes") or []):
@@ -216,7 +236,7 @@ def reference_rules(obj, pods, objects) -> list:
         selector = spec.get("selector") if kind == "PodDisruptionBudget" else spec.get("podSelector")
         selected = [d for _, d in pods if selects(selector, template_labels(d))]
     if kind in ("Service", "PodDisruptionBudget", "NetworkPolicy") and not selected:
-        errors.append("its selector selects no pod of the Deployments here")
+        errors.append("its selector selects no pod of the workloads here")
     ports = set().union(*(container_ports(d) for d in selected)) if selected else set()
     if kind == "Service" and selected:
         for i, port in enumerate(spec.get("ports") or []):

@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: BSL-1.0
 # Kubernetes manifests, offline: yamllint, then every variant of deploy/kubernetes rendered
 # by `kubectl kustomize` and checked by validate.py (strict schema, API rules, echomux.conf
-# consistency); then every mutated copy in bad/ must be refused with the messages its
-# `expect` file lists. Exits 77 (ctest: skipped) when a tool is missing.
+# consistency); the bench Job with the server it loads, as one namespace (its rules run
+# echomux-bench, beside ECHOMUX_BINARY, on its arguments); then every mutated copy in bad/
+# must be refused with the messages its `expect` file lists. Exits 77 (ctest: skipped) when
+# a tool is missing.
 # Usage: check.sh SOURCE_DIR ECHOMUX_BINARY
 set -eu
 src=$(cd "$1" && pwd)
@@ -29,6 +31,9 @@ validate "$k8s"
 validate "$k8s" --component "$k8s/components/servicemonitor"
 validate "$k8s/overlays/udp"
 validate "$k8s/overlays/proxy-protocol"
+# Alone, the bench's NetworkPolicy selects no pod and its arguments name no Service.
+validate "$k8s" "$k8s/bench"
+validate "$k8s/overlays/udp" "$k8s/bench"
 
 failed=0
 for case in "$here"/bad/*/; do

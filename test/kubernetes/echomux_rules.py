@@ -3,12 +3,15 @@
 checks: the Deployment agrees with the echomux.conf it mounts (read through
 `echomux --print-config`, so echomux itself parses the conf and the ECHOMUX_* variables the
 pod sets), stops within its grace period, and runs under the restricted Pod Security
-profile with the labels, image reference and policies the README promises."""
+profile with the labels, image reference and policies the README promises. A bench Job
+(deploy/kubernetes/bench, rendered with the server's objects) is as hardened, bounded in
+time, and aims at the echomux Services by their real names and ports (bench_rules.py)."""
 import re
 import subprocess
 import tempfile
 from pathlib import Path
 
+import bench_rules
 from api_rules import container_ports, selects, template_labels
 
 CONF_DIR = "/etc/echomux"
@@ -58,7 +61,7 @@ class Findings:
             self.failures.append((where, message))
 
 
-def check(objects, echomux: str) -> Findings:
+def check(objects, echomux: str, source: Path) -> Findings:
     """Findings over the rendered objects."""
     found = Findings()
     deployments = [(f, o) for f, o in objects if o.get("kind") == "Deployment"
@@ -71,20 +74,34 @@ def check(objects, echomux: str) -> Findings:
     where = (file, deployment)
     pod = deployment["spec"]["template"]["spec"]
     container = next(c for c in pod["containers"] if c["name"] == "echomux")
-    policy_rules(found, objects, where, deployment, pod, container)
-    conf_rules(found, objects, where, deployment, pod, container, echomux)
+    label_rules(found, objects)
+    hardening_rules(found, where, pod, container)
+    policy_rules(found, objects, where, deployment, pod)
+    conf = conf_rules(found, objects, where, deployment, pod, container, echomux)
+    for file, job in bench_rules.bench_jobs(objects):
+        job_pod = job["spec"]["template"]["spec"]
+        job_container = bench_rules.bench_container(job)
+        hardening_rules(found, (file, job), job_pod, job_container)
+        bench_rules.check(found, objects, (file, job), job, deployment, conf, echomux, source)
     return found
 
 
-def policy_rules(found, objects, where, deployment, pod, container):
-    require = found.require
+def label_rules(found, objects):
     for file, obj in objects:
         labels = (obj.get("metadata") or {}).get("labels") or {}
-        wanted = WORKLOAD_LABELS if obj is deployment else ALL_LABELS
-        missing = [k for k in wanted if k not in labels]
-        require(not missing, (file, obj), f"metadata.labels: missing {', '.join(missing)}")
-    missing = [k for k in WORKLOAD_LABELS if k not in template_labels(deployment)]
-    require(not missing, where, f"spec.template.metadata.labels: missing {', '.join(missing)}")
+        workload = "template" in (obj.get("spec") or {})
+        missing = [k for k in (WORKLOAD_LABELS if workload else ALL_LABELS) if k not in labels]
+        found.require(not missing, (file, obj), f"metadata.labels: missing {', '.join(missing)}")
+        if workload:
+            missing = [k for k in WORKLOAD_LABELS if k not in template_labels(obj)]
+            found.require(not missing, (file, obj), f"spec.template.metadata.labels: missing {', '.join(missing)}")
+
+
+def hardening_rules(found, where, pod, container):
+    """What the server's pods and the bench's have in common: the restricted Pod Security
+    profile, no API token, no service links, bounded resources, a pinned image."""
+    require = found.require
+    name = container.get("name")
     # The restricted Pod Security profile, with no uid pinned: the image's numeric USER or the
     # platform's assigned uid (OpenShift) runs it.
     pod_security, security = pod.get("securityContext") or {}, container.get("securityContext") or {}
@@ -95,23 +112,32 @@ def policy_rules(found, objects, where, deployment, pod, container):
     seccomp = (security.get("seccompProfile") or pod_security.get("seccompProfile") or {}).get("type")
     require(seccomp == "RuntimeDefault", where, "seccompProfile.type must be RuntimeDefault")
     require(security.get("allowPrivilegeEscalation") is False, where,
-            "containers[echomux].securityContext.allowPrivilegeEscalation must be false")
+            f"containers[{name}].securityContext.allowPrivilegeEscalation must be false")
     require((security.get("capabilities") or {}).get("drop") == ["ALL"], where,
-            "containers[echomux].securityContext.capabilities.drop must be [ALL]")
+            f"containers[{name}].securityContext.capabilities.drop must be [ALL]")
     require(security.get("readOnlyRootFilesystem") is True, where, "root filesystem must be read-only")
     require(pod.get("enableServiceLinks") is False, where,
             "enableServiceLinks must be false (the kubelet would set ECHOMUX_PORT=tcp://...)")
     require(pod.get("automountServiceAccountToken") is False, where,
             "automountServiceAccountToken must be false (echomux never calls the API)")
-    accounts = [o for _, o in objects if o.get("kind") == "ServiceAccount"
-                and o["metadata"].get("name") == pod.get("serviceAccountName")]
-    require(accounts and accounts[0].get("automountServiceAccountToken") is False, where,
-            "serviceAccountName must name a ServiceAccount here with automountServiceAccountToken: false")
+    resources = container.get("resources") or {}
+    unset = [f"{kind}.{r}" for kind in ("requests", "limits") for r in ("cpu", "memory")
+             if r not in (resources.get(kind) or {})]
+    require(not unset, where, f"containers[{name}].resources: {', '.join(unset)} must be set (bounded, schedulable)")
     image = container.get("image", "")
     registry = image.split("/")[0] if "/" in image else ""
     require(("." in registry or ":" in registry or registry == "localhost")
             and ("@sha256:" in image or re.search(r":[^/:]+$", image)) and not image.endswith(":latest"),
             where, f"image '{image}' must be fully qualified (registry/name:tag or @digest; kustomization images:)")
+
+
+def policy_rules(found, objects, where, deployment, pod):
+    """The server's own: its identity, its spread over nodes, its disruption budget."""
+    require = found.require
+    accounts = [o for _, o in objects if o.get("kind") == "ServiceAccount"
+                and o["metadata"].get("name") == pod.get("serviceAccountName")]
+    require(accounts and accounts[0].get("automountServiceAccountToken") is False, where,
+            "serviceAccountName must name a ServiceAccount here with automountServiceAccountToken: false")
     spreads = [c for c in pod.get("topologySpreadConstraints") or [] if c.get("topologyKey") == "kubernetes.io/hostname"]
     require(spreads, where, "topologySpreadConstraints must spread the replicas across nodes (kubernetes.io/hostname)")
     labels = template_labels(deployment)
@@ -126,6 +152,7 @@ def policy_rules(found, objects, where, deployment, pod, container):
 
 
 def conf_rules(found, objects, where, deployment, pod, container, echomux):
+    """The settings echomux runs with ({key: value}, or None where it has none)."""
     require = found.require
     mount = next((m for m in container.get("volumeMounts") or [] if m.get("mountPath") == CONF_DIR), None)
     volume = next((v for v in pod.get("volumes") or [] if mount and v.get("name") == mount.get("name")), None)
@@ -133,7 +160,7 @@ def conf_rules(found, objects, where, deployment, pod, container, echomux):
     maps = [o for _, o in objects if o.get("kind") == "ConfigMap" and o["metadata"].get("name") == config_name]
     if not maps or CONF_FILE not in (maps[0].get("data") or {}):
         require(False, where, f"a ConfigMap with {CONF_FILE} must be mounted at {CONF_DIR}, where the image reads it")
-        return
+        return None
     _, defaults, _ = print_config(echomux, "", {})
     env = {"POD_NAME": "echomux-pod"}
     for variable in container.get("env") or []:
@@ -147,7 +174,7 @@ def conf_rules(found, objects, where, deployment, pod, container, echomux):
     status, conf, stderr = print_config(echomux, maps[0]["data"][CONF_FILE], env)
     if status != 0:
         require(False, where, f"echomux refuses this configuration: {stderr}")
-        return
+        return None
     ports = {p.get("name"): p for p in container.get("ports") or []}
     require(ports.get("echo", {}).get("containerPort") == int(conf["port"]), where,
             f"container port 'echo' must be port = {conf['port']}")
@@ -180,6 +207,7 @@ def conf_rules(found, objects, where, deployment, pod, container, echomux):
         services = echo_services(objects, deployment, int(conf["port"]), "TCP")
         require(services and all(s["spec"].get("type") == "LoadBalancer" for s in services), where,
                 "proxy_protocol = required: the echo Service must be a LoadBalancer (only it sends the PROXY header)")
+    return conf
 
 
 def echo_services(objects, deployment, port, protocol):
@@ -204,11 +232,13 @@ def network_rules(found, objects, where, deployment, conf):
             ports = {p.get("port") for p in rule.get("ports") or []}
             sources = rule.get("from") or []
             if not rule.get("ports") or ports & metrics:
-                only_namespaces = sources and all(set(s) == {"namespaceSelector"} and
-                                                  (s["namespaceSelector"].get("matchLabels") or
-                                                   s["namespaceSelector"].get("matchExpressions")) for s in sources)
+                # Labelled namespaces (Prometheus'), or this namespace's bench pods (bench/).
+                only_namespaces = sources and all((set(s) == {"namespaceSelector"} and
+                                                   (s["namespaceSelector"].get("matchLabels") or
+                                                    s["namespaceSelector"].get("matchExpressions")))
+                                                  or bench_rules.bench_only_source(s, objects, labels) for s in sources)
                 found.require(only_namespaces, where, f"NetworkPolicy {policy['metadata']['name']}: a rule opens the "
-                              "metrics port to more than labelled namespaces")
+                              "metrics port to more than labelled namespaces and the bench pods")
             if not sources and ports & {"echo", int(conf["port"])}:
                 echo_open = True
     found.require(echo_open, where, "no NetworkPolicy rule opens the echo port to clients")

@@ -15,8 +15,8 @@ class RenderError(Exception):
     pass
 
 
-def render(source: Path, target: Path, components=()):
-    """[(file, object)] of the kustomization at target plus the given components; file is
+def render(source: Path, targets, components=()):
+    """[(file, object)] of the kustomizations at targets plus the given components; file is
     relative to source, with the generator's kind for generated objects."""
     with tempfile.TemporaryDirectory(prefix="echomux-k8s-") as tmp:
         # A kustomization around the target that only asks kustomize to record origins:
@@ -24,7 +24,7 @@ def render(source: Path, target: Path, components=()):
         wrapper = {
             "apiVersion": "kustomize.config.k8s.io/v1beta1",
             "kind": "Kustomization",
-            "resources": [os.path.relpath(target, tmp)],
+            "resources": [os.path.relpath(target, tmp) for target in targets],
             "buildMetadata": ["originAnnotations"],
         }
         if components:
