@@ -60,6 +60,18 @@ def help_defaults(bench: str) -> dict:
     return dict(re.findall(r"--([a-z-]+)(?: \])? arg \(=([^)]*)\)", run.stdout))
 
 
+def number(text, kind=int):
+    """The argument as a number, or None (echomux-bench, run on the arguments, says why)."""
+    try:
+        return kind(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def server_container(deployment):
+    return next(c for c in deployment["spec"]["template"]["spec"]["containers"] if c["name"] == "echomux")
+
+
 def service_named(objects, host, env, found, where, option):
     """The Service a host name in the Job's arguments names, or None (with a finding)."""
     labels = host.split(".")
@@ -93,7 +105,7 @@ def check(found, objects, where, job, deployment, conf, echomux, source: Path):
     require(pod.get("restartPolicy") != "OnFailure", where,
             "restartPolicy must be Never: OnFailure runs the load again, in the same pod")
     # The bench image of the server's version.
-    server_image = next(c for c in deployment["spec"]["template"]["spec"]["containers"] if c["name"] == "echomux")["image"]
+    server_image = server_container(deployment)["image"]
     image = container.get("image", "")
     (repository, _, tag), (server_repository, _, server_tag) = image.rpartition(":"), server_image.rpartition(":")
     require(repository == f"{server_repository.rpartition('/')[0]}/{BENCH}" and tag == server_tag, where,
@@ -119,7 +131,7 @@ def check(found, objects, where, job, deployment, conf, echomux, source: Path):
             f"echomux-bench refuses these arguments: {(run.stderr.strip().splitlines() or ['?'])[0]}")
     require(args[:1] == ["run"] and "--json" in args, where, "args must be `run ... --json` (JSON in the log)")
     given = {**help_defaults(bench), **option_values(args[1:])}
-    length = sum(float(given.get(k) or 0) for k in ("warmup", "duration", "drain-timeout"))
+    length = sum(number(given.get(k), float) or 0 for k in ("warmup", "duration", "drain-timeout"))
     deadline = spec.get("activeDeadlineSeconds")
     require(isinstance(deadline, int) and deadline >= length + STARTUP_SECONDS, where,
             f"activeDeadlineSeconds must be set, and at least warm-up + duration + drain ({length:g} s) + "
@@ -132,15 +144,13 @@ def check(found, objects, where, job, deployment, conf, echomux, source: Path):
     if conf is None:
         return
     server_labels = template_labels(deployment)
-    ports = {p.get("name"): p.get("containerPort") for p in
-             next(c for c in deployment["spec"]["template"]["spec"]["containers"] if c["name"] == "echomux")
-             .get("ports") or []}
+    ports = {p.get("name"): p.get("containerPort") for p in server_container(deployment).get("ports") or []}
     echo = {"echo", int(conf["port"])}
     service = service_named(objects, given.get("host", ""), env, found, where, "--host")
     if service:
         require(selects(service["spec"].get("selector"), server_labels), where,
                 f"--host: Service '{service['metadata']['name']}' does not select the echomux pods")
-        require(service_port_to(service, int(given.get("port", 0)), echo), where,
+        require(service_port_to(service, number(given.get("port")), echo), where,
                 f"--port {given.get('port')}: Service '{service['metadata']['name']}' has no TCP port of "
                 f"that number to the echo port ({ports.get('echo')})")
     if conf.get("proxy_protocol", "off") == "required":
@@ -154,6 +164,7 @@ def metrics_rules(found, objects, where, job, deployment, conf, env, url):
     bench pods through to it."""
     require = found.require
     parts = urlsplit(url)
+    port = number(parts.netloc.partition(":")[2] or 80)
     require(parts.scheme == "http" and parts.path == "/metrics", where,
             f"--metrics-url '{url}': must be http://SERVICE:PORT/metrics")
     metrics = {"metrics", int(conf["metrics_port"])}
@@ -162,8 +173,8 @@ def metrics_rules(found, objects, where, job, deployment, conf, env, url):
     if service:
         serving = [o["metadata"]["name"] for _, o in objects if o.get("kind") == "Service"
                    and service_port_to(o, int(conf["metrics_port"]), metrics)]
-        require(service_port_to(service, parts.port or 80, metrics), where,
-                f"--metrics-url '{url}': Service '{service['metadata']['name']}' has no port {parts.port or 80} "
+        require(service_port_to(service, port, metrics), where,
+                f"--metrics-url '{url}': Service '{service['metadata']['name']}' has no port {port} "
                 f"to the metrics port (Services that have: {', '.join(serving) or 'none'})")
     server_labels, bench_labels = template_labels(deployment), template_labels(job)
     admitted = False
