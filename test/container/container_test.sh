@@ -7,7 +7,8 @@
 # fails where nothing listens); UDP echo; the image's user, entrypoint, ports, OCI labels,
 # healthcheck and size. Then the Dockerfile's bench target (deploy/kubernetes/bench runs it):
 # its echomux-bench, run from its image, loads the server's image by host name (the static
-# resolver) with every byte echoed. Exits 77 (ctest: skipped) when podman is missing or we are
+# resolver: /etc/hosts, and a Service name through a pod's DNS search list, from a dnsmasq on
+# loopback) with every byte echoed. Exits 77 (ctest: skipped) when podman is missing or we are
 # not root.
 #
 # This VM reaches no registry and has hybrid cgroups and a restricted setrlimit: the Debian
@@ -27,6 +28,7 @@ tools=$2
 skip() { echo "SKIP: $*"; exit 77; }
 fail() { echo "FAIL: $*"; exit 1; }
 command -v podman >/dev/null 2>&1 || skip "podman is not installed (apt-get install podman buildah runc debootstrap)"
+command -v dnsmasq >/dev/null 2>&1 || skip "dnsmasq is not installed (apt-get install dnsmasq-base)"
 [ "$(id -u)" = 0 ] || skip "making the base image and running with runc here need root"
 
 work=$(mktemp -d /tmp/echomux-container-XXXXXX)
@@ -47,6 +49,7 @@ containers=()
 buildah_ctr=
 bench_ctr=
 server_pid=
+dnsmasq_pid=
 
 # The image and its parents, child first: the layers a build made for it.
 image_chain() {
@@ -73,6 +76,7 @@ remove_dangling() {
 
 cleanup() {
     [ -n "$server_pid" ] && kill -KILL "$server_pid" 2>/dev/null || true
+    [ -n "$dnsmasq_pid" ] && kill -TERM "$dnsmasq_pid" 2>/dev/null || true
     [ -n "$buildah_ctr" ] && buildah rm "$buildah_ctr" >/dev/null 2>&1 || true
     [ -n "$bench_ctr" ] && buildah rm "$bench_ctr" >/dev/null 2>&1 || true
     local name chain built
@@ -196,8 +200,8 @@ check_udp() { # PORT
 # resolves it from the container's /etc/hosts, as it resolves a Service in a pod), and few
 # connections, so the server's count of them is exact.
 bench_connections=4
-bench_args() { # N
-    echo "run --host localhost --port $(port "$1") --connections $bench_connections --warmup 0.2 --duration 1 --json"
+bench_args() { # N [HOST]
+    echo "run --host ${2:-localhost} --port $(port "$1") --connections $bench_connections --warmup 0.2 --duration 1 --json"
 }
 
 check_bench() { # JSON METRICS_PORT EARLIER: the run's report, and the server's count of its connections
@@ -242,9 +246,10 @@ if [ "$runner" = buildah ]; then
     status=0
     wait "$server_pid" || status=$?
     server_pid=
+dnsmasq_pid=
     [ "$status" = 0 ] || { cat "$work/server.log"; fail "exit status $status, expected 0"; }
     grep -q "stopped: accepted=3 " "$work/server.log" || { cat "$work/server.log"; fail "no clean stop in the log"; }
-    echo "NOT RUN under buildah: podman stop with a held client, --read-only --cap-drop=ALL --user, podman healthcheck"
+    echo "NOT RUN under buildah: podman stop with a held client, --read-only --cap-drop=ALL --user, podman healthcheck, the bench's DNS lookup"
     bench_ctr=$(buildah from --pull-never "$bench_image")
     # shellcheck disable=SC2046 # bench_args gives words
     bench_json=$(buildah run --isolation chroot "$bench_ctr" -- /usr/local/bin/echomux-bench $(bench_args 1)) \
@@ -377,6 +382,25 @@ run c7-$$ $(env_for 0)
 bench_json=$(podman run --rm --network=host --read-only --cap-drop=ALL --user 12345:0 "$bench_image" \
     $(bench_args 0) 2>>"$work/podman.err") || { cat "$work/podman.err"; fail "echomux-bench exited with an error"; }
 check_bench "$bench_json" "$(metrics_port 0)" 0
+
+echo "case: echomux-bench finds a Service by name as in a pod: search list, ndots:5, a DNS server"
+# A dnsmasq on a loopback address of this run's own answers the name a cluster's DNS would,
+# and nothing else (NXDOMAIN); the container gets a pod's resolv.conf pointing at it.
+dns=127.53.$(($$ % 250 + 1)).1
+dnsmasq --keep-in-foreground --port=53 --listen-address="$dns" --bind-interfaces --no-resolv --no-hosts \
+    --local=/cluster.local/ --address=/echomux.testns.svc.cluster.local/127.0.0.1 \
+    --log-queries --log-facility="$work/dnsmasq.log" --pid-file="$work/dnsmasq.pid" 2>>"$work/dnsmasq.err" &
+dnsmasq_pid=$!
+for _ in $(seq 100); do grep -q "started" "$work/dnsmasq.log" 2>/dev/null && break; sleep 0.1; done
+grep -q "started" "$work/dnsmasq.log" 2>/dev/null || { cat "$work/dnsmasq.err"; fail "dnsmasq did not start on $dns"; }
+# shellcheck disable=SC2046 # bench_args gives words
+bench_json=$(podman run --rm --network=host --read-only --cap-drop=ALL --dns "$dns" \
+    --dns-search testns.svc.cluster.local --dns-search svc.cluster.local --dns-search cluster.local \
+    --dns-option ndots:5 "$bench_image" $(bench_args 0 echomux.testns.svc) 2>>"$work/podman.err") \
+    || { cat "$work/podman.err"; fail "echomux-bench did not reach echomux.testns.svc"; }
+check_bench "$bench_json" "$(metrics_port 0)" "$bench_connections"
+grep -q "config echomux.testns.svc.cluster.local is 127.0.0.1" "$work/dnsmasq.log" \
+    || { cat "$work/dnsmasq.log"; fail "the name was not resolved through the DNS server"; }
 stop_exits_0 c7-$$
 
 echo "container test passed (podman run)"
