@@ -43,8 +43,8 @@ RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DECHOMUX_STATIC=ON -DECHOMUX
  && ./build/echomux --config build/echomux.conf --print-config >/dev/null
 
 # Target bench: the load generator alone, in an image of its own rather than beside echomux:
-# static, it is 2.5 MB (a static C++ "hello" is 1.75 MB of it), and would make every server
-# pull 80% bigger for a tool one Job runs (README, "Run in a container", "The bench image").
+# static, it is 3.0 MB (a static C++ "hello" is 1.75 MB), and would make every server pull
+# 1.96x as big for a tool one Job runs (README, "Run in a container", "The bench image").
 # Same user and labels as the server's; the labels after the file (see below).
 FROM scratch AS bench
 COPY --from=build /src/build/echomux-bench /usr/local/bin/echomux-bench

@@ -200,8 +200,9 @@ check_udp() { # PORT
 # resolves it from the container's /etc/hosts, as it resolves a Service in a pod), and few
 # connections, so the server's count of them is exact.
 bench_connections=4
-bench_args() { # N [HOST]
-    echo "run --host ${2:-localhost} --port $(port "$1") --connections $bench_connections --warmup 0.2 --duration 1 --json"
+bench_args() { # N [HOST]: the server's CPU from its /metrics, as the Job reads it
+    echo "run --host ${2:-localhost} --port $(port "$1") --connections $bench_connections --warmup 0.2 --duration 1 --json" \
+        "--metrics-url http://127.0.0.1:$(metrics_port "$1")/metrics"
 }
 
 check_bench() { # JSON METRICS_PORT EARLIER: the run's report, and the server's count of its connections
