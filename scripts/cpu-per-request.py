@@ -103,6 +103,23 @@ def process_cpu(pid):
     return ticks / TICKS, run_ns / 1e9
 
 
+def context_switches(pid):
+    """Context switches of all the process's threads: (voluntary: it waited for work,
+    involuntary: something else took its CPU)."""
+    total = [0, 0]
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/status") as f:
+                for line in f:
+                    if line.startswith("voluntary_ctxt_switches:"):
+                        total[0] += int(line.split()[1])
+                    elif line.startswith("nonvoluntary_ctxt_switches:"):
+                        total[1] += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
 def cpu_times(cpu):
     """(busy, steal, total) jiffies of one CPU, from /proc/stat."""
     with open("/proc/stat") as f:
@@ -160,11 +177,13 @@ def measure(name, argv, a):
         time.sleep(a.warmup + margin)
         syscalls, counted = {}, 1
         t0, (cpu0, run0), host0 = time.monotonic(), process_cpu(server.pid), cpu_times(a.server_cpu)
+        sleeps0 = context_switches(server.pid)
         if a.syscalls:
             syscalls, counted = perf_syscalls(server.pid, a.seconds - 2 * margin)
         else:
             time.sleep(a.seconds - 2 * margin)
         t1, (cpu1, run1), host1 = time.monotonic(), process_cpu(server.pid), cpu_times(a.server_cpu)
+        sleeps1 = context_switches(server.pid)
         results = []
         for b in benches:
             out, err = b.communicate(timeout=a.warmup + a.seconds + 30)
@@ -185,6 +204,8 @@ def measure(name, argv, a):
         "us_per_request": (cpu1 - cpu0) / wall / rate * 1e6,           # utime + stime
         "schedstat_us_per_request": (run1 - run0) / wall / rate * 1e6,  # run time, same window
         "bench_us_per_request": results[0]["server_us_per_request"],    # the generator's own figure
+        "sleeps_per_request": (sleeps1[0] - sleeps0[0]) / wall / rate,  # the server waited for work
+        "preemptions_per_request": (sleeps1[1] - sleeps0[1]) / wall / rate,
         "server_cpu_percent": 100 * (cpu1 - cpu0) / wall,
         "client_cpu_percent": max(100 * r["client_cpu_seconds"] / r["seconds"] for r in results),
         "server_cpu_busy_percent": 100 * (host1[0] - host0[0]) / host_total,  # everyone on that CPU
@@ -229,6 +250,7 @@ def main():
                   f" bench {v['bench_us_per_request']:.2f}), {v['requests_per_second']:8.0f} req/s, server"
                   f" {v['server_cpu_percent']:3.0f}% client {v['client_cpu_percent']:3.0f}% cpu{a.server_cpu} busy"
                   f" {v['server_cpu_busy_percent']:3.0f}% steal {v['server_cpu_steal_percent']:.1f}%"
+                  f" sleeps/req {v['sleeps_per_request']:.3f} preempted/req {v['preemptions_per_request']:.3f}"
                   + (f" | per request: {calls}" if calls else ""), flush=True)
         reference = visits[names[0]][-1]["us_per_request"]
         for n in names:
@@ -240,7 +262,8 @@ def main():
         med = lambda key: statistics.median(v[key] for v in visits[n])
         line = (f"{n:>14}: {statistics.median(ratios[n]):.3f}x (rounds {min(ratios[n]):.3f}-{max(ratios[n]):.3f})"
                 f"  {med('us_per_request'):.2f} us/req  {med('requests_per_second'):.0f} req/s"
-                f"  server {med('server_cpu_percent'):.0f}% client {med('client_cpu_percent'):.0f}%")
+                f"  server {med('server_cpu_percent'):.0f}% client {med('client_cpu_percent'):.0f}%"
+                f"  sleeps/req {med('sleeps_per_request'):.3f} preempted/req {med('preemptions_per_request'):.3f}")
         if a.syscalls:
             keys = sorted({k for v in visits[n] for k in v["syscalls_per_request"]})
             line += "  per request: " + " ".join(
