@@ -50,9 +50,22 @@ void AsioSession::wait_readable() {
 
 // Asio tries the read at once (a completion found that way is posted, so the buffer is
 // this connection's alone until the handler runs) and otherwise waits on the edge-
-// triggered registration it made once: no epoll_ctl per request.
+// triggered registration it made once: no epoll_ctl per request. Started right after our
+// reply, that first try would find nothing (the client has not answered yet) and cost a
+// recv for nothing; started after the handlers already queued (the rest of this batch of
+// events), it often finds the next request, which then needs no epoll_wait report either.
 void AsioSession::receive() {
     read_armed_ = true;
+    boost::asio::post(socket_.get_executor(), [self = shared_from_this()] {
+        if (self->closed()) {
+            self->read_armed_ = false;
+            return self->buffers_.give_back(*self);
+        }
+        self->start_receive();
+    });
+}
+
+void AsioSession::start_receive() {
     char* const buffer = ReadBufferPool::buffer_of(*this);
     const std::size_t room = std::min(read_room(), buffers_.buffer_bytes());
     socket_.async_read_some(boost::asio::buffer(buffer, room),

@@ -27,7 +27,8 @@ public:
 private:
     void watch();  // arm what interest() asks for
     void wait_readable();  // no buffer: readiness, then on_read()
-    void receive();        // into the borrowed buffer
+    void receive();        // into the borrowed buffer, once the queued handlers ran
+    void start_receive();
     void on_received(const boost::system::error_code& ec, std::size_t n);
     template <class Callback>
     void on_ready(const boost::system::error_code& ec, Callback callback);
