@@ -121,10 +121,10 @@ def context_switches(pid):
 
 
 def cpu_times(cpu):
-    """(busy, steal, total) jiffies of one CPU, from /proc/stat."""
+    """(busy, steal, total) jiffies of one CPU (-1: all), from /proc/stat."""
     with open("/proc/stat") as f:
         for line in f:
-            if line.startswith(f"cpu{cpu} "):
+            if line.startswith(f"cpu{cpu} " if cpu >= 0 else "cpu "):
                 v = [int(x) for x in line.split()[1:]]
                 idle = v[3] + v[4]
                 steal = v[7] if len(v) > 7 else 0
@@ -156,7 +156,8 @@ def measure(name, argv, a):
     """One visit: start the server, load it, measure inside the generator's window."""
     port = free_port()
     command = [x.replace("{port}", str(port)) for x in argv]
-    server = subprocess.Popen(["taskset", "-c", str(a.server_cpu)] + command,
+    pin = ["taskset", "-c", str(a.server_cpu)] if a.server_cpu >= 0 else []
+    server = subprocess.Popen(pin + command,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_listening(port, server)
@@ -226,8 +227,8 @@ def main():
     p.add_argument("--window", type=int, default=0,
                    help="pipelining: bytes in flight per connection (stream workload); 0: ping-pong [0]")
     p.add_argument("--clients", type=int, default=1, help="load generator processes [1]")
-    p.add_argument("--client-cpus", default="0", help="CPUs for the generators, in turn [0]")
-    p.add_argument("--server-cpu", type=int, default=1, help="CPU the server is pinned to [1]")
+    p.add_argument("--client-cpus", default="0", help="CPUs for the generators, in turn; -1: not pinned [0]")
+    p.add_argument("--server-cpu", type=int, default=1, help="CPU the server is pinned to; -1: not pinned [1]")
     p.add_argument("--syscalls", action="store_true", help="also count system calls per request (perf)")
     p.add_argument("--json", metavar="FILE", help="write every visit's figures here")
     p.add_argument("--build", default=os.path.join(ROOT, "build"), help="build directory [build/]")
