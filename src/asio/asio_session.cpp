@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: BSL-1.0
 #include "echomux/asio/asio_session.hpp"
 
-#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
@@ -69,12 +68,10 @@ void AsioSession::start_receive() {
     char* const buffer = ReadBufferPool::buffer_of(*this);
     const std::size_t room = std::min(read_room(), buffers_.buffer_bytes());
     socket_.async_read_some(boost::asio::buffer(buffer, room),
-                            boost::asio::bind_cancellation_slot(
-                                cancel_read_.slot(),
-                                [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-                                    self->read_armed_ = false;
-                                    self->on_received(ec, n);
-                                }));
+                            [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+                                self->read_armed_ = false;
+                                self->on_received(ec, n);
+                            });
 }
 
 void AsioSession::on_received(const boost::system::error_code& ec, std::size_t n) {
@@ -90,13 +87,18 @@ void AsioSession::on_received(const boost::system::error_code& ec, std::size_t n
     follow(received(ReadBufferPool::buffer_of(*this), n));
 }
 
+// Cancels the write wait too, if there is one: on_ready() arms it again. (A per-operation
+// cancellation slot would spare that, at a slot per read started.)
 void AsioSession::return_when_idle() {
-    if (read_armed_) cancel_read_.emit(boost::asio::cancellation_type::total);
+    if (!read_armed_) return;
+    boost::system::error_code ignored;
+    socket_.cancel(ignored);
 }
 
 template <class Callback>
 void AsioSession::on_ready(const boost::system::error_code& ec, Callback callback) {
     if (closed()) return;  // a wait cancelled by close()
+    if (ec == boost::asio::error::operation_aborted) return watch();  // by return_when_idle()
     // The reactor could not wait on this socket: end this connection, never the loop.
     if (ec) return follow(failed(ec.value()));
     follow(callback());

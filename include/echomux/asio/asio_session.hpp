@@ -9,7 +9,6 @@
 #include "echomux/asio/read_buffer_pool.hpp"
 #include "echomux/connection.hpp"
 
-#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
 #include <memory>
@@ -39,7 +38,6 @@ private:
 
     ReadBufferPool& buffers_;
     boost::asio::ip::tcp::socket socket_;
-    boost::asio::cancellation_signal cancel_read_;  // a receive only: a write wait goes on
     bool read_armed_ = false;
     bool write_armed_ = false;
     bool receiving_ = false;  // the client sends: borrow a buffer for the next reads
