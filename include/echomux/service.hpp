@@ -101,6 +101,7 @@ public:
     void begin_drain();
     bool draining() const { return draining_; }
     bool finished() const { return draining_ && connections_.empty(); }
+    bool has_connections() const { return !connections_.empty(); }
 
     // Scratch space for reads; a loop runs one callback at a time, so one is enough.
     char* scratch() { return scratch_.data(); }

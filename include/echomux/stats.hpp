@@ -86,7 +86,11 @@ private:
       "(the prefix would take the reply past 65507 bytes).")                                                          \
     X(udp_rate_limited, "echomux_udp_dropped_datagrams_total", "reason=\"rate_limit\"", "")                           \
     X(udp_send_errors, "echomux_udp_dropped_datagrams_total", "reason=\"send_error\"", "")                            \
-    X(udp_too_large, "echomux_udp_dropped_datagrams_total", "reason=\"too_large\"", "")
+    X(udp_too_large, "echomux_udp_dropped_datagrams_total", "reason=\"too_large\"", "")                            \
+    X(read_buffers_lent, "echomux_read_buffers_lent_total", "",                                                       \
+      "Read buffers lent to receiving connections (asio backend); lent minus returned is what they hold now.")       \
+    X(read_buffers_returned, "echomux_read_buffers_returned_total", "",                                               \
+      "Read buffers given back: the connection went idle, paused, or ended.")
 
 struct Stats {
 #define ECHOMUX_COUNTER_FIELD(field, metric, labels, help) Counter field;

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 
 namespace echomux::asio {
@@ -17,6 +18,12 @@ using boost::asio::ip::tcp;
 using boost::asio::ip::udp;
 
 namespace {
+// A connection that received nothing for one to two of these gives its read buffer back.
+constexpr std::chrono::seconds kReadBufferGrace{1};
+// Buffers lent at once per loop: 256 x 64 KiB (read_chunk_bytes) = 16 MiB at most, of which
+// a ping-pong touches one page each. More receiving connections wait buffer-less.
+constexpr std::size_t kMaxReadBufferBytes = 16 << 20;
+
 tcp protocol_of(int fd) {
     sockaddr_storage s{};
     socklen_t len = sizeof s;
@@ -27,11 +34,14 @@ tcp protocol_of(int fd) {
 
 AsioLoop::AsioLoop(SharedState& shared, Fd listener, Fd udp)
     : service_(shared, *this),
+      read_buffers_(service_.read_size(), std::max<std::size_t>(16, kMaxReadBufferBytes / service_.read_size()),
+                    service_.stats()),
       acceptor_(io_),
       protocol_(protocol_of(listener.get())),
       udp_echo_(service_),
       udp_(io_),
-      timer_(io_) {
+      timer_(io_),
+      sweep_timer_(io_) {
     acceptor_.assign(protocol_, listener.release());
     if (udp) udp_.assign(protocol_ == tcp::v6() ? udp::v6() : udp::v4(), udp.release());
 }
@@ -95,7 +105,31 @@ void AsioLoop::adopt(int fd) {
         ::close(fd);
         throw boost::system::system_error(ec, "assign");
     }
-    std::make_shared<AsioSession>(service_, std::move(socket))->start();
+    std::make_shared<AsioSession>(service_, read_buffers_, std::move(socket))->start();
+    arm_sweep();
+}
+
+void AsioLoop::deadline_changed() {
+    arm_timer();
+    // The last connection went (it may be a drain): no sweep timer keeps io_.run() going.
+    if (!service_.has_connections() && sweep_armed_) {
+        sweep_timer_.cancel();
+        read_buffers_.sweep();  // frees the spare buffers
+    }
+}
+
+// Armed from adopt() (every connection may come to borrow) and kept while any buffer is
+// out; a loop with no connection holds no timer, so io_.run() can return once drained.
+void AsioLoop::arm_sweep() {
+    if (sweep_armed_ || destroying_) return;
+    sweep_armed_ = true;
+    sweep_timer_.expires_after(kReadBufferGrace);
+    sweep_timer_.async_wait([this](const boost::system::error_code& ec) {
+        sweep_armed_ = false;
+        if (ec) return;
+        read_buffers_.sweep();
+        if (read_buffers_.lent() || service_.has_connections()) arm_sweep();
+    });
 }
 
 void AsioLoop::watch_listener(bool watch) {

@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: BSL-1.0
-// One connection on the Asio backend: owns the socket, turns Connection's interest into
-// async_wait operations and their completions into on_read / on_write.
+// One connection on the Asio backend: owns the socket and feeds the protocol core what
+// Asio reports. It starts waiting the buffer-less way (async_wait: readiness, then a read
+// into the loop's scratch space); once the client sends, it receives with async_read_some
+// into a buffer borrowed from the loop's ReadBufferPool, which needs no epoll_ctl per
+// request. A connection that goes quiet gives the buffer back and waits buffer-less again.
 #pragma once
 
+#include "echomux/asio/read_buffer_pool.hpp"
 #include "echomux/connection.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -11,22 +15,32 @@
 
 namespace echomux::asio {
 
-class AsioSession final : public Connection, public std::enable_shared_from_this<AsioSession> {
+class AsioSession final : public Connection,
+                          public ReadBufferPool::Borrower,
+                          public std::enable_shared_from_this<AsioSession> {
 public:
-    AsioSession(Service& service, boost::asio::ip::tcp::socket socket);
+    AsioSession(Service& service, ReadBufferPool& buffers, boost::asio::ip::tcp::socket socket);
+    ~AsioSession();
     void start() { watch(); }
 
 private:
-    void watch();  // arm the waits interest() asks for
+    void watch();  // arm what interest() asks for
+    void wait_readable();  // no buffer: readiness, then on_read()
+    void receive();        // into the borrowed buffer, once the queued handlers ran
+    void start_receive();
+    void on_received(const boost::system::error_code& ec, std::size_t n);
     template <class Callback>
     void on_ready(const boost::system::error_code& ec, Callback callback);
     void follow(Next next);
     void release() override;
     void call_soon() override;
+    void return_when_idle() override;
 
+    ReadBufferPool& buffers_;
     boost::asio::ip::tcp::socket socket_;
     bool read_armed_ = false;
     bool write_armed_ = false;
+    bool receiving_ = false;  // the client sends: borrow a buffer for the next reads
 };
 
 }  // namespace echomux::asio
