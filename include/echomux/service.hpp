@@ -75,6 +75,11 @@ public:
     // Called when the listener is readable. Returns true when more connections may be
     // waiting than this call took (a fairness budget), so edge-triggered loops call again.
     bool on_accept(int listen_fd);
+    // The same for a loop that accepts by itself (io_uring's multishot accept): `fd` is a
+    // new non-blocking socket to serve or reject (max_connections), `error` an accept
+    // failure (EMFILE & co pause accepting, as on_accept does; transient ones are ignored).
+    void admit(int fd);
+    void accept_failed(int error);
 
     // What connections report: they started, did some work, ended.
     Slot attach(Connection& c);
