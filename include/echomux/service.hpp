@@ -28,6 +28,9 @@ struct SharedState {
     // What a reload changed, for /metrics (the loops have their own copies).
     std::atomic<std::size_t> max_connections;
     std::atomic<Mode> mode;
+    // Every loop accepts from one inherited socket (dups of it), not from a SO_REUSEPORT
+    // socket of its own: set before the loops are made.
+    bool one_listener = false;
 };
 
 class LoopHooks {

@@ -41,6 +41,7 @@ UringLoop::UringLoop(SharedState& shared, Fd listener, Fd udp)
       listener_(std::move(listener)),
       udp_(std::move(udp)),
       wake_(make_eventfd()),
+      one_listener_(shared.one_listener),
       udp_open_(static_cast<bool>(udp_)) {
     completions_.resize(kBatch);
 }
@@ -122,7 +123,11 @@ void UringLoop::cancel(Completion& operation) {
 void UringLoop::arm_accept() {
     if (accept_armed_ || !accepting_ || !listener_open_) return;
     io_uring_sqe* entry = sqe();
-    io_uring_prep_multishot_accept(entry, listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    // Multishot, unless every loop accepts from the one socket: an armed multishot accept
+    // keeps its place first in the socket's exclusive wait queue, so one loop would take every
+    // connection. A single accept re-queues behind the other loops' each time.
+    if (one_listener_) io_uring_prep_accept(entry, listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    else io_uring_prep_multishot_accept(entry, listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     io_uring_sqe_set_data(entry, static_cast<Completion*>(&accept_callback_));
     accept_armed_ = true;
     track(+1);

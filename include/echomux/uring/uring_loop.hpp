@@ -74,9 +74,11 @@ private:
     Callback accept_callback_{*this, &UringLoop::on_accept};
     Callback udp_callback_{*this, &UringLoop::on_udp};
     Callback wake_callback_{*this, &UringLoop::on_wake};
+    const bool one_listener_;    // SharedState::one_listener
     bool listener_open_ = true;  // false once draining: closed as soon as its accept is over
     bool accepting_ = true;      // false while paused (EMFILE) or draining
-    bool accept_armed_ = false, udp_armed_ = false, udp_again_ = false, udp_open_ = false;
+    bool accept_armed_ = false, udp_armed_ = false, udp_again_ = false;
+    bool udp_open_;
     long in_flight_ = 0;  // operations whose last completion has not come: run() waits for them
     std::atomic<bool> drain_requested_{false};
     std::mutex reconfigure_mutex_;  // guards next_config_, set by another thread
