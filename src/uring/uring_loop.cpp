@@ -86,6 +86,11 @@ void UringLoop::turn() {
 }
 
 void UringLoop::wait(int timeout_ms) {
+    if (io_uring_cq_ready(ring_.get()) > 0) {  // completions wait already: only submit
+        if (const int result = io_uring_submit(ring_.get()); result < 0 && result != -EINTR && result != -EAGAIN)
+            throw std::system_error(-result, std::generic_category(), "io_uring_submit");
+        return;
+    }
     __kernel_timespec timeout{timeout_ms / 1000, (timeout_ms % 1000) * 1000000LL};
     io_uring_cqe* first = nullptr;
     // Submits the turn's entries and waits, in one io_uring_enter (IORING_FEAT_EXT_ARG).
