@@ -59,7 +59,9 @@ void UringConnection::on_received(const io_uring_cqe& cqe) {
 
 long UringConnection::transmit(const char* bytes, std::size_t n) {
     if (out_ || released_) return 0;  // one send at a time: writable() comes when it is done
-    const std::size_t take = std::min(n, loop_.buffers().size());
+    // All of it: the core's own bound (max_buffer_bytes) bounds it, and one large send keeps
+    // a stream's pipeline as deep as a readiness loop's send(), where 16 KiB at a time halved it.
+    const std::size_t take = n;
     out_.reset(new char[take]);
     std::memcpy(out_.get(), bytes, take);
     out_size_ = take;
