@@ -10,6 +10,9 @@
 #include <cstring>
 
 namespace echomux::uring {
+namespace {
+constexpr std::size_t kMostSendBytes = 64 * 1024;
+}  // namespace
 
 UringConnection::UringConnection(UringLoop& loop, Service& service, Fd fd)
     : Connection(service, fd.get()), loop_(loop), fd_(std::move(fd)) {}
@@ -59,9 +62,9 @@ void UringConnection::on_received(const io_uring_cqe& cqe) {
 
 long UringConnection::transmit(const char* bytes, std::size_t n) {
     if (out_ || released_) return 0;  // one send at a time: writable() comes when it is done
-    // All of it: the core's own bound (max_buffer_bytes) bounds it, and one large send keeps
-    // a stream's pipeline as deep as a readiness loop's send(), where 16 KiB at a time halved it.
-    const std::size_t take = n;
+    // Up to 64 KiB (a readiness loop's read_chunk_bytes) in one send: 16 KiB at a time, a
+    // stream's pipeline was too shallow; all the core holds, its memory would double.
+    const std::size_t take = std::min(n, kMostSendBytes);
     out_.reset(new char[take]);
     std::memcpy(out_.get(), bytes, take);
     out_size_ = take;
