@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: BSL-1.0
 # Installs what echomux needs on Debian 12 (as root). Idempotent.
 #   install-deps.sh          what the server and its two tools need to build: compiler, CMake,
-#                            Boost headers and Program_options (the README's run command)
+#                            Boost headers and Program_options, liburing (backend = io_uring)
+#                            and pkg-config to find it (the README's run command)
 #   install-deps.sh --test   that, plus what the test suite and the packaging need
 set -eu
 # The server-only set stays small on purpose: the run command must be quick on a fresh box.
-packages="cmake g++ make libboost1.81-dev libboost-program-options1.81-dev"
+packages="cmake g++ make pkg-config libboost1.81-dev libboost-program-options1.81-dev liburing-dev"
 case "${1:-}" in
     "") ;;
     --test)

@@ -32,7 +32,7 @@ std::string trim(const std::string& s) {
 }
 
 std::optional<Backend> parse_backend(const std::string& s) {
-    for (auto b : {Backend::asio, Backend::epoll, Backend::poll, Backend::select})
+    for (auto b : {Backend::asio, Backend::epoll, Backend::poll, Backend::select, Backend::io_uring})
         if (s == backend_name(b)) return b;
     return std::nullopt;
 }
@@ -100,9 +100,9 @@ const std::vector<Key>& keys() {
              }
              if (c.proxy_header_timeout == 0) throw BadValue(range);
          }},
-        {"backend", "asio", "event loop: asio, epoll, poll, select",
+        {"backend", "asio", "event loop: asio, epoll, poll, select, io_uring",
          [](Config& c, const std::string& v) {
-             c.backend = parse_choice<Backend>(v, parse_backend, "asio, epoll, poll, select");
+             c.backend = parse_choice<Backend>(v, parse_backend, "asio, epoll, poll, select, io_uring");
          }},
         {"epoll_mode", "level", "with backend = epoll: level or edge triggered",
          [](Config& c, const std::string& v) {
@@ -293,6 +293,7 @@ const char* backend_name(Backend backend) {
         case Backend::epoll: return "epoll";
         case Backend::poll: return "poll";
         case Backend::select: return "select";
+        case Backend::io_uring: return "io_uring";
     }
     return "?";
 }
@@ -318,7 +319,7 @@ std::string backend_label(const Config& config) {
 
 std::string version_text() {
     std::string text = std::string("echomux ") + version() + " (revision " + revision() + ")\nbackends:";
-    for (auto b : {Backend::asio, Backend::epoll, Backend::poll, Backend::select})
+    for (auto b : {Backend::asio, Backend::epoll, Backend::poll, Backend::select, Backend::io_uring})
         for (auto m : {EpollMode::level, EpollMode::edge}) {
             if (b != Backend::epoll && m == EpollMode::edge) continue;  // only epoll has a mode
             Config c;

@@ -4,6 +4,7 @@
 #include "echomux/asio/asio_loop.hpp"
 #include "echomux/native/default_selector.hpp"
 #include "echomux/native/native_loop.hpp"
+#include "echomux/uring/uring_loop.hpp"
 
 #include <stdexcept>
 
@@ -19,6 +20,8 @@ std::unique_ptr<EventLoop> make_event_loop(SharedState& shared, Fd listener, Fd 
         case Backend::select:
             return std::make_unique<native::NativeLoop>(shared, std::move(listener), std::move(udp),
                                                         native::make_selector(c.backend, c.epoll_mode));
+        case Backend::io_uring:
+            return std::make_unique<uring::UringLoop>(shared, std::move(listener), std::move(udp));
     }
     throw std::logic_error("unknown backend");
 }

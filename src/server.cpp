@@ -153,6 +153,7 @@ int run_server(const LoadedConfig& loaded, const std::function<LoadedConfig()>& 
     std::vector<const Stats*> stats;
     try {
         listeners = open_listeners(config);
+        shared.one_listener = listeners.inherited && listeners.sockets.size() > 1;
         for (std::size_t i = 0; i < listeners.sockets.size(); ++i) {
             Fd udp = i < listeners.udp_sockets.size() ? std::move(listeners.udp_sockets[i]) : Fd();
             loops.push_back(make_event_loop(shared, std::move(listeners.sockets[i]), std::move(udp)));

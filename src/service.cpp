@@ -97,41 +97,50 @@ void Service::touch(Slot slot) {
 bool Service::on_accept(int listen_fd) {
     for (int i = 0; i < kAcceptsPerTurn; ++i) {
         const int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0) {
-            const int error = errno;
-            if (error == EINTR || error == ECONNABORTED || error == EPROTO) continue;
-            if (error == EAGAIN || error == EWOULDBLOCK) return false;
-            // EMFILE, ENFILE, ENOBUFS, ENOMEM, or worse: the connection stays in the
-            // backlog; stop watching the listener for a while instead of spinning on it.
-            stats_.fd_exhaustion.add();
-            rate_limited_warn(exhaustion_, "accept failed: ", std::strerror(error), "; pausing accept for ",
-                              kAcceptPauseMs, " ms");
-            accept_resume_ms_ = now_ms() + kAcceptPauseMs;
-            hooks_.watch_listener(false);
-            hooks_.deadline_changed();
-            return false;
-        }
-        const std::size_t limit = config_.max_connections;
-        if (shared_.active.fetch_add(1, std::memory_order_relaxed) >= limit) {
-            shared_.active.fetch_sub(1, std::memory_order_relaxed);
-            reject(fd);
-            rate_limited_warn(rejected_, "max_connections (", limit, ") reached: closing new connections");
+        if (fd >= 0) {
+            admit(fd);
             continue;
         }
-        tune_socket(fd);
-        stats_.accepted.add();
-        reserved_ = true;
-        try {
-            hooks_.adopt(fd);
-        } catch (const std::exception& e) {
-            log::error("cannot serve a new connection: ", e.what());
-        }
-        if (reserved_) {  // adopt failed before a Connection took the slot
-            reserved_ = false;
-            shared_.active.fetch_sub(1, std::memory_order_relaxed);
-        }
+        const int error = errno;
+        if (error == EINTR || error == ECONNABORTED || error == EPROTO) continue;
+        accept_failed(error);
+        return false;
     }
     return true;
+}
+
+void Service::accept_failed(int error) {
+    if (error == EINTR || error == ECONNABORTED || error == EPROTO || error == EAGAIN || error == EWOULDBLOCK) return;
+    // EMFILE, ENFILE, ENOBUFS, ENOMEM, or worse: the connection stays in the backlog; stop
+    // watching the listener for a while instead of spinning on it.
+    stats_.fd_exhaustion.add();
+    rate_limited_warn(exhaustion_, "accept failed: ", std::strerror(error), "; pausing accept for ", kAcceptPauseMs,
+                      " ms");
+    accept_resume_ms_ = now_ms() + kAcceptPauseMs;
+    hooks_.watch_listener(false);
+    hooks_.deadline_changed();
+}
+
+void Service::admit(int fd) {
+    const std::size_t limit = config_.max_connections;
+    if (shared_.active.fetch_add(1, std::memory_order_relaxed) >= limit) {
+        shared_.active.fetch_sub(1, std::memory_order_relaxed);
+        reject(fd);
+        rate_limited_warn(rejected_, "max_connections (", limit, ") reached: closing new connections");
+        return;
+    }
+    tune_socket(fd);
+    stats_.accepted.add();
+    reserved_ = true;
+    try {
+        hooks_.adopt(fd);
+    } catch (const std::exception& e) {
+        log::error("cannot serve a new connection: ", e.what());
+    }
+    if (reserved_) {  // adopt failed before a Connection took the slot
+        reserved_ = false;
+        shared_.active.fetch_sub(1, std::memory_order_relaxed);
+    }
 }
 
 // Over max_connections: the client should see an orderly end (EOF), not a reset. Closing

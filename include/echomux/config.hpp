@@ -16,7 +16,7 @@
 
 namespace echomux {
 
-enum class Backend { asio, epoll, poll, select };
+enum class Backend { asio, epoll, poll, select, io_uring };
 enum class EpollMode { level, edge };
 // A PROXY protocol header (v1 or v2) before the client's bytes: none, maybe, or always.
 enum class ProxyProtocol { off, optional, required };
@@ -52,7 +52,7 @@ struct Config {
 const char* backend_name(Backend backend);
 const char* epoll_mode_name(EpollMode mode);
 const char* proxy_protocol_name(ProxyProtocol p);
-// "asio", "poll", "select", "epoll-level", "epoll-edge": for logs and metrics.
+// "asio", "poll", "select", "epoll-level", "epoll-edge", "io_uring": for logs and metrics.
 std::string backend_label(const Config& config);
 // What --version prints: "echomux 0.1.0 (revision 4d1da88)" and a "backends: ..." line.
 std::string version_text();

@@ -28,6 +28,9 @@ struct SharedState {
     // What a reload changed, for /metrics (the loops have their own copies).
     std::atomic<std::size_t> max_connections;
     std::atomic<Mode> mode;
+    // Every loop accepts from one inherited socket (dups of it), not from a SO_REUSEPORT
+    // socket of its own: set before the loops are made.
+    bool one_listener = false;
 };
 
 class LoopHooks {
@@ -75,6 +78,11 @@ public:
     // Called when the listener is readable. Returns true when more connections may be
     // waiting than this call took (a fairness budget), so edge-triggered loops call again.
     bool on_accept(int listen_fd);
+    // The same for a loop that accepts by itself (io_uring's multishot accept): `fd` is a
+    // new non-blocking socket to serve or reject (max_connections), `error` an accept
+    // failure (EMFILE & co pause accepting, as on_accept does; transient ones are ignored).
+    void admit(int fd);
+    void accept_failed(int error);
 
     // What connections report: they started, did some work, ended.
     Slot attach(Connection& c);

@@ -164,7 +164,7 @@ BOOST_AUTO_TEST_CASE(version_names_the_project_version_revision_and_backends) {
     BOOST_TEST(r.status == 0);
     const std::string version = std::regex_replace(ECHOMUX_EXPECTED_VERSION, std::regex("\\."), "\\.");
     BOOST_TEST(std::regex_match(r.out, std::regex("echomux " + version + " \\(revision [0-9A-Za-z.+_-]+\\)\n"
-                                                  "backends: asio epoll-level epoll-edge poll select\n")),
+                                                  "backends: asio epoll-level epoll-edge poll select io_uring\n")),
                r.out);
     BOOST_TEST(r.err.empty(), r.err);
     // Built from this git checkout: the revision names its commit (the build ran git describe).
