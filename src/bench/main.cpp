@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: BSL-1.0
 // echomux-bench: load generator (`run`) and backend comparison (`compare`).
 #include "compare.hpp"
+#include "csv_report.hpp"
+#include "hgrm.hpp"
+#include "json_report.hpp"
 #include "load.hpp"
 #include "report.hpp"
 
@@ -45,6 +48,7 @@ struct RunArgs {
     Workload w;
     std::string workload = "pingpong", mode = "echo";
     int cpu = -1;
+    std::string hgrm;  // file for the latency distribution
 };
 
 po::options_description run_options(RunArgs& a) {
@@ -66,7 +70,9 @@ po::options_description run_options(RunArgs& a) {
         ("timeout", po::value(&w.timeout)->default_value(w.timeout), "udp: seconds before a datagram counts as lost")
         ("server-pid", po::value(&w.server_pid), "measure this process's CPU and RSS")
         ("cpu", po::value(&a.cpu), "pin the load generator to this CPU")
-        ("json", "print JSON instead of a table");
+        ("json", "print JSON instead of a table (docs/bench-result.schema.json)")
+        ("csv", "print CSV instead of a table: a header line and one line for the run")
+        ("hgrm", po::value(&a.hgrm), "also write the latency distribution to this file (HdrHistogram .hgrm, us)");
     return desc;
 }
 
@@ -85,7 +91,12 @@ po::options_description compare_options(CompareArgs& a) {
         ("warmup", po::value(&o.warmup), "seconds of warm-up per run [0.15, quick: 0.1]")
         ("out,o", po::value(&o.out_dir)->default_value(o.out_dir), "directory for report.md, results.json, PNGs")
         ("backends", po::value<std::vector<std::string>>(&a.backends)->multitoken(),
-         "echomux backends [asio epoll-level epoll-edge poll select]")
+         "echomux backends [every one `echomux --version` lists]")
+        ("idle-sweep", po::value<std::vector<int>>(&o.idle_sweep)->multitoken(),
+         "idle connections next to ping-pong 64 B x 50 [0 100 1000 10000 50000, quick: 0 1000; capped to fit "
+         "RLIMIT_NOFILE]")
+        ("rate-sweep", po::value<std::vector<double>>(&o.rate_fractions)->multitoken(),
+         "open-loop rates, as fractions of each server's saturation [0.1 0.25 0.5 0.75 0.9 1 1.1, quick: 0.5 1]")
         ("server", po::value<std::vector<std::string>>(&a.external),
          "also compare NAME=COMMAND, with {port} in COMMAND (repeatable)")
         // Shown as the rule, not the path: the help (and the man page made from it) must
@@ -127,8 +138,15 @@ int run_command(const std::vector<std::string>& args) {
     if (w.port < 1 || w.port > 65535) throw po::error("--port must be from 1 to 65535");
     pin_to_cpu(a.cpu);
     w.progress = !vm.count("json") && ::isatty(STDERR_FILENO);
+    if (vm.count("json") && vm.count("csv")) throw po::error("--json and --csv cannot be used together");
     const Result r = w.kind == Workload::Kind::udp ? run_udp_load(w) : run_load(w);
-    std::cout << (vm.count("json") ? json_report(w, r) + "\n" : human_report(w, r));
+    if (vm.count("json"))
+        std::cout << run_json(w, r, args) << "\n";
+    else if (vm.count("csv"))
+        std::cout << csv_header() << csv_line({w.host + ":" + std::to_string(w.port), describe(w), 1}, w, r);
+    else
+        std::cout << human_report(w, r);
+    if (!a.hgrm.empty()) write_hgrm(a.hgrm, r.latency);
     if (r.errors > 0) {
         std::cerr << "echomux-bench: " << r.errors << " error(s): the server did not echo correctly\n";
         return 1;
@@ -149,7 +167,13 @@ int compare_command(const std::vector<std::string>& args) {
         if (!vm.count("duration")) o.duration = 0.3;
         if (!vm.count("warmup")) o.warmup = 0.1;
     }
+    if (o.quick && !vm.count("idle-sweep")) o.idle_sweep = {0, 1000};
+    if (o.quick && !vm.count("rate-sweep")) o.rate_fractions = {0.5, 1};
     if (o.repeats < 1) throw po::error("--repeats must be at least 1");
+    for (int idle : o.idle_sweep)
+        if (idle < 0) throw po::error("--idle-sweep takes counts of 0 or more");
+    for (double fraction : o.rate_fractions)
+        if (!(fraction > 0 && fraction <= 10)) throw po::error("--rate-sweep takes fractions above 0, up to 10");
     if (!a.backends.empty()) o.backends = a.backends;
     for (const auto& e : a.external) {
         const auto eq = e.find('=');
@@ -157,6 +181,7 @@ int compare_command(const std::vector<std::string>& args) {
             throw po::error("--server takes NAME=COMMAND with {port} in COMMAND");
         o.external.emplace_back(e.substr(0, eq), e.substr(eq + 1));
     }
+    o.arguments = args;
     o.command_line = "echomux-bench compare";
     for (const auto& arg : args) o.command_line += " " + arg;
     return run_compare(o);
