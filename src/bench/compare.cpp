@@ -149,6 +149,16 @@ std::string one_line(const std::string& server, const Cell& cell, const CellRuns
         std::snprintf(text, sizeof text, " at %.0f%% CPU", util->median);
         out << text;
     }
+    // What bounded the figures, and why some repeats gave none: said here, not only in report.md.
+    std::vector<std::string> said;
+    auto say = [&](const std::string& line) {
+        if (std::find(said.begin(), said.end(), line) == said.end()) said.push_back(line);
+    };
+    for (const auto& r : runs.runs) {
+        for (const auto& why : r.invalid) say("invalid run: " + why);
+        for (const auto& note : r.notes) say("note: " + note);
+    }
+    for (const auto& line : said) out << "; " << line;
     return out.str();
 }
 
