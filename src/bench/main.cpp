@@ -44,6 +44,13 @@ std::string sibling(const std::string& name) {
     return path.substr(0, path.rfind('/') + 1) + name;
 }
 
+// The command and its arguments as given: what the JSON records, so that
+// `echomux-bench ARGUMENTS...` repeats the run.
+std::vector<std::string> with_command(const std::string& command, std::vector<std::string> args) {
+    args.insert(args.begin(), command);
+    return args;
+}
+
 struct RunArgs {
     Workload w;
     std::string workload = "pingpong", mode = "echo";
@@ -141,7 +148,7 @@ int run_command(const std::vector<std::string>& args) {
     if (vm.count("json") && vm.count("csv")) throw po::error("--json and --csv cannot be used together");
     const Result r = w.kind == Workload::Kind::udp ? run_udp_load(w) : run_load(w);
     if (vm.count("json"))
-        std::cout << run_json(w, r, args) << "\n";
+        std::cout << run_json(w, r, with_command("run", args)) << "\n";
     else if (vm.count("csv"))
         std::cout << csv_header() << csv_line({w.host + ":" + std::to_string(w.port), describe(w), 1}, w, r);
     else
@@ -181,7 +188,7 @@ int compare_command(const std::vector<std::string>& args) {
             throw po::error("--server takes NAME=COMMAND with {port} in COMMAND");
         o.external.emplace_back(e.substr(0, eq), e.substr(eq + 1));
     }
-    o.arguments = args;
+    o.arguments = with_command("compare", args);
     o.command_line = "echomux-bench compare";
     for (const auto& arg : args) o.command_line += " " + arg;
     return run_compare(o);
