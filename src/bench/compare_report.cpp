@@ -12,6 +12,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdarg>
 #include <cstdio>
@@ -54,13 +55,15 @@ std::string plotted(const std::optional<Spread>& s, double scale = 1) {
     return format("%g %g %g", s->median * scale, s->min * scale, s->max * scale);
 }
 
-// The regime of a cell: of its median run by server CPU use (the label the figures get).
+// The regime of a cell, from its median utilisations (the label its figures get).
 std::string regime_label(const CellRuns& runs) {
-    const auto util = runs["server_cpu_percent"];
-    if (!util) return "–";
+    const auto server = runs["server_cpu_percent"], client = runs["client_cpu_percent"];
+    if (!server || !client) return "–";
+    const auto median = [](const std::optional<Spread>& s) { return std::optional<double>(s->median); };
+    int threads = 1;  // as the runs report them (the load engine may run fewer than asked)
     for (const auto& r : runs.runs)
-        if (const auto u = figure("server_cpu_percent")(r); u && *u >= util->median) return regime_name(regime_of(r));
-    return "–";
+        if (r.valid()) threads = std::max(threads, r.threads);
+    return regime_name(regime_of(median(server), median(client), threads));
 }
 
 // Each distinct reason and note, with how many of the cell's runs had it.

@@ -5,14 +5,16 @@
 
 namespace echomux::bench {
 
-Regime regime_of(const Result& r) {
-    const auto server = figure("server_cpu_percent")(r);
-    const auto client = figure("client_cpu_percent")(r);
+Regime regime_of(std::optional<double> server, std::optional<double> client, int threads) {
     if (!server || !client) return Regime::unknown;
-    // Client CPU is per load thread: with N threads the generator saturates at N x 100 %.
     if (*server >= kServerBoundPercent) return Regime::server_bound;
-    if (*client >= kClientBoundPercent * (r.threads > 0 ? r.threads : 1)) return Regime::client_bound;
+    // Client CPU is summed over the load threads: N threads saturate at N x 100 %.
+    if (*client >= kClientBoundPercent * (threads > 0 ? threads : 1)) return Regime::client_bound;
     return Regime::neither;
+}
+
+Regime regime_of(const Result& r) {
+    return regime_of(figure("server_cpu_percent")(r), figure("client_cpu_percent")(r), r.threads);
 }
 
 const char* regime_name(Regime regime) {

@@ -8,6 +8,8 @@
 
 #include "load.hpp"
 
+#include <optional>
+
 namespace echomux::bench {
 
 enum class Regime {
@@ -21,6 +23,8 @@ constexpr double kServerBoundPercent = 90;
 constexpr double kClientBoundPercent = 95;
 
 Regime regime_of(const Result& r);
+// The same from utilisations (CPU seconds / window seconds, in %): for a cell's medians.
+Regime regime_of(std::optional<double> server_percent, std::optional<double> client_percent, int threads);
 const char* regime_name(Regime regime);  // "server-bound", ...
 
 }  // namespace echomux::bench

@@ -361,6 +361,9 @@ BOOST_AUTO_TEST_CASE(a_cell_with_no_valid_run_is_an_error_not_a_number) {
     BOOST_TEST(contains(md, "| stalls | – | – | – | – | – | – | – | – | – | – | – | – | 0 of 2 | 0 |"), md);
     BOOST_TEST(contains(md, "- stalls: invalid (2 of 2 runs): the server stopped answering: no reply for 1.9 s"), md);
     BOOST_TEST(!has_negative_number(md), md);
+    // The regime check: each figure with the regime its utilisation puts it in (server 75 %, client 99 %).
+    BOOST_TEST(contains(md, "| good | 7.50 | 75 | client-bound | – | 7.50 | 75 | client-bound | – | 1.00x |"), md);
+    BOOST_TEST(contains(md, "| stalls | – | – | – | – | – | – | – | – | – |"), md);
 
     BOOST_TEST(schema_verdict(dir.path + "/results.json") == "valid");
     const json::value doc = json::parse(read_file(dir.path + "/results.json"));
