@@ -33,7 +33,8 @@ const char* const kRunWhat =
     "byte that comes back, and reports requests/s, MB/s, latency percentiles and CPU time.";
 const char* const kCompareWhat =
     "Runs the same workloads against each echomux backend, a reference C epoll server and any --server,\n"
-    "and writes report.md, results.json and PNG plots.";
+    "and writes report.md, results.json, runs.csv, one .hgrm per cell and PNG plots. A cell with no valid\n"
+    "run is an error (exit 1), never a number.";
 
 // A binary next to this one (echomux, echomux-reference-server in the build directory).
 std::string sibling(const std::string& name) {
@@ -93,12 +94,12 @@ po::options_description compare_options(CompareArgs& a) {
     po::options_description desc;
     desc.add_options()("help,h", "print this help and exit")
         ("quick", "a small matrix for smoke tests (under 30 s)")
-        ("repeats,r", po::value(&o.repeats), "runs per cell; the median is reported [5, quick: 1]")
+        ("repeats,r", po::value(&o.repeats), "runs per cell, servers interleaved; figures are medians of the valid runs [5, quick: 1]")
         ("duration,d", po::value(&o.duration), "seconds measured per run [0.5, quick: 0.3]")
         ("warmup", po::value(&o.warmup), "seconds of warm-up per run [0.15, quick: 0.1]")
-        ("out,o", po::value(&o.out_dir)->default_value(o.out_dir), "directory for report.md, results.json, PNGs")
+        ("out,o", po::value(&o.out_dir)->default_value(o.out_dir), "directory for the report, data and plots")
         ("backends", po::value<std::vector<std::string>>(&a.backends)->multitoken(),
-         "echomux backends [every one `echomux --version` lists]")
+         "echomux backends [all that echomux --version lists]")
         ("idle-sweep", po::value<std::vector<int>>(&o.idle_sweep)->multitoken(),
          "idle connections next to ping-pong 64 B x 50 [0 100 1000 10000 50000, quick: 0 1000; capped to fit "
          "RLIMIT_NOFILE]")
