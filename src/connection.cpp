@@ -103,20 +103,25 @@ void Connection::close(End why) {
     release();
 }
 
-long Connection::send_some(const char* bytes, std::size_t n) {
+long Connection::transmit(const char* bytes, std::size_t n) {
     for (;;) {
         // MSG_NOSIGNAL: a peer that went away is an EPIPE for this connection, not a
         // SIGPIPE for the process.
         const ssize_t sent = ::send(fd_, bytes, n, MSG_NOSIGNAL);
-        if (sent >= 0) {
-            service_.stats().bytes_sent.add(static_cast<std::uint64_t>(sent));
-            sent_ += static_cast<std::uint64_t>(sent);
-            return sent;
-        }
+        if (sent >= 0) return sent;
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
         return -1;
     }
+}
+
+long Connection::send_some(const char* bytes, std::size_t n) {
+    const long sent = transmit(bytes, n);
+    if (sent > 0) {
+        service_.stats().bytes_sent.add(static_cast<std::uint64_t>(sent));
+        sent_ += static_cast<std::uint64_t>(sent);
+    }
+    return sent;
 }
 
 bool Connection::send_pending() {
@@ -125,7 +130,7 @@ bool Connection::send_pending() {
         if (sent < 0) return false;
         const bool short_write = static_cast<std::size_t>(sent) < pending_.size();
         pending_.consume(static_cast<std::size_t>(sent));
-        if (short_write) {  // the socket buffer is full: on_write comes when it drains
+        if (short_write) {  // the socket buffer is full: writable() comes when it drains
             service_.stats().short_writes.add();
             break;
         }
@@ -133,127 +138,164 @@ bool Connection::send_pending() {
     return true;
 }
 
-Connection::Next Connection::on_read(bool drain) {
+template <class Step>
+Connection::Next Connection::guarded(Step step) {
+    if (closed()) return Next::close;
     try {
-        return read(drain);
+        return step();
     } catch (const std::bad_alloc&) {
         // No memory for this client's buffer: end this connection, not the loop with
         // every other client on it.
-        return fail(ENOMEM);
+        return failed(ENOMEM);
     }
 }
 
-Connection::Next Connection::read(bool drain) {
-    if (state_ == State::awaiting_header) {
-        const Next next = read_header();
-        if (state_ != State::open) return next;
+std::size_t Connection::read_room() const {
+    if (!interest().read) return 0;
+    if (state_ == State::awaiting_header) return proxy::kMaxHeaderBytes - header_.size();
+    return std::min(service_.read_size(), pending_.space() / growth_);
+}
+
+Connection::Next Connection::on_read(bool drain, bool read_all) {
+    if (!held_.empty()) {
+        const Next next = resume();
+        if (next != Next::wait) return next;
     }
-    for (int reads = 0; state_ == State::open && has_room(); ++reads) {
+    for (int reads = 0; !closed() && read_room() > 0; ++reads) {
         if (reads == kReadsPerTurn) {
             service_.touch(slot_);
             return Next::again;
         }
-        // With nothing waiting, read into the loop's scratch space and send straight back:
-        // the common case copies nothing and keeps no per-connection memory. Otherwise the
-        // bytes queue behind the waiting ones, which on_write sends. Prefixed lines are
-        // built in the buffer from the scratch space, so no more is read than fits.
-        const bool prefixed = mode_ == Mode::prefix;
-        const bool direct = pending_.empty() && !prefixed;
-        const std::size_t want = std::min(service_.read_size(), pending_.space() / growth_);
-        char* into = direct || prefixed ? service_.scratch() : pending_.prepare(want);
-        const ssize_t n = receive(into, want);
-        if (n == 0) {
-            state_ = State::half_closed;
-        } else if (n < 0) {
-            if (errno == EINTR) continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-            return fail(errno);
-        } else {
-            const auto got = static_cast<std::size_t>(n);
-            service_.stats().bytes_received.add(got);
-            received_ += got;
-            apply_mode(mode_, into, got);
-            if (prefixed) {
-                pending_.commit(add_prefixes(into, got, pending_.prepare(got * growth_)));
-                if (!send_pending()) return fail(errno);
-            } else if (direct) {
-                const long sent = send_some(into, got);
-                if (sent < 0) return fail(errno);
-                if (static_cast<std::size_t>(sent) < got) {
-                    service_.stats().short_writes.add();
-                    pending_.append(into + sent, got - sent);
-                }
-            } else {
-                pending_.commit(got);
-            }
-            if (!has_room()) service_.stats().backpressure_pauses.add();
-        }
-        if (!drain) break;
-    }
-    const Next next = finish_callback();
-    // Bytes that came with the header are not "readable" to any selector: ask to be called.
-    if (next == Next::wait && !unread_.empty() && state_ == State::open && has_room()) return Next::again;
-    return next;
-}
-
-ssize_t Connection::receive(char* into, std::size_t want) {
-    if (unread_.empty()) return peer_finished_ ? 0 : ::recv(fd_, into, want, 0);
-    const std::size_t n = std::min(want, unread_.size());
-    std::memcpy(into, unread_.data(), n);
-    unread_.erase(0, n);
-    if (unread_.empty()) std::string().swap(unread_);
-    return static_cast<ssize_t>(n);
-}
-
-// The header is read into its own small buffer and parsed from its first byte each time
-// (see proxy_header.hpp), so it may arrive in any fragmentation. Nothing is echoed before
-// it is whole; what came after it in the same read is the client's and is echoed next.
-Connection::Next Connection::read_header() {
-    char chunk[proxy::kMaxHeaderBytes];
-    proxy::Header header;
-    // Until the header is decided or the socket would block: edge-triggered readiness
-    // reports nothing more for bytes (or an EOF) that are already there.
-    do {
-        const ssize_t n = ::recv(fd_, chunk, proxy::kMaxHeaderBytes - header_.size(), 0);
+        const std::size_t want = read_room();
+        char* const into = service_.scratch();
+        const ssize_t n = ::recv(fd_, into, want, 0);
         if (n < 0) {
             if (errno == EINTR) continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) return finish_callback();
-            return fail(errno);
+            if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+            return failed(errno);
         }
-        if (n == 0) {
+        const Next next = n == 0 ? peer_closed() : received(into, static_cast<std::size_t>(n));
+        if (next != Next::wait || !drain) return next;
+        // Edge-triggered: a short read emptied the socket, and the next bytes bring a new
+        // edge; the read that would block is saved (one system call per wake-up).
+        if (static_cast<std::size_t>(n) < want && !read_all) break;
+    }
+    return finish_callback();
+}
+
+Connection::Next Connection::received(char* bytes, std::size_t n) {
+    return guarded([&] {
+        if (state_ == State::awaiting_header) return take_header(bytes, n);
+        if (state_ != State::open) return finish_callback();  // nothing is read after a FIN
+        if (!held_.empty()) {  // behind what waits already
+            held_.append(bytes, n);
+            n = 0;
+        }
+        if (!echo(bytes, n) || !echo_held()) return failed(errno);
+        return finish_callback();
+    });
+}
+
+Connection::Next Connection::peer_closed() {
+    return guarded([&] {
+        if (state_ == State::awaiting_header) {
             // A health check that connects and leaves is no error; half a header is.
             if (proxy_ == ProxyProtocol::required) {
                 if (header_.empty()) return Next::close;
                 return proxy_error(&Stats::proxy_truncated, "the connection ended inside the header");
             }
-            peer_finished_ = true;  // optional: what came is the client's, then its EOF
-            unread_.swap(header_);
+            held_.swap(header_);  // optional: what came is the client's, then its EOF
             end_header();
-            return Next::wait;
         }
-        header_.append(chunk, static_cast<std::size_t>(n));
-        header = proxy::parse(header_.data(), header_.size());
-    } while (header.status == proxy::Status::incomplete);
+        peer_finished_ = true;
+        return resume();
+    });
+}
 
+Connection::Next Connection::resume() {
+    return guarded([&] {
+        if (!echo_held()) return failed(errno);
+        return finish_callback();
+    });
+}
+
+Connection::Next Connection::writable() {
+    return guarded([&] {
+        const bool was_full = !has_room();
+        if (!send_pending() || !echo_held()) return failed(errno);
+        const Next next = finish_callback();
+        // Reading stopped while the buffer was full; readiness that arrived meanwhile may not
+        // be reported again (edge-triggered loops), so ask for a read now.
+        if (next == Next::wait && was_full && interest().read) return Next::again;
+        return next;
+    });
+}
+
+bool Connection::echo_held() {
+    if (state_ == State::open && !held_.empty()) {
+        std::string bytes;
+        bytes.swap(held_);
+        if (!echo(bytes.data(), bytes.size())) return false;  // what does not fit goes back to held_
+    }
+    if (state_ == State::open && held_.empty() && peer_finished_) state_ = State::half_closed;
+    return true;
+}
+
+// With nothing waiting, the bytes go straight back from where they arrived: the common case
+// copies nothing and keeps no per-connection memory. Otherwise they queue behind the
+// waiting ones, which writable() sends. Prefixed lines are built in the buffer.
+bool Connection::echo(char* bytes, std::size_t n) {
+    while (n > 0 && has_room()) {
+        const std::size_t take = std::min(n, pending_.space() / growth_);
+        service_.stats().bytes_received.add(take);
+        received_ += take;
+        apply_mode(mode_, bytes, take);
+        if (mode_ == Mode::prefix) {
+            pending_.commit(add_prefixes(bytes, take, pending_.prepare(take * growth_)));
+            if (!send_pending()) return false;
+        } else if (pending_.empty()) {
+            const long sent = send_some(bytes, take);
+            if (sent < 0) return false;
+            if (static_cast<std::size_t>(sent) < take) {
+                service_.stats().short_writes.add();
+                pending_.append(bytes + sent, take - sent);
+            }
+        } else {
+            pending_.append(bytes, take);
+        }
+        if (!has_room()) service_.stats().backpressure_pauses.add();
+        bytes += take;
+        n -= take;
+    }
+    held_.append(bytes, n);
+    return true;
+}
+
+// The header is gathered in its own small buffer and parsed from its first byte each time
+// (see proxy_header.hpp), so it may arrive in any fragmentation. Nothing is echoed before
+// it is whole; what came after it is the client's and is echoed next.
+Connection::Next Connection::take_header(const char* bytes, std::size_t n) {
+    header_.append(bytes, n);
+    const proxy::Header header = proxy::parse(header_.data(), header_.size());
     switch (header.status) {
+        case proxy::Status::incomplete:
+            return finish_callback();
         case proxy::Status::invalid:
             return proxy_error(header.error == proxy::Error::oversized ? &Stats::proxy_oversized : &Stats::proxy_malformed,
                                header.detail);
         case proxy::Status::not_proxy:
             if (proxy_ == ProxyProtocol::required)
                 return proxy_error(&Stats::proxy_missing, "no PROXY header (proxy_protocol = required)");
-            unread_.swap(header_);
+            held_.swap(header_);
             break;
         case proxy::Status::complete:
             service_.stats().proxy_headers.add();
             if (!header.client.empty()) peer_ = header.client;
-            unread_.assign(header_, header.length, std::string::npos);
+            held_.assign(header_, header.length, std::string::npos);
             break;
-        case proxy::Status::incomplete:
-            break;  // not reached: the loop above ends only on a decision
     }
     end_header();
-    return Next::wait;
+    return resume();
 }
 
 void Connection::on_header_timeout() {
@@ -263,7 +305,7 @@ void Connection::on_header_timeout() {
         return;
     }
     // optional: a client that sends nothing until it is greeted is served as it is.
-    unread_.swap(header_);
+    held_.swap(header_);
     end_header();
     call_soon();
 }
@@ -292,18 +334,8 @@ std::size_t Connection::add_prefixes(const char* in, std::size_t n, char* out) {
     return static_cast<std::size_t>(next - out);
 }
 
-Connection::Next Connection::on_write() {
-    const bool was_full = !has_room();
-    if (!send_pending()) return fail(errno);
-    const Next next = finish_callback();
-    // Reading stopped while the buffer was full; readiness that arrived meanwhile may not
-    // be reported again (edge-triggered loops), so ask for a read now.
-    if (next == Next::wait && was_full && has_room() && state_ == State::open) return Next::again;
-    return next;
-}
-
 Connection::Next Connection::finish_callback() {
-    if (state_ == State::half_closed && pending_.empty()) {
+    if (state_ == State::half_closed && pending_.empty() && transmitted()) {
         // Half-close done right: everything received has been sent; now send our FIN.
         ::shutdown(fd_, SHUT_WR);
         return Next::close;
@@ -312,7 +344,7 @@ Connection::Next Connection::finish_callback() {
     return Next::wait;
 }
 
-Connection::Next Connection::fail(int error) {
+Connection::Next Connection::failed(int error) {
     end_ = End::reset;
     log::debug("connection fd ", fd_, " ended: ", std::strerror(error));
     return Next::close;

@@ -35,7 +35,7 @@ template <class Callback>
 void AsioSession::on_ready(const boost::system::error_code& ec, Callback callback) {
     if (closed()) return;  // a wait cancelled by close()
     // The reactor could not wait on this socket: end this connection, never the loop.
-    if (ec) return follow(fail(ec.value()));
+    if (ec) return follow(failed(ec.value()));
     follow(callback());
 }
 

@@ -4,6 +4,7 @@
 #include "compare_plan.hpp"
 #include "compare_report.hpp"
 #include "load.hpp"
+#include "open_files.hpp"
 
 #include "echomux/fd.hpp"
 
@@ -12,7 +13,6 @@
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -114,17 +114,6 @@ std::vector<ServerSpec> servers(const CompareOptions& o) {
     return list;
 }
 
-// Raises our descriptor limit to the hard limit (the servers, started after, inherit it);
-// returns that limit, which caps the idle sweep.
-long raise_fd_limit() {
-    rlimit limit{};
-    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
-    limit.rlim_cur = limit.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &limit);
-    ::getrlimit(RLIMIT_NOFILE, &limit);
-    return limit.rlim_cur == RLIM_INFINITY ? 1L << 20 : static_cast<long>(limit.rlim_cur);
-}
-
 long ephemeral_ports() {
     std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
     long low = 0, high = 0;
@@ -167,7 +156,9 @@ std::string one_line(const std::string& server, const Cell& cell, const CellRuns
 int run_compare(const CompareOptions& o) {
     ::mkdir(o.out_dir.c_str(), 0755);
     pin_to_cpu(o.client_cpu);
-    const Plan plan = make_plan(o, raise_fd_limit(), ephemeral_ports());
+    // Raised before the servers start: they inherit it.
+    const std::size_t fd_limit = raise_open_files_limit();
+    const Plan plan = make_plan(o, static_cast<long>(std::min<std::size_t>(fd_limit, 1L << 30)), ephemeral_ports());
     for (const auto& cap : plan.caps) std::cerr << "echomux-bench: " << cap << "\n";
     const auto specs = servers(o);
     bool failed = false;

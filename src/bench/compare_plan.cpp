@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSL-1.0
 #include "compare_plan.hpp"
 
+#include "open_files.hpp"
+
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -57,7 +59,8 @@ Plan make_plan(const CompareOptions& o, long fd_limit, long ephemeral_ports) {
     // Idle connections: the load generator and the server each hold one descriptor per
     // connection, and every connection to the one server port needs its own local port.
     const int busy = 50;
-    const long fits = std::max(0L, std::min(fd_limit - busy - 64, ephemeral_ports - busy - 64));
+    const long slack = static_cast<long>(kOpenFilesSlack);
+    const long fits = std::max(0L, std::min(fd_limit - busy - slack, ephemeral_ports - busy - slack));
     for (int asked : o.idle_sweep) {
         if (asked <= 0) continue;  // 0 idle is the saturation cell itself
         int idle = asked;

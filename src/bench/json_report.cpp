@@ -64,6 +64,8 @@ json::object workload_json(const Workload& w) {
     const bool udp = w.kind == Workload::Kind::udp;
     json::array sizes;
     for (auto s : w.sizes) sizes.emplace_back(s);
+    json::array cpus;
+    for (int c : w.cpus) cpus.emplace_back(c);
     auto positive = [](double v) { return v > 0 ? json::value(v) : json::value(nullptr); };
     return json::object{{"kind", kind_name(w.kind)},
                         {"host", w.host},
@@ -81,6 +83,8 @@ json::object workload_json(const Workload& w) {
                         {"connect_rate", positive(w.connect_rate)},
                         {"interval", positive(w.interval)},
                         {"drain_timeout", w.drain_timeout},
+                        {"stall_timeout", w.stall_timeout},
+                        {"cpus", std::move(cpus)},
                         {"timeout", udp ? json::value(w.timeout) : nullptr},
                         {"server_pid", w.server_pid > 0 ? json::value(w.server_pid) : nullptr},
                         {"metrics_url", w.metrics_url.empty() ? json::value(nullptr) : json::value(w.metrics_url)}};
@@ -104,7 +108,11 @@ json::object result_json(const Workload& w, const Result& r) {
                    {"server_rss_kib", r.server_rss_kib >= 0 ? json::value(r.server_rss_kib) : nullptr},
                    {"latency_ns", latency_json(r.latency)},
                    {"connects", r.connects},
-                   {"connect_latency_ns", latency_json(r.connect_latency)}};
+                   {"connect_latency_ns", latency_json(r.connect_latency)},
+                   {"whole_run", json::object{{"requests", r.total_requests},
+                                              {"sent_bytes", r.total_sent_bytes},
+                                              {"received_bytes", r.total_received_bytes},
+                                              {"connects", r.total_connects}}}};
     // The derived figures, from the one table the CSV and compare use too.
     for (const auto& f : figures()) o[f.key] = maybe(f(r));
     json::array intervals;

@@ -1,9 +1,18 @@
 // SPDX-License-Identifier: BSL-1.0
+// run_load: connects, starts one LoadLoop per --threads on the run's timeline (warm-up,
+// window, drain), watches them from this thread (window CPU, server CPU, --interval lines,
+// progress), then merges what they counted (histograms merged, never averaged) and judges
+// whether the run measured anything.
 #include "load.hpp"
+
+#include "load_loop.hpp"
+#include "open_files.hpp"
+#include "report.hpp"
+#include "server_cost.hpp"
+#include "validity.hpp"
 
 #include "echomux/fd.hpp"
 #include "tools/reach_host.hpp"
-#include "tools/wrong_echo.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -11,44 +20,22 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sched.h>
-#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <chrono>
+#include <atomic>
 #include <cstdio>
-#include <cstring>
 #include <fstream>
-#include <random>
+#include <memory>
 #include <stdexcept>
+#include <thread>
 
 namespace echomux::bench {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-std::uint64_t now_ns() {
-    return static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count());
-}
-
-// The bytes every connection sends: a random block, repeated; each connection starts at
-// its own offset. Verifying is a memcmp against the block, so the client stays cheap.
-constexpr std::size_t kPatternSize = 1 << 16;
-constexpr int kMaxChunksInFlight = 256;
-
-struct Connection {
-    Fd fd;
-    std::size_t offset = 0;          // where in the pattern this connection's stream starts
-    std::uint64_t sent = 0, received = 0;
-    std::uint64_t sent_chunks = 0, received_chunks = 0;
-    std::uint64_t chunk_sent_at[kMaxChunksInFlight] = {};
-    bool want_write = false;
-    bool failed = false;
-};
+constexpr std::uint64_t kSuperviseStepNs = 20'000'000;  // how often the supervisor looks
 
 // To the first of addresses[from...] that accepts; `from` stays there, so every connection
 // goes where the first one went.
@@ -60,196 +47,107 @@ Fd open_connection(const std::vector<SocketAddress>& addresses, std::size_t& fro
     return fd;
 }
 
-class Generator {
-public:
-    explicit Generator(const Workload& w) : w_(w), chunk_(w.size) {
-        window_ = w.kind == Workload::Kind::pingpong ? w.size : std::max(w.window, w.size);
-        window_ = std::min<std::size_t>(window_, chunk_ * (kMaxChunksInFlight - 1));
-        pattern_.resize(2 * kPatternSize);  // doubled, so any span up to kPatternSize is contiguous
-        std::mt19937_64 random(862);
-        for (std::size_t i = 0; i < kPatternSize; ++i) pattern_[i] = static_cast<char>(random());
-        std::copy(pattern_.begin(), pattern_.begin() + kPatternSize, pattern_.begin() + kPatternSize);
-        expected_ = pattern_;
-        apply_mode(w.mode, expected_.data(), expected_.size());
-        scratch_.resize(kPatternSize);
-    }
-
-    Result run();
-
-private:
-    void connect_all();
-    void on_writable(Connection& c);
-    void on_readable(Connection& c);
-    void fail(Connection& c, const std::string& why);
-    void update_interest(Connection& c);
-    void report_progress(double elapsed, double total);
-    void check_idle_connections();
-
-    const Workload& w_;
-    std::size_t chunk_;
-    std::size_t window_;
-    std::vector<char> pattern_, expected_, scratch_;
-    std::vector<Connection> active_;
-    std::vector<Fd> idle_;
-    Fd epoll_;
-    bool measuring_ = false;
-    Result result_;
-};
-
-void Generator::fail(Connection& c, const std::string& why) {
-    ++result_.errors;
-    if (result_.error_messages.size() < 5) result_.error_messages.push_back(why);
-    c.failed = true;
-    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, c.fd.get(), nullptr);
-}
-
-void Generator::update_interest(Connection& c) {
-    epoll_event e{};
-    e.events = EPOLLIN | (c.want_write ? EPOLLOUT : 0u);
-    e.data.ptr = &c;
-    ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, c.fd.get(), &e);
-}
-
-void Generator::on_writable(Connection& c) {
-    const bool wanted = c.want_write;
-    c.want_write = false;
-    while (c.sent < c.received + window_) {
-        const std::size_t in_chunk = c.sent % chunk_;
-        if (in_chunk == 0) c.chunk_sent_at[c.sent_chunks++ % kMaxChunksInFlight] = now_ns();
-        const std::size_t at = (c.offset + c.sent) % kPatternSize;
-        const std::size_t len = std::min({chunk_ - in_chunk, kPatternSize, c.received + window_ - c.sent});
-        const ssize_t n = ::send(c.fd.get(), pattern_.data() + at, len, MSG_NOSIGNAL);
-        if (n < 0) {
-            if (in_chunk == 0) --c.sent_chunks;  // nothing of the chunk went out: not started
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                c.want_write = true;
-                break;
-            }
-            if (errno == EINTR) continue;
-            return fail(c, std::string("send: ") + std::strerror(errno));
-        }
-        c.sent += static_cast<std::uint64_t>(n);
-        if (static_cast<std::size_t>(n) < len) {
-            c.want_write = true;
-            break;
-        }
-    }
-    if (wanted != c.want_write) update_interest(c);
-}
-
-void Generator::on_readable(Connection& c) {
-    for (;;) {
-        const std::uint64_t in_flight = c.sent - c.received;
-        // Read one byte even with nothing in flight, to catch a server that sends extra.
-        const std::size_t want = std::min<std::uint64_t>(std::max<std::uint64_t>(in_flight, 1), scratch_.size());
-        const ssize_t n = ::recv(c.fd.get(), scratch_.data(), want, 0);
-        if (n == 0) return fail(c, "server closed the connection");
-        if (n < 0) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-            if (errno == EINTR) continue;
-            return fail(c, std::string("recv: ") + std::strerror(errno));
-        }
-        const auto got = static_cast<std::size_t>(n);
-        if (got > in_flight) return fail(c, "server sent bytes that were never sent to it");
-        const std::size_t at = (c.offset + c.received) % kPatternSize;
-        if (std::memcmp(scratch_.data(), expected_.data() + at, got) != 0) {
-            std::size_t i = 0;
-            while (scratch_[i] == expected_[at + i]) ++i;
-            return fail(c, "wrong byte at stream offset " + std::to_string(c.received + i) + ": " +
-                               tools::expected_and_received({expected_.data() + at, got}, {scratch_.data(), got}, i));
-        }
-        c.received += got;
-        if (measuring_) result_.bytes += got;
-        const std::uint64_t now = now_ns();
-        while (c.received >= (c.received_chunks + 1) * chunk_) {
-            const std::uint64_t sent_at = c.chunk_sent_at[c.received_chunks++ % kMaxChunksInFlight];
-            if (measuring_) {
-                ++result_.requests;
-                result_.latency.record(now - sent_at);
-            }
-        }
-        if (got < want) break;
-    }
-    on_writable(c);  // room in the window again: send the next message
-}
-
-void Generator::connect_all() {
-    const auto addresses = tools::resolve_host(w_.host, static_cast<std::uint16_t>(w_.port), SOCK_STREAM);
-    std::size_t at = 0;
-    for (int i = 0; i < w_.idle; ++i) idle_.push_back(open_connection(addresses, at, w_));
-    active_ = std::vector<Connection>(static_cast<std::size_t>(w_.connections));
-    for (std::size_t i = 0; i < active_.size(); ++i) {
-        active_[i].fd = open_connection(addresses, at, w_);
-        active_[i].offset = (i * 7919) % kPatternSize;
-    }
-}
-
-void Generator::check_idle_connections() {
+void check_idle_connections(const std::vector<Fd>& idle, Result& r) {
     std::vector<pollfd> fds;
-    for (const Fd& fd : idle_) fds.push_back({fd.get(), POLLIN | POLLRDHUP, 0});
+    for (const Fd& fd : idle) fds.push_back({fd.get(), POLLIN | POLLRDHUP, 0});
     if (fds.empty() || ::poll(fds.data(), fds.size(), 0) <= 0) return;
     for (const pollfd& p : fds)
         if (p.revents != 0) {
-            ++result_.errors;
-            if (result_.error_messages.size() < 5)
-                result_.error_messages.push_back("an idle connection was closed or sent data");
+            ++r.errors;
+            if (r.error_messages.size() < 5) r.error_messages.push_back("an idle connection was closed or sent data");
         }
 }
 
-void Generator::report_progress(double elapsed, double total) {
-    const int width = 30;
-    const int filled = static_cast<int>(width * std::min(1.0, elapsed / total));
+// Interval i over all loops: counts summed, latency histograms merged.
+Interval merged_interval(const std::vector<std::unique_ptr<LoadLoop>>& loops, std::size_t i) {
+    Interval sum = loops.front()->interval(i);
+    sum.requests = sum.bytes = sum.errors = 0;
+    Histogram latency;
+    for (const auto& loop : loops) {
+        const Interval& part = loop->interval(i);
+        sum.requests += part.requests;
+        sum.bytes += part.bytes;
+        sum.errors += part.errors;
+        latency.merge(loop->interval_latency(i));
+    }
+    sum.p99_ns = latency.percentile(0.99);
+    return sum;
+}
+
+void print_interval(const Interval& i) {
+    std::fprintf(stderr, "interval %7.2f-%-7.2f s  %10.0f req/s  %8.1f MB/s  errors %llu  p99 %s\n", i.start,
+                 i.start + i.seconds, i.seconds > 0 ? static_cast<double>(i.requests) / i.seconds : 0,
+                 i.seconds > 0 ? static_cast<double>(i.bytes) / i.seconds / 1e6 : 0,
+                 static_cast<unsigned long long>(i.errors), i.requests ? format_ns(i.p99_ns).c_str() : "-");
+}
+
+void print_progress(const Timeline& t, std::uint64_t now) {
+    const double total = static_cast<double>(t.window_end - t.start);
+    const double done = std::min(1.0, static_cast<double>(now - t.start) / total);
+    const int width = 30, filled = static_cast<int>(width * done);
     std::fprintf(stderr, "\r[%s%s] %3.0f%% %s", std::string(filled, '#').c_str(),
-                 std::string(width - filled, ' ').c_str(), 100 * std::min(1.0, elapsed / total),
-                 measuring_ ? "measuring" : "warming up");
+                 std::string(width - filled, ' ').c_str(), 100 * done, now >= t.window_start ? "measuring" : "warming up");
 }
 
-Result Generator::run() {
-    connect_all();
-    epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
-    for (Connection& c : active_) {
-        epoll_event e{};
-        e.events = EPOLLIN;
-        e.data.ptr = &c;
-        ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, c.fd.get(), &e);
-        on_writable(c);
-    }
-    const auto start = Clock::now();
-    const auto warm_end = start + std::chrono::duration<double>(w_.warmup);
-    const auto end = warm_end + std::chrono::duration<double>(w_.duration);
-    double client_cpu_start = 0, server_cpu_start = -1;
-    auto measure_start = start;
-    auto last_progress = start;
-    std::vector<epoll_event> events(std::max(16, w_.connections));
+// While the loops run: the window's CPU figures at its edges, interval lines as soon as every
+// loop has closed the interval, and the progress bar.
+Result supervise(const Workload& w, const Timeline& t, const std::vector<std::unique_ptr<LoadLoop>>& loops,
+                 const std::atomic<std::size_t>& running, ServerCost& server) {
+    Result r;
+    bool started = false, ended = false;
+    double client_cpu_start = 0;
+    std::size_t printed = 0;
+    const bool progress = w.progress && w.interval <= 0;
     for (;;) {
-        const auto now = Clock::now();
-        if (!measuring_ && now >= warm_end) {
-            measuring_ = true;
-            measure_start = now;
+        const bool done = running.load() == 0;
+        const std::uint64_t now = now_ns();
+        if (!started && (now >= t.window_start || done)) {
+            started = true;
             client_cpu_start = own_cpu_seconds();
-            server_cpu_start = w_.server_pid > 0 ? process_cpu_seconds(w_.server_pid) : -1;
+            server.start();
         }
-        if (now >= end) break;
-        if (w_.progress && now - last_progress > std::chrono::milliseconds(100)) {
-            report_progress(std::chrono::duration<double>(now - start).count(), w_.warmup + w_.duration);
-            last_progress = now;
+        if (started && !ended && (now >= t.window_end || done)) {
+            ended = true;
+            r.client_cpu_seconds = own_cpu_seconds() - client_cpu_start;
+            server.finish(r);
+            if (progress) std::fprintf(stderr, "\r%60s\r", "");
         }
-        const int n = ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()), 10);
-        for (int i = 0; i < n; ++i) {
-            auto& c = *static_cast<Connection*>(events[i].data.ptr);
-            if (!c.failed && (events[i].events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) on_writable(c);
-            if (!c.failed && (events[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP))) on_readable(c);
+        if (w.interval > 0) {
+            std::size_t closed = SIZE_MAX;
+            for (const auto& loop : loops) closed = std::min(closed, loop->closed_intervals());
+            for (; printed < closed; ++printed) print_interval(merged_interval(loops, printed));
         }
+        if (done) return r;
+        if (progress && !ended) print_progress(t, now);
+        std::uint64_t wake = now + kSuperviseStepNs;
+        if (!started) wake = std::min(wake, t.window_start);
+        else if (!ended) wake = std::min(wake, t.window_end);
+        std::this_thread::sleep_for(std::chrono::nanoseconds(wake - now));
     }
-    result_.seconds = std::chrono::duration<double>(Clock::now() - measure_start).count();
-    result_.client_cpu_seconds = own_cpu_seconds() - client_cpu_start;
-    if (server_cpu_start >= 0) {
-        result_.server_cpu_seconds = process_cpu_seconds(w_.server_pid) - server_cpu_start;
-        result_.server_rss_kib = process_rss_kib(w_.server_pid);
+}
+
+void merge(const Workload& w, const Timeline& t, const std::vector<std::unique_ptr<LoadLoop>>& loops, Result& r) {
+    std::uint64_t ended = t.window_end;
+    for (const auto& loop : loops) {
+        const Result& part = loop->result();
+        r.requests += part.requests;
+        r.bytes += part.bytes;
+        r.errors += part.errors;
+        for (const auto& m : part.error_messages)
+            if (r.error_messages.size() < 5) r.error_messages.push_back(m);
+        r.latency.merge(part.latency);
+        r.drain_missing_bytes += part.drain_missing_bytes;
+        r.total_requests += part.total_requests;
+        r.total_sent_bytes += part.total_sent_bytes;
+        r.total_received_bytes += part.total_received_bytes;
+        for (const auto& why : part.invalid) r.invalid.push_back(why);
+        ended = std::min(ended, loop->ended_at());
     }
-    if (w_.progress) std::fprintf(stderr, "\r%60s\r", "");
-    check_idle_connections();
-    return result_;
+    r.seconds = ended > t.window_start ? static_cast<double>(ended - t.window_start) / 1e9 : 0;
+    r.threads = static_cast<int>(loops.size());
+    if (w.interval > 0)
+        for (std::size_t i = 0; i < loops.front()->closed_intervals(); ++i)
+            if (loops.front()->interval(i).start < r.seconds) r.intervals.push_back(merged_interval(loops, i));
 }
 
 }  // namespace
@@ -270,11 +168,54 @@ double own_cpu_seconds() {
            static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
-Result run_load(const Workload& workload) {
-    if (workload.connections < 1) throw std::runtime_error("connections must be at least 1");
-    if (workload.size < 1) throw std::runtime_error("size must be at least 1");
-    Generator generator(workload);
-    return generator.run();
+Result run_load(const Workload& w) {
+    if (w.connections < 1) throw std::runtime_error("connections must be at least 1");
+    if (w.size < 1) throw std::runtime_error("size must be at least 1");
+    if (w.connect_rate > 0) return run_churn_load(w);
+    ensure_open_files(static_cast<std::size_t>(w.connections), static_cast<std::size_t>(w.idle));
+    ServerCost server(w);
+    const auto addresses = tools::resolve_host(w.host, static_cast<std::uint16_t>(w.port), SOCK_STREAM);
+    std::size_t at = 0;
+    std::vector<Fd> idle;
+    for (int i = 0; i < w.idle; ++i) idle.push_back(open_connection(addresses, at, w));
+    std::vector<Fd> active;
+    for (int i = 0; i < w.connections; ++i) active.push_back(open_connection(addresses, at, w));
+
+    const Pattern pattern(w.mode);
+    LoopShared shared{w, pattern};
+    shared.total_connections = active.size();
+    // Connections dealt out in turn-sized blocks: loop i gets connections [first, first + n).
+    const std::size_t threads = std::min<std::size_t>(static_cast<std::size_t>(std::max(1, w.threads)), active.size());
+    std::vector<std::unique_ptr<LoadLoop>> loops;
+    for (std::size_t i = 0, first = 0; i < threads; ++i) {
+        const std::size_t n = active.size() / threads + (i < active.size() % threads ? 1 : 0);
+        std::vector<Fd> mine;
+        for (std::size_t k = first; k < first + n; ++k) mine.push_back(std::move(active[k]));
+        loops.push_back(std::make_unique<LoadLoop>(shared, std::move(mine), first));
+        first += n;
+    }
+    Timeline& t = shared.timeline;
+    t.start = now_ns();
+    t.window_start = t.start + static_cast<std::uint64_t>(w.warmup * 1e9);
+    t.window_end = t.window_start + static_cast<std::uint64_t>(w.duration * 1e9);
+    t.drain_end = t.window_end + static_cast<std::uint64_t>(w.drain_timeout * 1e9);
+
+    std::atomic<std::size_t> running{loops.size()};
+    std::vector<std::thread> workers;
+    for (std::size_t i = 0; i < loops.size(); ++i)
+        workers.emplace_back([&, i] {
+            loops[i]->run(w.cpus.empty() ? -1 : w.cpus[i % w.cpus.size()]);
+            --running;
+        });
+    Result r = supervise(w, t, loops, running, server);
+    r.total_connects = active.size() + idle.size();  // every one the server accepted
+    for (auto& worker : workers) worker.join();
+    merge(w, t, loops, r);
+    check_idle_connections(idle, r);
+    std::vector<double> thread_cpu;
+    for (const auto& loop : loops) thread_cpu.push_back(loop->window_cpu_seconds());
+    judge(w, r, thread_cpu);
+    return r;
 }
 
 void pin_to_cpu(int cpu) {

@@ -37,6 +37,9 @@ struct Workload {
     double interval = 0;             // > 0: per-interval lines every `interval` seconds
     double drain_timeout = 2;        // seconds for every connection to get back all it sent, after the window
     std::string metrics_url;         // server CPU from a remote server's /metrics (process_cpu_seconds_total)
+    // bench-engine additions (after the agreed model).
+    double stall_timeout = 2;        // no reply for this long with requests outstanding: the server stopped answering
+    std::vector<int> cpus;           // load loop i runs on cpus[i % size]; empty: wherever the OS puts it
 };
 
 const char* kind_name(Workload::Kind kind);
@@ -76,6 +79,9 @@ struct Result {
     std::uint64_t connects = 0;       // churn: connections opened (and accepted) in the window
     Histogram connect_latency;        // churn: connect() to established
     int threads = 1;
+    // bench-engine additions: the whole run (warm-up, window and drain), to check against the
+    // server's own counters (echomux_received_bytes_total, echomux_connections_accepted_total).
+    std::uint64_t total_requests = 0, total_sent_bytes = 0, total_received_bytes = 0, total_connects = 0;
     bool valid() const { return invalid.empty(); }
 
     double loss_percent() const {
@@ -91,6 +97,7 @@ struct Result {
 // Throws std::runtime_error when it cannot connect; data errors are counted in Result.
 Result run_load(const Workload& workload);
 Result run_udp_load(const Workload& workload);  // kind = udp
+Result run_churn_load(const Workload& workload);  // connect_rate > 0 (churn_load.cpp; run_load calls it)
 
 // The seconds CPU time this process has used so far (user + system).
 double own_cpu_seconds();

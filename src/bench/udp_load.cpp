@@ -5,6 +5,7 @@
 // against what was sent without keeping copies. A datagram with no reply within `timeout`
 // is lost, and the socket sends the next; loss is a result, not an error. Wrong bytes are.
 #include "load.hpp"
+#include "validity.hpp"
 
 #include "echomux/fd.hpp"
 #include "echomux/socket_address.hpp"
@@ -173,9 +174,10 @@ Result UdpGenerator::run() {
     for (Socket& s : sockets_) send_next(s);
     const auto start = Clock::now();
     const auto warm_end = start + std::chrono::duration<double>(w_.warmup);
-    const auto end = warm_end + std::chrono::duration<double>(w_.duration);
-    // After the window, the last datagrams get their timeout to come back, no longer.
-    const auto last_reply = end + std::chrono::duration<double>(w_.timeout);
+    // The window is exactly --duration from when measuring began (the loop may notice the
+    // end of the warm-up a little late); after it, the last datagrams get their timeout.
+    auto end = warm_end + std::chrono::duration<double>(w_.duration);
+    auto last_reply = end + std::chrono::duration<double>(w_.timeout);
     double client_cpu_start = 0, server_cpu_start = -1;
     auto measure_start = start;
     std::vector<epoll_event> events(std::max(16, w_.connections));
@@ -184,6 +186,8 @@ Result UdpGenerator::run() {
         if (!measuring_ && sending_ && now >= warm_end) {
             measuring_ = true;
             measure_start = now;
+            end = now + std::chrono::duration<double>(w_.duration);
+            last_reply = end + std::chrono::duration<double>(w_.timeout);
             client_cpu_start = own_cpu_seconds();
             server_cpu_start = w_.server_pid > 0 ? process_cpu_seconds(w_.server_pid) : -1;
         }
@@ -218,7 +222,9 @@ Result run_udp_load(const Workload& workload) {
         throw std::runtime_error("udp: size must be from 16 (the sequence number) to 65507 bytes");
     if (!(workload.timeout > 0)) throw std::runtime_error("udp: timeout must be above 0");
     UdpGenerator generator(workload);
-    return generator.run();
+    Result r = generator.run();
+    judge(workload, r, {r.client_cpu_seconds});
+    return r;
 }
 
 }  // namespace echomux::bench

@@ -13,8 +13,9 @@ EpollSelector::EpollSelector(bool edge_triggered)
 
 void EpollSelector::control(int op, int fd, unsigned events) {
     epoll_event e{};
-    // EPOLLRDHUP: the peer's FIN is reported even when no data comes with it.
-    e.events = ((events & EVENT_READ) ? EPOLLIN | EPOLLRDHUP : 0u) | ((events & EVENT_WRITE) ? EPOLLOUT : 0u) |
+    // EPOLLRDHUP: the peer's FIN is reported even when no data comes with it; EPOLLPRI:
+    // urgent data (read inline, SO_OOBINLINE) stops a read short at its mark.
+    e.events = ((events & EVENT_READ) ? EPOLLIN | EPOLLPRI | EPOLLRDHUP : 0u) | ((events & EVENT_WRITE) ? EPOLLOUT : 0u) |
                (edge_ ? EPOLLET : 0u);
     e.data.fd = fd;
     if (::epoll_ctl(epoll_.get(), op, fd, &e) != 0) throw std::system_error(errno, std::generic_category(), "epoll_ctl");
@@ -42,6 +43,8 @@ void EpollSelector::wait(int timeout_ms, std::vector<Ready>& ready) {
         // Hang-up and error go to both sides, so the callback's recv/send sees them, after
         // reading any data that arrived before the hang-up.
         if (e & (EPOLLIN | EPOLLPRI | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) events |= EVENT_READ;
+        if (e & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) events |= EVENT_HANGUP;
+        if (e & EPOLLPRI) events |= EVENT_URGENT;
         if (e & (EPOLLOUT | EPOLLHUP | EPOLLERR)) events |= EVENT_WRITE;
         ready.push_back({*key_of(events_[i].data.fd), events});
     }

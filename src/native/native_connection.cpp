@@ -22,7 +22,7 @@ void NativeConnection::on_events(unsigned events) {
     // Write first: it may make room that the read can use at once.
     if (events & EVENT_WRITE) next = on_write();
     if (next != Next::close && (events & EVENT_READ)) {
-        const Next after_read = on_read(edge);
+        const Next after_read = on_read(edge, (events & (EVENT_HANGUP | EVENT_URGENT)) != 0);
         if (after_read != Next::wait || next == Next::wait) next = after_read;
     }
     // Level-triggered readiness would report the socket again, but not bytes the connection
@@ -39,7 +39,7 @@ Connection::Next NativeConnection::watch(Interest want) {
     try {
         loop_.selector().modify(fd(), selector_events(want), this);
     } catch (const std::system_error& e) {
-        return fail(e.code().value());
+        return failed(e.code().value());
     }
     watched_ = want;
     return Next::wait;

@@ -54,8 +54,10 @@ void NativeLoop::dispatch(const Ready& ready) {
     service_.tick();
 }
 
+// A second call reads until the socket would block: what it comes back for (a budget that
+// ran out, room after backpressure) has no edge of its own.
 void NativeLoop::call_again(Handler& handler, int fd) {
-    again_.push_back({SelectorKey{fd, EVENT_READ, &handler}, EVENT_READ});
+    again_.push_back({SelectorKey{fd, EVENT_READ, &handler}, EVENT_READ | EVENT_HANGUP});
 }
 
 void NativeLoop::request_drain() {

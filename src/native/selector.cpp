@@ -47,7 +47,8 @@ const std::vector<Ready>& Selector::select(int timeout_ms) {
     wait(timeout_ms, ready_);
     std::size_t kept = 0;
     for (const Ready& r : ready_) {
-        const unsigned events = r.events & r.key.events;
+        unsigned events = r.events & r.key.events;
+        if (events & EVENT_READ) events |= r.events & (EVENT_HANGUP | EVENT_URGENT);
         if (events != 0) ready_[kept++] = {r.key, events};
     }
     ready_.resize(kept);

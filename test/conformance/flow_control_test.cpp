@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <thread>
 
@@ -135,17 +136,19 @@ BOOST_AUTO_TEST_CASE(partial_writes_lose_and_reorder_nothing) {
 BOOST_AUTO_TEST_CASE(buffers_of_once_slow_now_idle_connections_are_given_back) {
     const std::size_t max_buffer = 4u << 20;
     const int count = 20;
-    Server server({"--max-buffer-bytes=" + std::to_string(max_buffer)}, measuring_memory());
+    Server server = Server::with_metrics({"--max-buffer-bytes=" + std::to_string(max_buffer)}, measuring_memory());
     std::vector<echomux::Fd> clients;
     for (int i = 0; i < count; ++i) clients.push_back(connect_with_small_window(server.port()));
     for (auto& c : clients) send_all(c.get(), "x");  // accepted and served once, before the baseline
     for (auto& c : clients) BOOST_REQUIRE(recv_exact(c.get(), 1) == "x");
     const long rss_idle = server.process().rss_kib();
 
-    // Send without reading until nobody can send more: every buffer on the way is full.
+    // Send without reading until every connection's buffer is full (the server paused each
+    // one) and nobody can send more: every buffer on the way is full. Bounded: 60 s.
     const std::vector<char> block(256 * 1024, 'b');
     std::vector<std::size_t> sent(count, 0);
-    for (bool progress = true; progress;) {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    for (bool progress = true; progress && std::chrono::steady_clock::now() < give_up;) {
         progress = false;
         for (int i = 0; i < count; ++i) {
             const ssize_t n = ::send(clients[i].get(), block.data(), block.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -154,12 +157,16 @@ BOOST_AUTO_TEST_CASE(buffers_of_once_slow_now_idle_connections_are_given_back) {
                 progress = true;
             }
         }
-        if (!progress) {  // the server may still be reading what the kernel holds: look again
-            for (int wait = 0; wait < 50 && !progress; ++wait) {
-                pollfd p{clients[wait % count].get(), POLLOUT, 0};
-                progress = ::poll(&p, 1, 10) > 0;
-            }
+        if (progress) continue;
+        // The server may still be reading what the kernel holds (slowly, on a busy machine):
+        // done only once it has paused every connection and nothing moves for a while.
+        const auto paused = metric_sample(http_get(server.metrics_port(), "/metrics").body,
+                                          "echomux_backpressure_pauses_total");
+        for (int wait = 0; wait < 50 && !progress; ++wait) {
+            pollfd p{clients[wait % count].get(), POLLOUT, 0};
+            progress = ::poll(&p, 1, 10) > 0;
         }
+        if (!progress && paused < count) progress = true;  // not all full yet: look again
     }
     const long rss_full = server.process().rss_kib();
     for (int i = 0; i < count; ++i) BOOST_TEST(recv_exact(clients[i].get(), sent[i]).size() == sent[i]);

@@ -137,4 +137,74 @@ BOOST_AUTO_TEST_CASE(no_memory_for_a_buffer_ends_only_this_connection) {
     BOOST_TEST(f.service.stats().closed_reset.get() == 1u);
 }
 
+// Edge-triggered: a read that comes back short has emptied the socket, so the read that
+// would only say EAGAIN is saved; but a FIN that came with the bytes has no edge of its own,
+// so when the selector reports a hang-up the connection reads on and sees it.
+BOOST_AUTO_TEST_CASE(a_short_read_ends_an_edge_triggered_turn_unless_the_peer_hung_up) {
+    Fixture f;
+    TestConnection c(f.service, f.server.get());
+    ::send(f.client.get(), "ping", 4, 0);
+    BOOST_REQUIRE(::shutdown(f.client.get(), SHUT_WR) == 0);
+    BOOST_TEST((c.on_read(true, false) == Connection::Next::wait));
+    BOOST_TEST(c.interest().read);  // the EOF behind the bytes was not read
+    BOOST_TEST(f.drain_client() == "ping");
+    BOOST_TEST((c.on_read(true, true) == Connection::Next::close));  // read on: EOF, all sent, FIN
+    char byte;
+    BOOST_TEST(::recv(f.client.get(), &byte, 1, 0) == 0);
+}
+
+namespace {
+// A completion-style transport (as io_uring's): one send in flight at a time, taken whole,
+// finished when the test says so.
+struct CompletionConnection final : Connection {
+    using Connection::Connection;
+    long transmit(const char* bytes, std::size_t n) override {
+        if (in_flight) return 0;
+        in_flight = n;
+        wire.append(bytes, n);
+        return static_cast<long>(n);
+    }
+    bool transmitted() const override { return in_flight == 0; }
+    Next complete_send() {
+        in_flight = 0;
+        return writable();
+    }
+    void release() override {}
+    void call_soon() override {}
+    std::size_t in_flight = 0;
+    std::string wire;  // what the transport was given, in order
+};
+}  // namespace
+
+// The core is fed bytes as a completion loop hands them over, in chunks larger than the room
+// it has: nothing is lost or reordered, reading pauses while bytes are held, and the FIN
+// waits for the last send to complete.
+BOOST_AUTO_TEST_CASE(a_completion_loop_feeding_more_than_fits_loses_nothing_and_fins_last) {
+    Fixture f;
+    CompletionConnection c(f.service, f.server.get());
+    std::string input;
+    for (int i = 0; input.size() < 300 * 1024; ++i) input += "line " + std::to_string(i) + "\n";
+    const std::size_t chunk = 100 * 1024;  // more than max_buffer_bytes (64 KiB) at once
+    Connection::Next next = Connection::Next::wait;
+    for (std::size_t at = 0; at < input.size();) {
+        if (c.read_room() > 0) {
+            std::string bytes = input.substr(at, chunk);
+            at += bytes.size();
+            next = c.received(bytes.data(), bytes.size());
+        } else {
+            BOOST_REQUIRE(c.in_flight > 0);  // paused only while something is on its way
+            next = c.complete_send();
+        }
+        BOOST_REQUIRE((next != Connection::Next::close));
+    }
+    next = c.peer_closed();
+    for (int i = 0; i < 100 && next != Connection::Next::close; ++i) {
+        BOOST_TEST(c.in_flight > 0);  // not closed before the last send completed
+        next = c.complete_send();
+    }
+    BOOST_TEST((next == Connection::Next::close));
+    BOOST_TEST(c.wire == input);
+    BOOST_TEST(f.service.stats().bytes_received.get() == input.size());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -10,7 +10,16 @@
 
 namespace echomux::native {
 
-enum : unsigned { EVENT_READ = 1u, EVENT_WRITE = 2u };
+enum : unsigned {
+    EVENT_READ = 1u,
+    EVENT_WRITE = 2u,
+    // Reported with EVENT_READ, never registered, for an edge-triggered reader that stops
+    // at a short read: read on until the socket would block. The peer hung up (or the
+    // socket failed): the EOF comes after the data, with no edge of its own...
+    EVENT_HANGUP = 4u,
+    // ...or urgent data came: a read stops short at its mark with more bytes behind it.
+    EVENT_URGENT = 8u,
+};
 
 // The callback a key carries: called with the events that are ready.
 class Handler {

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: BSL-1.0
+// The churn workload (--connect-rate R, tcpkali-style): R new connections a second, each
+// on its own schedule (open loop), each sending one message, verifying the reply and
+// closing. What it measures is the server's connection handling: accepts/s (connects),
+// connect latency (connect() to established) and the request latency on a new connection.
+// After the window no new connection starts; the open ones get drain_timeout to finish.
+#include "load.hpp"
+
+#include "load_loop.hpp"
+#include "open_files.hpp"
+#include "server_cost.hpp"
+#include "validity.hpp"
+
+#include "tools/reach_host.hpp"
+#include "tools/wrong_echo.hpp"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+
+namespace echomux::bench {
+namespace {
+
+constexpr std::size_t kMaxOpen = 1000;            // churn connections open at once (descriptors)
+constexpr std::uint64_t kMaxWaitNs = 10'000'000;
+
+struct ChurnConnection {
+    Fd fd;
+    std::uint64_t number = 0;                      // the how-many-th connection of the run
+    std::uint64_t connect_at = 0, sent_at = 0;
+    std::size_t size = 0, sent = 0, received = 0;
+    bool connected = false;
+};
+
+class ChurnGenerator {
+public:
+    ChurnGenerator(const Workload& w, const Pattern& p, SocketAddress address)
+        : w_(w), pattern_(p), address_(address), scratch_(w.size) {}
+    Result run(ServerCost& server);
+
+private:
+    void start(std::uint64_t number, std::uint64_t now);
+    void on_event(ChurnConnection& c, std::uint32_t events);
+    void finish(ChurnConnection& c);
+    void fail(ChurnConnection& c, const std::string& why);
+    bool in_window(std::uint64_t now) const { return now >= t_.window_start && now < t_.window_end; }
+    std::size_t offset(const ChurnConnection& c) const { return (c.number * 7919) % Pattern::kSize; }
+
+    const Workload& w_;
+    const Pattern& pattern_;
+    SocketAddress address_;
+    Timeline t_;
+    Fd epoll_;
+    std::vector<char> scratch_;
+    std::vector<std::unique_ptr<ChurnConnection>> open_;
+    Result r_;
+};
+
+void ChurnGenerator::fail(ChurnConnection& c, const std::string& why) {
+    ++r_.errors;
+    if (r_.error_messages.size() < 5) r_.error_messages.push_back("connection " + std::to_string(c.number) + ": " + why);
+    c.fd.reset();  // closing it also takes it out of the epoll set
+}
+
+void ChurnGenerator::start(std::uint64_t number, std::uint64_t now) {
+    auto c = std::make_unique<ChurnConnection>();
+    c->number = number;
+    c->size = w_.size;
+    c->fd.reset(::socket(address_.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!c->fd) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
+    const int on = 1;
+    ::setsockopt(c->fd.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    c->connect_at = now;
+    if (::connect(c->fd.get(), address_.get(), address_.length) != 0 && errno != EINPROGRESS) {
+        fail(*c, std::string("connect: ") + std::strerror(errno));
+        return;
+    }
+    epoll_event e{};
+    e.events = EPOLLOUT;
+    e.data.ptr = c.get();
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, c->fd.get(), &e);
+    open_.push_back(std::move(c));
+}
+
+void ChurnGenerator::finish(ChurnConnection& c) {
+    const std::uint64_t now = now_ns();
+    ++r_.total_requests;
+    r_.total_received_bytes += c.received;
+    if (in_window(now)) {
+        ++r_.requests;
+        r_.bytes += c.received;
+        r_.latency.record(now - c.sent_at);
+    }
+    c.fd.reset();
+}
+
+void ChurnGenerator::on_event(ChurnConnection& c, std::uint32_t events) {
+    if (!c.connected) {
+        int error = 0;
+        socklen_t len = sizeof error;
+        ::getsockopt(c.fd.get(), SOL_SOCKET, SO_ERROR, &error, &len);
+        if (error != 0) return fail(c, std::string("connect: ") + std::strerror(error));
+        if (!(events & EPOLLOUT)) return;
+        const std::uint64_t now = now_ns();
+        c.connected = true;
+        ++r_.total_connects;
+        if (in_window(now)) {
+            ++r_.connects;
+            r_.connect_latency.record(now - c.connect_at);
+        }
+        c.sent_at = now;
+    }
+    if (c.sent < c.size) {
+        const ssize_t n = ::send(c.fd.get(), pattern_.sent.data() + offset(c) + c.sent, c.size - c.sent, MSG_NOSIGNAL);
+        if (n < 0 && errno != EAGAIN && errno != EINTR) return fail(c, std::string("send: ") + std::strerror(errno));
+        if (n > 0) {
+            c.sent += static_cast<std::size_t>(n);
+            r_.total_sent_bytes += static_cast<std::uint64_t>(n);
+        }
+        if (c.sent == c.size) {
+            epoll_event e{};
+            e.events = EPOLLIN;
+            e.data.ptr = &c;
+            ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, c.fd.get(), &e);
+        }
+        return;
+    }
+    const ssize_t n = ::recv(c.fd.get(), scratch_.data(), c.size - c.received, 0);
+    if (n == 0) return fail(c, "server closed the connection before echoing");
+    if (n < 0) {
+        if (errno == EAGAIN || errno == EINTR) return;
+        return fail(c, std::string("recv: ") + std::strerror(errno));
+    }
+    const auto got = static_cast<std::size_t>(n);
+    const char* expected = pattern_.expected.data() + offset(c) + c.received;
+    if (std::memcmp(scratch_.data(), expected, got) != 0) {
+        const std::size_t i = tools::first_difference({expected, got}, {scratch_.data(), got});
+        return fail(c, "wrong byte at offset " + std::to_string(c.received + i) + ": " +
+                           tools::expected_and_received({expected, got}, {scratch_.data(), got}, i));
+    }
+    c.received += got;
+    if (c.received == c.size) finish(c);
+}
+
+Result ChurnGenerator::run(ServerCost& server) {
+    epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
+    t_.start = now_ns();
+    t_.window_start = t_.start + static_cast<std::uint64_t>(w_.warmup * 1e9);
+    t_.window_end = t_.window_start + static_cast<std::uint64_t>(w_.duration * 1e9);
+    t_.drain_end = t_.window_end + static_cast<std::uint64_t>(w_.drain_timeout * 1e9);
+    const double period_ns = 1e9 / w_.connect_rate;
+    std::uint64_t next = 0;  // the next connection to start
+    bool measuring = false, draining = false;
+    double client_cpu_start = 0;
+    std::vector<epoll_event> events(256);
+    for (;;) {
+        std::uint64_t now = now_ns();
+        if (!measuring && now >= t_.window_start) {
+            measuring = true;
+            client_cpu_start = thread_cpu_seconds();
+            server.start();
+        }
+        if (!draining && now >= t_.window_end) {
+            draining = true;
+            r_.client_cpu_seconds = thread_cpu_seconds() - client_cpu_start;
+            server.finish(r_);
+        }
+        open_.erase(std::remove_if(open_.begin(), open_.end(), [](const auto& c) { return !c->fd; }), open_.end());
+        if (draining && (open_.empty() || now >= t_.drain_end)) break;
+        std::uint64_t due = t_.start + static_cast<std::uint64_t>(static_cast<double>(next) * period_ns);
+        for (; !draining && due <= now && open_.size() < kMaxOpen;
+             due = t_.start + static_cast<std::uint64_t>(static_cast<double>(++next) * period_ns))
+            start(next, now);
+        std::uint64_t wake = std::min(now + kMaxWaitNs, draining ? t_.drain_end : std::min(due, t_.window_end));
+        if (!measuring) wake = std::min(wake, t_.window_start);
+        const int n = wait_for_events(epoll_.get(), events, wake > now ? wake - now : 0);
+        for (int i = 0; i < n; ++i) {
+            auto& c = *static_cast<ChurnConnection*>(events[i].data.ptr);
+            if (c.fd) on_event(c, events[i].events);
+        }
+    }
+    if (!open_.empty()) {
+        ++r_.errors;
+        r_.error_messages.push_back(std::to_string(open_.size()) + " connection(s) had no reply within the " +
+                                    std::to_string(w_.drain_timeout).substr(0, 3) + " s drain");
+        for (const auto& c : open_) r_.drain_missing_bytes += c->sent - c->received;
+    }
+    r_.seconds = w_.duration;
+    return r_;
+}
+
+}  // namespace
+
+Result run_churn_load(const Workload& w) {
+    if (!(w.connect_rate > 0)) throw std::runtime_error("--connect-rate must be above 0");
+    if (w.size > Pattern::kSize) throw std::runtime_error("--connect-rate: size must be at most 262144 bytes");
+    ensure_open_files(kMaxOpen, 0);
+    ServerCost server(w);
+    // The first address that accepts (as the other workloads do); that connection counts too,
+    // since the server counts it.
+    const auto addresses = tools::resolve_host(w.host, static_cast<std::uint16_t>(w.port), SOCK_STREAM);
+    std::size_t at = 0;
+    tools::connect_in_turn(addresses, at, w.host, static_cast<std::uint16_t>(w.port));
+    const Pattern pattern(w.mode);
+    ChurnGenerator generator(w, pattern, addresses[at]);
+    Result r = generator.run(server);
+    ++r.total_connects;
+    judge(w, r, {r.client_cpu_seconds});
+    return r;
+}
+
+}  // namespace echomux::bench
