@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: BSL-1.0
 #include "compare.hpp"
 
-#include "load.hpp"
+#include "compare_plan.hpp"
 #include "compare_report.hpp"
-#include "report.hpp"
+#include "load.hpp"
+#include "open_files.hpp"
 
 #include "echomux/fd.hpp"
 
@@ -19,10 +20,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <memory>
 #include <iostream>
-#include <map>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -104,45 +105,50 @@ private:
     pid_t pid_ = -1;
 };
 
-std::vector<Cell> matrix(const CompareOptions& o) {
-    auto cell = [&](std::string id, Workload::Kind kind, std::size_t size, int connections, int idle) {
-        Workload w;
-        w.kind = kind;
-        w.size = size;
-        w.connections = connections;
-        w.idle = idle;
-        w.duration = o.duration;
-        w.warmup = o.warmup;
-        return Cell{std::move(id), w};
-    };
-    using K = Workload::Kind;
-    if (o.quick)
-        return {cell("pingpong-64B-50c", K::pingpong, 64, 50, 0), cell("stream-16KiB-50c", K::stream, 16384, 50, 0),
-                cell("pingpong-64B-50c-1000idle", K::pingpong, 64, 50, 1000)};
-    return {cell("pingpong-64B-1c", K::pingpong, 64, 1, 0),
-            cell("pingpong-64B-50c", K::pingpong, 64, 50, 0),
-            cell("pingpong-64B-500c", K::pingpong, 64, 500, 0),
-            cell("stream-16KiB-50c", K::stream, 16384, 50, 0),
-            cell("pingpong-64B-50c-1000idle", K::pingpong, 64, 50, 1000),
-            cell("pingpong-64B-50c-10000idle", K::pingpong, 64, 50, 10000)};
-}
-
 std::vector<ServerSpec> servers(const CompareOptions& o) {
     std::vector<ServerSpec> list;
-    for (const auto& b : o.backends) {
-        std::vector<std::string> argv = {o.echomux, "--listen=127.0.0.1", "--port={port}", "--log-level=warn",
-                                         "--idle-timeout=0", "--max-connections=100000"};
-        if (b == "epoll-level" || b == "epoll-edge") {
-            argv.push_back("--backend=epoll");
-            argv.push_back(b == "epoll-edge" ? "--epoll-mode=edge" : "--epoll-mode=level");
-        } else {
-            argv.push_back("--backend=" + b);
-        }
-        list.push_back({b, argv});
-    }
+    for (const auto& b : o.backends.empty() ? probe_backends(o.echomux) : o.backends)
+        list.push_back(echomux_server(o.echomux, b));
     if (!o.reference.empty()) list.push_back({"reference-c-epoll", {o.reference, "{port}"}});
     for (const auto& [name, command] : o.external) list.push_back({name, {"/bin/sh", "-c", "exec " + command}});
     return list;
+}
+
+long ephemeral_ports() {
+    std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+    long low = 0, high = 0;
+    if (range >> low >> high && high >= low) return high - low + 1;
+    return 28232;  // Linux's default range, 32768-60999
+}
+
+std::string one_line(const std::string& server, const Cell& cell, const CellRuns& runs) {
+    std::ostringstream out;
+    out << server << " " << cell.id << ": ";
+    if (!runs.error().empty()) return out.str() + "NO FIGURE: " + runs.error();
+    char text[256];
+    const auto rps = runs["requests_per_second"];
+    std::snprintf(text, sizeof text, "%.0f req/s (%.0f..%.0f over %d valid of %zu)", rps->median, rps->min, rps->max,
+                  rps->runs, runs.runs.size());
+    out << text;
+    if (const auto cpu = runs["server_us_per_request"]) {
+        std::snprintf(text, sizeof text, ", server %.2f us/req", cpu->median);
+        out << text;
+    }
+    if (const auto util = runs["server_cpu_percent"]) {
+        std::snprintf(text, sizeof text, " at %.0f%% CPU", util->median);
+        out << text;
+    }
+    // What bounded the figures, and why some repeats gave none: said here, not only in report.md.
+    std::vector<std::string> said;
+    auto say = [&](const std::string& line) {
+        if (std::find(said.begin(), said.end(), line) == said.end()) said.push_back(line);
+    };
+    for (const auto& r : runs.runs) {
+        for (const auto& why : r.invalid) say("invalid run: " + why);
+        for (const auto& note : r.notes) say("note: " + note);
+    }
+    for (const auto& line : said) out << "; " << line;
+    return out.str();
 }
 
 }  // namespace
@@ -150,12 +156,15 @@ std::vector<ServerSpec> servers(const CompareOptions& o) {
 int run_compare(const CompareOptions& o) {
     ::mkdir(o.out_dir.c_str(), 0755);
     pin_to_cpu(o.client_cpu);
-    const auto cells = matrix(o);
+    // Raised before the servers start: they inherit it.
+    const std::size_t fd_limit = raise_open_files_limit();
+    const Plan plan = make_plan(o, static_cast<long>(std::min<std::size_t>(fd_limit, 1L << 30)), ephemeral_ports());
+    for (const auto& cap : plan.caps) std::cerr << "echomux-bench: " << cap << "\n";
     const auto specs = servers(o);
     bool failed = false;
     // All servers run for the whole comparison (an idle one costs nothing), and every
-    // repeat of a cell visits them in turn: the machine's noise then lands on all of them
-    // alike instead of on whichever ran during a bad minute.
+    // repeat of a cell visits them in turn (A B C A B C ...): the machine's noise then
+    // lands on all of them alike instead of on whichever ran during a bad minute.
     std::vector<std::unique_ptr<RunningServer>> running;
     for (const auto& spec : specs) {
         try {
@@ -168,45 +177,56 @@ int run_compare(const CompareOptions& o) {
         }
     }
     Results results;
-    std::ofstream json(o.out_dir + "/results.json");
-    json << "[\n";
-    bool first = true;
-    for (const auto& cell : cells) {
-        std::vector<std::vector<Result>> runs(specs.size());
+    for (const auto& cell : plan.cells) {
+        std::vector<CellRuns*> runs(specs.size());
+        for (std::size_t s = 0; s < specs.size(); ++s) {
+            CellRuns& r = results[specs[s].name][cell.id];
+            r.workload = cell.workload;
+            runs[s] = &r;
+            if (!running[s]) r.not_run = "the server did not start";
+            if (cell.group != CellGroup::rate_sweep || !r.not_run.empty()) continue;
+            // Each server at fractions of its own saturation: the curve then shows where
+            // each one's latency turns up, whatever its peak.
+            const auto saturation = results[specs[s].name][kSaturationCell]["requests_per_second"];
+            if (!saturation)
+                r.not_run = std::string("no saturation figure (") + kSaturationCell + " has no valid run)";
+            else
+                r.workload.rate = cell.rate_fraction * saturation->median;
+        }
         for (int repeat = 0; repeat < o.repeats; ++repeat)
             for (std::size_t s = 0; s < specs.size(); ++s) {
-                if (!running[s]) continue;
-                Workload w = cell.workload;
+                if (!runs[s]->not_run.empty()) continue;
+                Workload w = runs[s]->workload;
                 w.port = running[s]->port();
                 w.server_pid = running[s]->pid();
                 try {
-                    runs[s].push_back(run_load(w));
-                    failed = failed || runs[s].back().errors > 0;
+                    runs[s]->runs.push_back(run_load(w));
+                    failed = failed || runs[s]->runs.back().errors > 0;
                 } catch (const std::exception& e) {
-                    std::cerr << "echomux-bench: " << specs[s].name << " " << cell.id << ": " << e.what() << "\n";
-                    failed = true;
+                    // A run that could not start is an invalid run, with its reason.
+                    Result r;
+                    r.asked_seconds = w.duration;
+                    r.invalid.push_back(e.what());
+                    runs[s]->runs.push_back(std::move(r));
                 }
             }
         for (std::size_t s = 0; s < specs.size(); ++s) {
-            if (runs[s].empty()) continue;
-            std::sort(runs[s].begin(), runs[s].end(), [](const Result& a, const Result& b) {
-                return a.requests_per_second() < b.requests_per_second();
-            });
-            const Result& median = runs[s][runs[s].size() / 2];
-            results[specs[s].name][cell.id] = median;
-            std::cerr << specs[s].name << " " << cell.id << ": " << static_cast<long long>(median.requests_per_second())
-                      << " req/s, " << median.server_us_per_request() << " us/req, errors " << median.errors << "\n";
-            json << (first ? "" : ",\n") << "{\"server\":\"" << specs[s].name << "\",\"cell\":\"" << cell.id
-                 << "\",\"result\":" << json_report(cell.workload, median) << "}";
-            first = false;
+            std::cerr << one_line(specs[s].name, cell, *runs[s]) << "\n";
+            if (!runs[s]->error().empty()) failed = true;
         }
     }
-    json << "\n]\n";
-    json.close();
     running.clear();
-    write_report(o, specs, cells, results);
-    write_plots(o, specs, cells, results);
+    const Comparison comparison{o, specs, plan, results};
+    write_results_json(comparison);
+    write_runs_csv(comparison);
+    write_hgrm_files(comparison);
+    write_report(comparison);
+    if (!write_plots(comparison)) std::cerr << "echomux-bench: gnuplot failed; plots not written\n";
     std::cerr << "report: " << o.out_dir << "/report.md\n";
+    for (const auto& spec : specs)
+        for (const auto& cell : plan.cells)
+            if (const auto error = results[spec.name][cell.id].error(); !error.empty())
+                std::cerr << "echomux-bench: " << spec.name << " " << cell.id << ": no figure: " << error << "\n";
     return failed ? 1 : 0;
 }
 

@@ -12,20 +12,24 @@ namespace echomux::bench {
 
 struct CompareOptions {
     bool quick = false;
-    int repeats = 5;          // each cell; the median run (by req/s) is reported
+    int repeats = 5;          // each cell, servers interleaved; each figure's median over the valid runs is reported
     double duration = 0.5;    // seconds measured per run
     double warmup = 0.15;
     std::string out_dir = "bench-results";
     std::string echomux;      // binaries
     std::string reference;
-    std::vector<std::string> backends = {"asio", "epoll-level", "epoll-edge", "poll", "select"};
+    std::vector<std::string> backends;  // empty: every backend `echomux --version` lists
+    std::vector<int> idle_sweep = {0, 100, 1000, 10000, 50000};  // idle connections next to ping-pong 64 B x 50
+    std::vector<double> rate_fractions = {0.1, 0.25, 0.5, 0.75, 0.9, 1.0, 1.1};  // of each server's saturation
     std::vector<std::pair<std::string, std::string>> external;  // name, shell command with {port}
     int server_cpu = 1;       // -1: no pinning
     int client_cpu = 0;
     std::string command_line; // for the report
+    std::vector<std::string> arguments;  // for results.json
 };
 
-// Returns the exit status: 0, or 1 when a server failed or any run saw errors.
+// Returns the exit status: 0, or 1 when a server failed, any run saw errors, or a cell
+// has no valid run.
 int run_compare(const CompareOptions& options);
 
 }  // namespace echomux::bench

@@ -1,190 +1,505 @@
 // SPDX-License-Identifier: BSL-1.0
 #include "compare_report.hpp"
 
+#include "csv_report.hpp"
+#include "hgrm.hpp"
+#include "json_report.hpp"
+#include "machine.hpp"
+#include "regime.hpp"
 #include "report.hpp"
 
-#include <sys/utsname.h>
+#include <boost/json/serialize.hpp>
 
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <fstream>
-#include <iostream>
+#include <map>
 #include <sstream>
-#include <thread>
 
 namespace echomux::bench {
+namespace json = boost::json;
 namespace {
 
-std::string machine_description() {
-    std::ifstream cpuinfo("/proc/cpuinfo");
-    std::string line, model = "unknown CPU";
-    while (std::getline(cpuinfo, line))
-        if (line.rfind("model name", 0) == 0) {
-            model = line.substr(line.find(':') + 2);
-            break;
-        }
-    utsname u{};
-    ::uname(&u);
-    std::ostringstream out;
-    out << model << ", " << std::thread::hardware_concurrency() << " CPUs, Linux " << u.release;
-    return out.str();
-}
-
-std::string today() {
-    const std::time_t t = std::time(nullptr);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%d %H:%M UTC", std::gmtime(&t));
+std::string format(const char* pattern, ...) __attribute__((format(printf, 1, 2)));
+std::string format(const char* pattern, ...) {
+    char text[512];
+    va_list args;
+    va_start(args, pattern);
+    std::vsnprintf(text, sizeof text, pattern, args);
+    va_end(args);
     return text;
 }
 
+// A median for a table, "–" when there is none (never 0 or -1).
+std::string shown(const std::optional<Spread>& s, const char* pattern = "%.0f") {
+    return s ? format(pattern, s->median) : "–";
+}
+std::string shown_with_range(const std::optional<Spread>& s, const char* pattern) {
+    if (!s) return "–";
+    if (s->runs < 2) return format(pattern, s->median);
+    return format(pattern, s->median) + " (" + format(pattern, s->min) + "–" + format(pattern, s->max) + ")";
+}
+std::string latency(const std::optional<Spread>& s) {
+    if (!s) return "–";
+    return s->median >= 10000 ? format("%.1f ms", s->median / 1e3) : format("%.1f us", s->median);
+}
 
-const Result* find(const Results& results, const std::string& server, const std::string& cell) {
+// A plot value: gnuplot reads '?' as missing (set datafile missing '?') and leaves a gap.
+std::string plotted(const std::optional<Spread>& s, double scale = 1) {
+    if (!s) return "? ? ?";
+    return format("%g %g %g", s->median * scale, s->min * scale, s->max * scale);
+}
+
+// The regime of a cell, from its median utilisations (the label its figures get).
+std::string regime_label(const CellRuns& runs) {
+    const auto server = runs["server_cpu_percent"], client = runs["client_cpu_percent"];
+    if (!server || !client) return "–";
+    const auto median = [](const std::optional<Spread>& s) { return std::optional<double>(s->median); };
+    int threads = 1;  // as the runs report them (the load engine may run fewer than asked)
+    for (const auto& r : runs.runs)
+        if (r.valid()) threads = std::max(threads, r.threads);
+    return regime_name(regime_of(median(server), median(client), threads));
+}
+
+// Each distinct reason and note, with how many of the cell's runs had it.
+std::vector<std::string> reasons_and_notes(const CellRuns& runs) {
+    std::map<std::string, int> invalid, notes;
+    for (const auto& r : runs.runs) {
+        for (const auto& why : r.invalid) ++invalid[why];
+        for (const auto& note : r.notes) ++notes[note];
+    }
+    std::vector<std::string> lines;
+    const std::size_t n = runs.runs.size();
+    for (const auto& [why, count] : invalid)
+        lines.push_back(format("invalid (%d of %zu runs): %s", count, n, why.c_str()));
+    for (const auto& [note, count] : notes) lines.push_back(format("note (%d of %zu runs): %s", count, n, note.c_str()));
+    return lines;
+}
+
+std::string file_safe(std::string name) {
+    for (char& c : name)
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) c = '_';
+    return name;
+}
+
+std::string quoted_for_gnuplot(const std::string& text) {
+    std::string q = "'";
+    for (char c : text) q += c == '\'' ? std::string("''") : std::string(1, c);
+    return q + "'";
+}
+
+bool is_group(const Cell& c, CellGroup g) { return c.group == g; }
+
+}  // namespace
+
+int CellRuns::valid_runs() const {
+    int n = 0;
+    for (const auto& r : runs) n += r.valid();
+    return n;
+}
+
+std::string CellRuns::error() const {
+    if (!not_run.empty()) return "not run: " + not_run;
+    if (valid_runs() > 0) return "";
+    std::string reasons;
+    std::map<std::string, bool> seen;
+    for (const auto& r : runs)
+        for (const auto& why : r.invalid)
+            if (!seen[why]) {
+                seen[why] = true;
+                reasons += (reasons.empty() ? "" : "; ") + why;
+            }
+    return format("no valid run of %zu", runs.size()) + (reasons.empty() ? "" : ": " + reasons);
+}
+
+Histogram CellRuns::merged_latency() const {
+    Histogram h;
+    for (const auto& r : runs)
+        if (r.valid()) h.merge(r.latency);
+    return h;
+}
+
+const CellRuns* Comparison::find(const std::string& server, const std::string& cell) const {
     auto s = results.find(server);
     if (s == results.end()) return nullptr;
     auto c = s->second.find(cell);
     return c == s->second.end() ? nullptr : &c->second;
 }
 
-}  // namespace
-
-void write_plots(const CompareOptions& o, const std::vector<ServerSpec>& specs, const std::vector<Cell>& cells,
-                 const Results& results) {
-    const std::string dir = o.out_dir + "/";
-    std::vector<std::string> pingpong_cells;
-    for (const auto& c : cells)
-        if (c.workload.kind == Workload::Kind::pingpong && c.workload.idle == 0) pingpong_cells.push_back(c.id);
-    {
-        std::ofstream rps(dir + "requests.dat"), cpu(dir + "cpu.dat"), lat(dir + "latency.dat");
-        rps << "server";
-        cpu << "server";
-        for (const auto& id : pingpong_cells) rps << " " << id, cpu << " " << id;
-        rps << "\n";
-        cpu << "\n";
-        lat << "server p50 p90 p99 p99.9\n";
-        for (const auto& s : specs) {
-            rps << s.name;
-            cpu << s.name;
-            for (const auto& id : pingpong_cells) {
-                const Result* r = find(results, s.name, id);
-                rps << " " << (r ? r->requests_per_second() : 0);
-                cpu << " " << (r ? r->server_us_per_request() : 0);
-            }
-            rps << "\n";
-            cpu << "\n";
-            if (const Result* r = find(results, s.name, "pingpong-64B-50c"))
-                lat << s.name << " " << r->latency.percentile(0.5) / 1e3 << " " << r->latency.percentile(0.9) / 1e3
-                    << " " << r->latency.percentile(0.99) / 1e3 << " " << r->latency.percentile(0.999) / 1e3 << "\n";
-        }
-        std::ofstream idle(dir + "idle.dat");
-        idle << "idle";
-        for (const auto& s : specs) idle << " " << s.name << "_rps " << s.name;
-        idle << "\n";
-        for (const auto& c : cells) {
-            if (c.workload.kind != Workload::Kind::pingpong || c.workload.connections != 50) continue;
-            idle << c.workload.idle;
-            for (const auto& s : specs) {
-                const Result* r = find(results, s.name, c.id);
-                idle << " " << (r ? r->requests_per_second() : 0) << " " << (r ? r->server_us_per_request() : 0);
-            }
-            idle << "\n";
-        }
-    }
-    std::ofstream gp(dir + "plots.gp");
-    gp << "set terminal pngcairo size 960,540 font 'sans,10' noenhanced\nset yrange [0:*]\n"
-       << "set style data histograms\nset style histogram clustered gap 1\nset style fill solid 0.8 border -1\n"
-       << "set key outside right\nset grid ytics\nset xtics rotate by -20\n"
-       << "set output '" << dir << "requests.png'\nset title 'Ping-pong 64 B: requests per second (higher is better)'\n"
-       << "set ylabel 'req/s'\nplot for [i=2:" << pingpong_cells.size() + 1 << "] '" << dir
-       << "requests.dat' using i:xtic(1) title columnheader(i)\n"
-       << "set output '" << dir << "cpu.png'\nset title 'Ping-pong 64 B: server CPU per request (lower is better)'\n"
-       << "set ylabel 'server CPU us / request'\nplot for [i=2:" << pingpong_cells.size() + 1 << "] '" << dir
-       << "cpu.dat' using i:xtic(1) title columnheader(i)\n"
-       << "set output '" << dir << "latency.png'\nset title 'Ping-pong 64 B x 50 connections: latency percentiles'\n"
-       << "set ylabel 'us'\nset logscale y\nset yrange [*:*]\nplot for [i=2:5] '" << dir
-       << "latency.dat' using i:xtic(1) title columnheader(i)\nunset logscale y\nset yrange [0:*]\n"
-       << "set style data linespoints\nset xtics norotate\nset xlabel 'idle connections held open'\n"
-       << "set output '" << dir << "idle.png'\nset title 'Ping-pong 64 B x 50 with idle connections: server CPU per request'\n"
-       << "set ylabel 'server CPU us / request'\nplot for [i=0:" << specs.size() - 1 << "] '" << dir
-       << "idle.dat' using 1:(column(3+2*i)) title columnheader(3+2*i)\n";
-    gp.close();
-    const std::string command = "gnuplot '" + dir + "plots.gp'";
-    if (std::system(command.c_str()) != 0) std::cerr << "echomux-bench: gnuplot failed; plots not written\n";
+std::optional<Spread> Comparison::spread(const std::string& server, const std::string& cell, const char* key) const {
+    const CellRuns* runs = find(server, cell);
+    if (!runs) return std::nullopt;
+    return (*runs)[key];
 }
 
-void write_report(const CompareOptions& o, const std::vector<ServerSpec>& specs, const std::vector<Cell>& cells,
-                  const Results& results) {
+void write_results_json(const Comparison& c) {
+    const CompareOptions& o = c.options;
+    json::object doc = provenance("compare", o.arguments);
+    doc["options"] = json::object{{"repeats", o.repeats},   {"duration", o.duration},     {"warmup", o.warmup},
+                                  {"server_cpu", o.server_cpu < 0 ? json::value(nullptr) : json::value(o.server_cpu)},
+                                  {"client_cpu", o.client_cpu < 0 ? json::value(nullptr) : json::value(o.client_cpu)},
+                                  {"quick", o.quick}};
+    json::array servers, caps, cells;
+    for (const auto& s : c.servers) {
+        json::array argv;
+        for (const auto& a : s.argv) argv.emplace_back(a);
+        servers.push_back(json::object{{"name", s.name}, {"argv", std::move(argv)}});
+    }
+    for (const auto& cap : c.plan.caps) caps.emplace_back(cap);
+    for (const auto& cell : c.plan.cells)
+        for (const auto& s : c.servers) {
+            const CellRuns* runs = c.find(s.name, cell.id);
+            if (!runs) continue;
+            json::object summary;
+            for (const auto& f : figures()) {
+                const auto spread = (*runs)[f.key];
+                summary[f.key] = spread ? json::value(json::object{{"median", spread->median},
+                                                                   {"min", spread->min},
+                                                                   {"max", spread->max},
+                                                                   {"runs", spread->runs}})
+                                        : json::value(nullptr);
+            }
+            json::array each;
+            for (const auto& r : runs->runs) each.push_back(result_json(runs->workload, r));
+            const std::string error = runs->error();
+            cells.push_back(json::object{{"server", s.name},
+                                         {"cell", cell.id},
+                                         {"workload", workload_json(runs->workload)},
+                                         {"valid_runs", runs->valid_runs()},
+                                         {"error", error.empty() ? json::value(nullptr) : json::value(error)},
+                                         {"regime", error.empty() ? json::value(regime_label(*runs)) : nullptr},
+                                         {"figures", std::move(summary)},
+                                         {"runs", std::move(each)}});
+        }
+    doc["servers"] = std::move(servers);
+    doc["caps"] = std::move(caps);
+    doc["cells"] = std::move(cells);
+    std::ofstream(o.out_dir + "/results.json") << json::serialize(doc) << "\n";
+}
+
+void write_runs_csv(const Comparison& c) {
+    std::ofstream csv(c.options.out_dir + "/runs.csv");
+    csv << csv_header();
+    for (const auto& cell : c.plan.cells)
+        for (const auto& s : c.servers)
+            if (const CellRuns* runs = c.find(s.name, cell.id))
+                for (std::size_t i = 0; i < runs->runs.size(); ++i)
+                    csv << csv_line({s.name, cell.id, static_cast<int>(i + 1)}, runs->workload, runs->runs[i]);
+}
+
+void write_hgrm_files(const Comparison& c) {
+    const std::string dir = c.options.out_dir + "/hgrm";
+    ::mkdir(dir.c_str(), 0755);
+    for (const auto& cell : c.plan.cells)
+        for (const auto& s : c.servers)
+            if (const CellRuns* runs = c.find(s.name, cell.id); runs && runs->error().empty())
+                write_hgrm(dir + "/" + file_safe(s.name + "-" + cell.id) + ".hgrm", runs->merged_latency());
+}
+
+void write_report(const Comparison& c) {
+    const CompareOptions& o = c.options;
+    const Machine m = this_machine();
     std::ofstream md(o.out_dir + "/report.md");
     md << "# echomux backend comparison\n\n"
-       << "- date: " << today() << "\n- machine: " << machine_description() << "\n"
+       << "- date: " << utc_timestamp() << "\n- machine: " << (m.cpu_model.empty() ? "unknown CPU" : m.cpu_model)
+       << ", " << m.cpus << " CPUs, " << m.kernel << "\n"
        << "- command: `" << o.command_line << "`\n"
-       << "- servers pinned to CPU " << o.server_cpu << ", load generator to CPU " << o.client_cpu
-       << "; each cell is the median (by req/s) of " << o.repeats << " run(s) of " << o.duration
-       << " s after " << o.warmup << " s warm-up\n"
+       << "- servers pinned to CPU " << o.server_cpu << ", load generator to CPU " << o.client_cpu << "; each cell "
+       << "runs " << o.repeats << " time(s) (" << o.duration << " s after " << o.warmup
+       << " s warm-up), the servers interleaved (A B C A B C ...)\n"
+       << "- every figure is the median over the cell's valid runs, with (min–max) where there are several; an "
+          "invalid run (see its reason) gives no figure, and a cell with no valid run is an error, shown as –\n"
        << "- server CPU is all the server's threads' run time (from /proc/PID/task/*/schedstat) during the "
-          "measured window\n\n";
-    for (const auto& c : cells) {
-        md << "## " << describe(c.workload) << "\n\n"
+          "measured window; server CPU % is that over the window's length, and labels the regime: server-bound "
+          "(>= " << kServerBoundPercent << " % of a CPU), client-bound (the load generator >= "
+       << kClientBoundPercent << " %), or neither\n"
+       << "- latency distributions: hgrm/SERVER-CELL.hgrm (HdrHistogram format, us, the valid runs merged); "
+          "every run: runs.csv and results.json\n";
+    for (const auto& cap : c.plan.caps) md << "- " << cap << "\n";
+    std::vector<std::string> errors;
+    for (const auto& cell : c.plan.cells)
+        for (const auto& s : c.servers)
+            if (const CellRuns* runs = c.find(s.name, cell.id); runs && !runs->error().empty())
+                errors.push_back(s.name + " " + cell.id + ": " + runs->error());
+    if (!errors.empty()) {
+        md << "\n## Errors: cells with no figure\n\n";
+        for (const auto& e : errors) md << "- " << e << "\n";
+    }
+    md << "\n";
+
+    for (const auto& cell : c.plan.cells) {
+        if (is_group(cell, CellGroup::rate_sweep)) continue;
+        md << "## " << describe(cell.workload) << " (" << cell.id << ")\n\n"
            << "| server | req/s | MB/s echoed | p50 | p90 | p99 | p99.9 | max | server CPU us/req | server CPU % "
-              "| client CPU % | server RSS MiB | errors |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
-        for (const auto& s : specs) {
-            const Result* r = find(results, s.name, c.id);
-            if (!r) {
-                md << "| " << s.name << " | failed |||||||||||| |\n";
-                continue;
-            }
-            char line[512];
-            std::snprintf(line, sizeof line, "| %s | %.0f | %.1f | %s | %s | %s | %s | %s | %.2f | %.0f | %.0f | %.1f | %llu |\n",
-                          s.name.c_str(), r->requests_per_second(), r->megabytes_per_second(),
-                          format_ns(r->latency.percentile(0.5)).c_str(), format_ns(r->latency.percentile(0.9)).c_str(),
-                          format_ns(r->latency.percentile(0.99)).c_str(),
-                          format_ns(r->latency.percentile(0.999)).c_str(), format_ns(r->latency.max()).c_str(),
-                          r->server_us_per_request(), 100 * r->server_cpu_seconds / r->seconds,
-                          100 * r->client_cpu_seconds / r->seconds, r->server_rss_kib / 1024.0,
-                          static_cast<unsigned long long>(r->errors));
-            md << line;
+              "| client CPU % | regime | server RSS MiB | valid runs | errors |\n"
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+        std::vector<std::string> remarks;
+        for (const auto& s : c.servers) {
+            const CellRuns* runs = c.find(s.name, cell.id);
+            if (!runs) continue;
+            std::uint64_t errors_seen = 0;
+            for (const auto& r : runs->runs) errors_seen += r.errors;
+            md << "| " << s.name << " | " << shown_with_range((*runs)["requests_per_second"], "%.0f") << " | "
+               << shown((*runs)["megabytes_per_second"], "%.1f") << " | " << latency((*runs)["latency_p50_us"])
+               << " | " << latency((*runs)["latency_p90_us"]) << " | " << latency((*runs)["latency_p99_us"]) << " | "
+               << latency((*runs)["latency_p99_9_us"]) << " | " << latency((*runs)["latency_max_us"]) << " | "
+               << shown_with_range((*runs)["server_us_per_request"], "%.2f") << " | "
+               << shown((*runs)["server_cpu_percent"]) << " | " << shown((*runs)["client_cpu_percent"]) << " | "
+               << regime_label(*runs) << " | " << shown((*runs)["server_rss_mib"], "%.1f") << " | "
+               << runs->valid_runs() << " of " << runs->runs.size() << " | " << errors_seen << " |\n";
+            if (!runs->error().empty()) remarks.push_back(s.name + ": NO FIGURE: " + runs->error());
+            for (const auto& line : reasons_and_notes(*runs)) remarks.push_back(s.name + ": " + line);
         }
         md << "\n";
+        for (const auto& r : remarks) md << "- " << r << "\n";
+        if (!remarks.empty()) md << "\n";
     }
+
+    // Latency against offered load, each server at fractions of its own saturation.
+    bool any_rate = false;
+    for (const auto& cell : c.plan.cells) any_rate = any_rate || is_group(cell, CellGroup::rate_sweep);
+    if (any_rate) {
+        md << "## Latency vs offered rate (ping-pong 64 B x 50, open loop)\n\n"
+           << "Each server at fractions of its own closed-loop saturation (its median req/s in " << kSaturationCell
+           << "); latency from each request's intended send time.\n\n"
+           << "| server | of saturation | asked req/s | achieved req/s | p50 | p99 | p99.9 | server CPU % | valid runs |\n"
+              "|---|---|---|---|---|---|---|---|---|\n";
+        std::vector<std::string> remarks;
+        for (const auto& s : c.servers)
+            for (const auto& cell : c.plan.cells) {
+                if (!is_group(cell, CellGroup::rate_sweep)) continue;
+                const CellRuns* runs = c.find(s.name, cell.id);
+                if (!runs) continue;
+                md << "| " << s.name << " | " << format("%.0f %%", cell.rate_fraction * 100) << " | "
+                   << (runs->workload.rate > 0 ? format("%.0f", runs->workload.rate) : "–") << " | "
+                   << shown_with_range((*runs)["requests_per_second"], "%.0f") << " | "
+                   << latency((*runs)["latency_p50_us"]) << " | " << latency((*runs)["latency_p99_us"]) << " | "
+                   << latency((*runs)["latency_p99_9_us"]) << " | " << shown((*runs)["server_cpu_percent"]) << " | "
+                   << runs->valid_runs() << " of " << runs->runs.size() << " |\n";
+                if (!runs->error().empty()) remarks.push_back(s.name + " " + cell.id + ": NO FIGURE: " + runs->error());
+                for (const auto& line : reasons_and_notes(*runs)) remarks.push_back(s.name + " " + cell.id + ": " + line);
+            }
+        md << "\n";
+        for (const auto& r : remarks) md << "- " << r << "\n";
+        if (!remarks.empty()) md << "\n";
+    }
+
+    // Issue 14's regime check: does server CPU per request hold when the server, not the
+    // load generator, is the one saturated?
+    const Cell* server_bound = nullptr;
+    Workload saturation_workload;
+    for (const auto& cell : c.plan.cells) {
+        if (is_group(cell, CellGroup::regime)) server_bound = &cell;
+        if (cell.id == kSaturationCell) saturation_workload = cell.workload;
+    }
+    if (server_bound) {
+        const auto ref_cost_a = c.spread("reference-c-epoll", kSaturationCell, "server_us_per_request");
+        const auto ref_cost_b = c.spread("reference-c-epoll", server_bound->id, "server_us_per_request");
+        md << "## Regime check: server CPU per request in two regimes\n\n"
+           << "A = " << kSaturationCell << " (" << describe(saturation_workload) << "), B = " << server_bound->id
+           << " (" << describe(server_bound->workload) << "). Each figure is labelled with the regime its server "
+              "CPU use puts it in; a ratio is to the reference C loop in the same cell.\n\n"
+           << "| server | A us/req | A server CPU % | A regime | A vs C loop | B us/req | B server CPU % | B regime "
+              "| B vs C loop | B / A |\n|---|---|---|---|---|---|---|---|---|---|\n";
+        std::vector<std::string> differ;
+        for (const auto& s : c.servers) {
+            const CellRuns* a = c.find(s.name, kSaturationCell);
+            const CellRuns* b = c.find(s.name, server_bound->id);
+            if (!a || !b) continue;
+            const auto cost_a = (*a)["server_us_per_request"], cost_b = (*b)["server_us_per_request"];
+            auto ratio = [](const std::optional<Spread>& x, const std::optional<Spread>& y) {
+                return x && y && y->median > 0 ? format("%.2fx", x->median / y->median) : std::string("–");
+            };
+            md << "| " << s.name << " | " << shown(cost_a, "%.2f") << " | " << shown((*a)["server_cpu_percent"])
+               << " | " << regime_label(*a) << " | " << ratio(cost_a, ref_cost_a) << " | " << shown(cost_b, "%.2f")
+               << " | " << shown((*b)["server_cpu_percent"]) << " | " << regime_label(*b) << " | "
+               << ratio(cost_b, ref_cost_b) << " | " << ratio(cost_b, cost_a) << " |\n";
+            if (cost_a && cost_b && cost_a->median > 0 && std::fabs(cost_b->median / cost_a->median - 1) > 0.05)
+                differ.push_back(format("%s: %.2f us/request %s (A) vs %.2f us/request %s (B)", s.name.c_str(),
+                                        cost_a->median, regime_label(*a).c_str(), cost_b->median,
+                                        regime_label(*b).c_str()));
+        }
+        md << "\n";
+        if (differ.empty())
+            md << "The two regimes agree within 5 % for every server with both figures.\n\n";
+        else {
+            md << "Where the regimes differ by more than 5 %, quote the figure with its regime:\n\n";
+            for (const auto& d : differ) md << "- " << d << "\n";
+            md << "\n";
+        }
+    }
+
     md << "## Targets\n\n";
-    const Result* reference = find(results, "reference-c-epoll", "pingpong-64B-50c");
-    for (const auto& b : o.backends) {
-        const Result* r = find(results, b, "pingpong-64B-50c");
-        if (r && reference && reference->server_us_per_request() > 0) {
-            const double ratio = r->server_us_per_request() / reference->server_us_per_request();
-            char line[256];
-            std::snprintf(line, sizeof line,
-                          "- %s: server CPU per request at ping-pong 64 B x 50 is %.2fx the reference C epoll "
-                          "loop's (%.2f vs %.2f us): %s\n",
-                          b.c_str(), ratio, r->server_us_per_request(), reference->server_us_per_request(),
-                          ratio <= 1.0 ? "within 1.0x" : "above 1.0x");
-            md << line;
-        }
+    const auto reference_cost = c.spread("reference-c-epoll", kSaturationCell, "server_us_per_request");
+    for (const auto& s : c.servers) {
+        if (s.name == "reference-c-epoll") continue;
+        const CellRuns* r = c.find(s.name, kSaturationCell);
+        const auto cost = c.spread(s.name, kSaturationCell, "server_us_per_request");
+        if (!r || !cost || !reference_cost || reference_cost->median <= 0) continue;
+        const double ratio = cost->median / reference_cost->median;
+        md << format("- %s: server CPU per request at ping-pong 64 B x 50 (%s) is %.2fx the reference C epoll loop's "
+                     "(%.2f vs %.2f us): %s\n",
+                     s.name.c_str(), regime_label(*r).c_str(), ratio, cost->median, reference_cost->median,
+                     ratio <= 1.0 ? "within 1.0x" : "above 1.0x");
     }
-    for (const auto& b : {"epoll-level", "epoll-edge"}) {
-        if (const Result* r = find(results, b, "stream-16KiB-50c")) {
-            char line[256];
-            std::snprintf(line, sizeof line,
-                          "- %s: stream 16 KiB x 50 echoes %.2f GB/s back (%.2f GB/s through the server, in + out)\n",
-                          b, r->megabytes_per_second() / 1e3, 2 * r->megabytes_per_second() / 1e3);
-            md << line;
-        }
+    for (const auto& s : c.servers) {
+        const CellRuns* r = c.find(s.name, "stream-16KiB-50c");
+        const auto mbps = c.spread(s.name, "stream-16KiB-50c", "megabytes_per_second");
+        if (r && mbps)
+            md << format("- %s: stream 16 KiB x 50 echoes %.2f GB/s back (%.2f GB/s through the server, in + out; %s)\n",
+                         s.name.c_str(), mbps->median / 1e3, 2 * mbps->median / 1e3, regime_label(*r).c_str());
     }
-    const std::string idle_cell = o.quick ? "pingpong-64B-50c-1000idle" : "pingpong-64B-50c-10000idle";
-    for (const auto& b : {"epoll-level", "epoll-edge", "asio", "poll", "select"}) {
-        const Result* base = find(results, b, "pingpong-64B-50c");
-        const Result* idle = find(results, b, idle_cell);
-        if (base && idle && base->requests_per_second() > 0) {
-            char line[256];
-            std::snprintf(line, sizeof line, "- %s with %s: req/s is %.2fx that without idle connections; server RSS %.1f MiB\n",
-                          b, idle_cell.c_str(), idle->requests_per_second() / base->requests_per_second(),
-                          idle->server_rss_kib / 1024.0);
-            md << line;
-        }
+    for (const auto& s : c.servers) {
+        const Cell* largest = nullptr;
+        for (const auto& cell : c.plan.cells)
+            if (is_group(cell, CellGroup::idle_sweep)) largest = &cell;
+        if (!largest) break;
+        const auto b = c.spread(s.name, kSaturationCell, "requests_per_second");
+        const auto i = c.spread(s.name, largest->id, "requests_per_second");
+        const auto rss = c.spread(s.name, largest->id, "server_rss_mib");
+        if (b && i && b->median > 0)
+            md << format("- %s with %d idle connections: req/s is %.2fx that without; server RSS %s MiB\n",
+                         s.name.c_str(), largest->workload.idle, i->median / b->median, shown(rss, "%.1f").c_str());
     }
-    md << "\n## Plots\n\n![requests per second](requests.png)\n\n![server CPU per request](cpu.png)\n\n"
-       << "![latency percentiles](latency.png)\n\n![cost of idle connections](idle.png)\n";
+    md << "\n## Plots\n\nError bars: min..max over the valid repeats; a missing bar or point is a cell with no "
+          "valid run.\n\n"
+       << "![requests per second](requests.png)\n\n![server CPU per request](cpu.png)\n\n"
+       << "![latency percentiles](latency.png)\n\n![cost of idle connections](idle.png)\n\n"
+       << "![throughput with idle connections](idle-rps.png)\n\n![latency vs offered rate](rate.png)\n";
 }
 
+bool write_plots(const Comparison& c) {
+    const std::string dir = c.options.out_dir + "/";
+    auto cells_of = [&](auto keep) {
+        std::vector<const Cell*> list;
+        for (const auto& cell : c.plan.cells)
+            if (keep(cell)) list.push_back(&cell);
+        return list;
+    };
+    const auto pingpong = cells_of([](const Cell& cell) {
+        return cell.group == CellGroup::matrix && cell.workload.kind == Workload::Kind::pingpong;
+    });
+    const auto idle = cells_of([](const Cell& cell) {
+        return cell.id == kSaturationCell || cell.group == CellGroup::idle_sweep;
+    });
+    const auto rates = cells_of([](const Cell& cell) { return cell.group == CellGroup::rate_sweep; });
+
+    // Bar charts: one row per server, a (median, min, max) triple per cell.
+    auto bars = [&](const std::string& file, const char* key) {
+        std::ofstream dat(dir + file);
+        // A comment, not a header row: gnuplot would count a header as a row and draw the
+        // error bars one cluster to the left of their bars.
+        dat << "# server";
+        for (const Cell* cell : pingpong) dat << " " << cell->id << " min max";
+        dat << "\n";
+        for (const auto& s : c.servers) {
+            dat << s.name;
+            for (const Cell* cell : pingpong) {
+                dat << " " << plotted(c.spread(s.name, cell->id, key));
+            }
+            dat << "\n";
+        }
+    };
+    bars("requests.dat", "requests_per_second");
+    bars("cpu.dat", "server_us_per_request");
+    {
+        std::ofstream lat(dir + "latency.dat");
+        lat << "# server p50 min max p90 min max p99 min max p99.9 min max\n";
+        for (const auto& s : c.servers) {
+            lat << s.name;
+            for (const char* key : {"latency_p50_us", "latency_p90_us", "latency_p99_us", "latency_p99_9_us"})
+                lat << " " << plotted(c.spread(s.name, kSaturationCell, key));
+            lat << "\n";
+        }
+        // Idle sweep: one block per server (x = idle connections, 0 drawn at 1 on the log axis).
+        std::ofstream dat(dir + "idle.dat");
+        for (const auto& s : c.servers) {
+            dat << "# " << s.name << "\n";
+            for (const Cell* cell : idle) {
+                dat << std::max(cell->workload.idle, 1) << " "
+                    << plotted(c.spread(s.name, cell->id, "server_us_per_request")) << " "
+                    << plotted(c.spread(s.name, cell->id, "requests_per_second")) << "\n";
+            }
+            dat << "\n\n";
+        }
+        std::ofstream rate(dir + "rate.dat");
+        for (const auto& s : c.servers) {
+            rate << "# " << s.name << ": achieved req/s, p50 (median min max), p99 (median min max), us\n";
+            for (const Cell* cell : rates) {
+                const auto rps = c.spread(s.name, cell->id, "requests_per_second");
+                rate << (rps ? format("%g", rps->median) : "?") << " "
+                     << plotted(c.spread(s.name, cell->id, "latency_p50_us")) << " "
+                     << plotted(c.spread(s.name, cell->id, "latency_p99_us")) << "\n";
+            }
+            rate << "\n\n";
+        }
+    }
+    auto connections_title = [](const Cell* cell) {
+        const int n = cell->workload.connections;
+        return quoted_for_gnuplot(std::to_string(n) + (n == 1 ? " connection" : " connections"));
+    };
+    std::ofstream gp(dir + "plots.gp");
+    gp << "set terminal pngcairo size 960,540 font 'sans,10' noenhanced\n"
+       << "set datafile missing '?'\nset key outside right top box opaque\nset grid ytics\n"
+       << "set style data histograms\nset style histogram errorbars gap 1 lw 1\n"
+       << "set style fill solid 0.8 border -1\nset xtics rotate by -20\nset yrange [0:*]\n";
+    auto bar_plot = [&](const std::string& name, const std::string& title, const std::string& ylabel) {
+        gp << "set output '" << dir << name << ".png'\nset title " << quoted_for_gnuplot(title) << "\nset ylabel "
+           << quoted_for_gnuplot(ylabel) << "\nplot ";
+        for (std::size_t i = 0; i < pingpong.size(); ++i)
+            gp << (i ? ", " : "") << "'" << dir << name << ".dat' using " << 2 + 3 * i << ":" << 3 + 3 * i << ":"
+               << 4 + 3 * i << (i ? "" : ":xtic(1)") << " title " << connections_title(pingpong[i]);
+        gp << "\n";
+    };
+    if (!pingpong.empty()) {
+        bar_plot("requests", "Ping-pong 64 B: requests per second (higher is better)", "req/s");
+        bar_plot("cpu", "Ping-pong 64 B: server CPU per request (lower is better)", "server CPU us / request");
+    }
+    gp << "set output '" << dir << "latency.png'\nset title 'Ping-pong 64 B x 50 connections: latency percentiles'\n"
+       << "set ylabel 'us (log scale)'\nset logscale y\nset yrange [*:*]\nplot '" << dir
+       << "latency.dat' using 2:3:4:xtic(1) title 'p50', '' using 5:6:7 title 'p90', '' using 8:9:10 title 'p99', "
+          "'' using 11:12:13 title 'p99.9'\nunset logscale y\nset yrange [0:*]\n";
+    // The idle sweep: log x, as in the OLS 2004 comparison of epoll, poll and select.
+    gp << "set style data yerrorlines\nset xtics norotate\nset logscale x\nset xrange [0.7:*]\nset xtics (";
+    for (std::size_t i = 0; i < idle.size(); ++i) {
+        const int n = idle[i]->workload.idle;
+        gp << (i ? ", " : "") << "'" << (n >= 1000 ? std::to_string(n / 1000) + "k" : std::to_string(n)) << "' "
+           << std::max(n, 1);
+    }
+    gp << ")\nset xlabel 'idle connections held open (log scale)'\n";
+    auto idle_plot = [&](const std::string& name, const std::string& title, const std::string& ylabel, int column) {
+        gp << "set output '" << dir << name << ".png'\nset title " << quoted_for_gnuplot(title) << "\nset ylabel "
+           << quoted_for_gnuplot(ylabel) << "\nplot ";
+        for (std::size_t i = 0; i < c.servers.size(); ++i)
+            gp << (i ? ", " : "") << "'" << dir << "idle.dat' index " << i << " using 1:" << column << ":"
+               << column + 1 << ":" << column + 2 << " title " << quoted_for_gnuplot(c.servers[i].name);
+        gp << "\n";
+    };
+    if (!idle.empty()) {
+        idle_plot("idle", "Ping-pong 64 B x 50 next to idle connections: server CPU per request (lower is better)",
+                  "server CPU us / request", 2);
+        idle_plot("idle-rps", "Ping-pong 64 B x 50 next to idle connections: requests per second (higher is better)",
+                  "req/s", 5);
+    }
+    gp << "unset logscale x\nset xrange [*:*]\nset xtics autofreq\nset logscale y\nset yrange [*:*]\n";
+    if (!rates.empty()) {
+        gp << "set output '" << dir << "rate.png'\n"
+           << "set title 'Latency vs offered rate, ping-pong 64 B x 50 (open loop; solid p50, dashed p99)'\n"
+           << "set xlabel 'achieved requests per second'\nset ylabel 'latency us (log scale)'\nplot ";
+        for (std::size_t i = 0; i < c.servers.size(); ++i)
+            gp << (i ? ", " : "") << "'" << dir << "rate.dat' index " << i << " using 1:2:3:4 lc " << i + 1
+               << " dt 1 title " << quoted_for_gnuplot(c.servers[i].name + " p50") << ", '' index " << i
+               << " using 1:5:6:7 lc " << i + 1 << " dt 2 title " << quoted_for_gnuplot(c.servers[i].name + " p99");
+        gp << "\n";
+    }
+    gp.close();
+    const std::string command = "gnuplot '" + dir + "plots.gp' 2>'" + dir + "gnuplot.log'";
+    return std::system(command.c_str()) == 0;
+}
 
 }  // namespace echomux::bench

@@ -1,32 +1,51 @@
 // SPDX-License-Identifier: BSL-1.0
-// The output of `echomux-bench compare`: a Markdown report and gnuplot plots.
+// The output of `echomux-bench compare`: report.md, results.json, runs.csv, one .hgrm per
+// cell and the gnuplot plots. Every figure is the median of the cell's valid repeats, with
+// min..max; a cell with no valid run is named as an error and shown as a gap, never as a number.
 #pragma once
 
-#include "compare.hpp"
+#include "compare_plan.hpp"
+#include "figures.hpp"
 #include "load.hpp"
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace echomux::bench {
 
-struct Cell {
-    std::string id;
-    Workload workload;
+// One server's repeats of one cell.
+struct CellRuns {
+    Workload workload;         // as run (rate sweep: this server's own rate)
+    std::vector<Result> runs;  // every repeat, valid or not, in the order run
+    std::string not_run;       // why it did not run at all ("" when it did)
+
+    int valid_runs() const;
+    // "" when at least one run is valid; otherwise why there is no figure.
+    std::string error() const;
+    std::optional<Spread> operator[](const char* figure_key) const { return spread(figure(figure_key), runs); }
+    Histogram merged_latency() const;  // of the valid runs: merged, not averaged
 };
 
-struct ServerSpec {
-    std::string name;
-    std::vector<std::string> argv;  // "{port}" is replaced
+using Results = std::map<std::string, std::map<std::string, CellRuns>>;  // server -> cell id -> runs
+
+struct Comparison {
+    const CompareOptions& options;
+    const std::vector<ServerSpec>& servers;
+    const Plan& plan;
+    const Results& results;
+
+    const CellRuns* find(const std::string& server, const std::string& cell) const;
+    // A figure's median and range for one server's cell; nullopt if it has none.
+    std::optional<Spread> spread(const std::string& server, const std::string& cell, const char* key) const;
 };
 
-using Results = std::map<std::string, std::map<std::string, Result>>;  // server -> cell -> median run
-
-void write_report(const CompareOptions& o, const std::vector<ServerSpec>& specs, const std::vector<Cell>& cells,
-                  const Results& results);
-// Data files, plots.gp, and the PNGs gnuplot makes from them.
-void write_plots(const CompareOptions& o, const std::vector<ServerSpec>& specs, const std::vector<Cell>& cells,
-                 const Results& results);
+void write_report(const Comparison& c);
+void write_results_json(const Comparison& c);
+void write_runs_csv(const Comparison& c);
+void write_hgrm_files(const Comparison& c);  // hgrm/SERVER-CELL.hgrm
+// Data files, plots.gp, and the PNGs gnuplot makes from them (false if gnuplot failed).
+bool write_plots(const Comparison& c);
 
 }  // namespace echomux::bench

@@ -42,4 +42,14 @@ std::uint64_t Histogram::percentile(double fraction) const {
     return max_;
 }
 
+std::vector<Histogram::Bucket> Histogram::buckets() const {
+    std::vector<Bucket> list;
+    for (int i = 0; i < kBuckets; ++i)
+        if (buckets_[i] > 0) {
+            const std::uint64_t lowest = i == 0 ? 0 : upper_bound_of(i - 1) + 1;
+            list.push_back({lowest, upper_bound_of(i) < max_ ? upper_bound_of(i) : max_, buckets_[i]});
+        }
+    return list;
+}
+
 }  // namespace echomux::bench

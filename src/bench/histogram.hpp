@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <vector>
 
 namespace echomux::bench {
 
@@ -18,9 +19,18 @@ public:
     // Value (ns) at or below which `fraction` (0..1) of the samples fall; upper bucket bound.
     std::uint64_t percentile(double fraction) const;
 
+    // The recorded distribution, lowest values first, empty buckets left out: for writing
+    // it out whole (.hgrm). `highest` is capped at max(), as percentile() is.
+    struct Bucket {
+        std::uint64_t lowest, highest, count;
+    };
+    std::vector<Bucket> buckets() const;
+    static constexpr int kSubBits = 4;
+    static constexpr int kSubBuckets = 1 << kSubBits;  // 16 linear steps per power of two
+    static constexpr int kBucketGroups = 64 - kSubBits + 1;
+
 private:
-    static constexpr int kSubBits = 4;  // 16 linear steps per power of two
-    static constexpr int kBuckets = (64 - kSubBits + 1) << kSubBits;
+    static constexpr int kBuckets = kBucketGroups << kSubBits;
     static int bucket_of(std::uint64_t v);
     static std::uint64_t upper_bound_of(int bucket);
 

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: BSL-1.0
 // echomux-bench: load generator (`run`) and backend comparison (`compare`).
 #include "compare.hpp"
+#include "csv_report.hpp"
+#include "hgrm.hpp"
+#include "json_report.hpp"
 #include "load.hpp"
 #include "metrics_scrape.hpp"
 #include "report.hpp"
@@ -36,7 +39,8 @@ const char* const kRunWhat =
     "server stopped answering, no request completed, a window shorter than asked).";
 const char* const kCompareWhat =
     "Runs the same workloads against each echomux backend, a reference C epoll server and any --server,\n"
-    "and writes report.md, results.json and PNG plots.";
+    "and writes report.md, results.json, runs.csv, one .hgrm per cell and PNG plots. A cell with no valid\n"
+    "run is an error (exit 1), never a number.";
 
 // A binary next to this one (echomux, echomux-reference-server in the build directory).
 std::string sibling(const std::string& name) {
@@ -47,10 +51,18 @@ std::string sibling(const std::string& name) {
     return path.substr(0, path.rfind('/') + 1) + name;
 }
 
+// The command and its arguments as given: what the JSON records, so that
+// `echomux-bench ARGUMENTS...` repeats the run.
+std::vector<std::string> with_command(const std::string& command, std::vector<std::string> args) {
+    args.insert(args.begin(), command);
+    return args;
+}
+
 struct RunArgs {
     Workload w;
     std::string workload = "pingpong", mode = "echo";
     std::string cpu, server_pid, sizes;
+    std::string hgrm;  // file for the latency distribution
 };
 
 po::options_description run_options(RunArgs& a) {
@@ -85,7 +97,9 @@ po::options_description run_options(RunArgs& a) {
         ("metrics-url", po::value(&w.metrics_url),
          "measure the server's CPU from its /metrics (process_cpu_seconds_total), e.g. http://host:9100/metrics")
         ("cpu", po::value(&a.cpu), "pin the load loops: one CPU, or a list (0,1), loop i on the i-th")
-        ("json", "print JSON instead of a table");
+        ("json", "print JSON instead of a table (docs/bench-result.schema.json)")
+        ("csv", "print CSV instead of a table: a header line and one line for the run")
+        ("hgrm", po::value(&a.hgrm), "also write the latency distribution to this file (HdrHistogram .hgrm, us)");
     return desc;
 }
 
@@ -99,12 +113,17 @@ po::options_description compare_options(CompareArgs& a) {
     po::options_description desc;
     desc.add_options()("help,h", "print this help and exit")
         ("quick", "a small matrix for smoke tests (under 30 s)")
-        ("repeats,r", po::value(&o.repeats), "runs per cell; the median is reported [5, quick: 1]")
+        ("repeats,r", po::value(&o.repeats), "runs per cell, servers interleaved; figures are medians of the valid runs [5, quick: 1]")
         ("duration,d", po::value(&o.duration), "seconds measured per run [0.5, quick: 0.3]")
         ("warmup", po::value(&o.warmup), "seconds of warm-up per run [0.15, quick: 0.1]")
-        ("out,o", po::value(&o.out_dir)->default_value(o.out_dir), "directory for report.md, results.json, PNGs")
+        ("out,o", po::value(&o.out_dir)->default_value(o.out_dir), "directory for the report, data and plots")
         ("backends", po::value<std::vector<std::string>>(&a.backends)->multitoken(),
-         "echomux backends [asio epoll-level epoll-edge poll select]")
+         "echomux backends [all that echomux --version lists]")
+        ("idle-sweep", po::value<std::vector<int>>(&o.idle_sweep)->multitoken(),
+         "idle connections next to ping-pong 64 B x 50 [0 100 1000 10000 50000, quick: 0 1000; capped to fit "
+         "RLIMIT_NOFILE]")
+        ("rate-sweep", po::value<std::vector<double>>(&o.rate_fractions)->multitoken(),
+         "open-loop rates, as fractions of each server's saturation [0.1 0.25 0.5 0.75 0.9 1 1.1, quick: 0.5 1]")
         ("server", po::value<std::vector<std::string>>(&a.external),
          "also compare NAME=COMMAND, with {port} in COMMAND (repeatable)")
         // Shown as the rule, not the path: the help (and the man page made from it) must
@@ -217,8 +236,15 @@ int run_command(const std::vector<std::string>& args) {
     w.mode = *m;
     check_run_args(a, vm);
     w.progress = !vm.count("json") && ::isatty(STDERR_FILENO);
+    if (vm.count("json") && vm.count("csv")) throw po::error("--json and --csv cannot be used together");
     const Result r = w.kind == Workload::Kind::udp ? run_udp_load(w) : run_load(w);
-    std::cout << (vm.count("json") ? json_report(w, r) + "\n" : human_report(w, r));
+    if (vm.count("json"))
+        std::cout << run_json(w, r, with_command("run", args)) << "\n";
+    else if (vm.count("csv"))
+        std::cout << csv_header() << csv_line({w.host + ":" + std::to_string(w.port), describe(w), 1}, w, r);
+    else
+        std::cout << human_report(w, r);
+    if (!a.hgrm.empty()) write_hgrm(a.hgrm, r.latency);
     for (const auto& note : r.notes) std::cerr << "echomux-bench: note: " << note << "\n";
     // The whole run, to hold against the server's own counters.
     if (w.kind != Workload::Kind::udp) std::cerr << "echomux-bench: whole run (warm-up, window, drain): " << r.total_requests << " requests, "
@@ -252,7 +278,13 @@ int compare_command(const std::vector<std::string>& args) {
         if (!vm.count("duration")) o.duration = 0.3;
         if (!vm.count("warmup")) o.warmup = 0.1;
     }
+    if (o.quick && !vm.count("idle-sweep")) o.idle_sweep = {0, 1000};
+    if (o.quick && !vm.count("rate-sweep")) o.rate_fractions = {0.5, 1};
     if (o.repeats < 1) throw po::error("--repeats must be at least 1");
+    for (int idle : o.idle_sweep)
+        if (idle < 0) throw po::error("--idle-sweep takes counts of 0 or more");
+    for (double fraction : o.rate_fractions)
+        if (!(fraction > 0 && fraction <= 10)) throw po::error("--rate-sweep takes fractions above 0, up to 10");
     if (!a.backends.empty()) o.backends = a.backends;
     for (const auto& e : a.external) {
         const auto eq = e.find('=');
@@ -260,6 +292,7 @@ int compare_command(const std::vector<std::string>& args) {
             throw po::error("--server takes NAME=COMMAND with {port} in COMMAND");
         o.external.emplace_back(e.substr(0, eq), e.substr(eq + 1));
     }
+    o.arguments = with_command("compare", args);
     o.command_line = "echomux-bench compare";
     for (const auto& arg : args) o.command_line += " " + arg;
     return run_compare(o);

@@ -3,17 +3,13 @@
 
 #include <sys/resource.h>
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
 namespace echomux::bench {
 
-namespace {
-// stdio, the epoll instances, a /metrics scrape, the resolver: what is open besides the connections.
-constexpr std::size_t kSlack = 64;
-}  // namespace
-
-void ensure_open_files(std::size_t connections, std::size_t idle) {
+std::size_t raise_open_files_limit() {
     rlimit limit{};
     ::getrlimit(RLIMIT_NOFILE, &limit);
     if (limit.rlim_cur < limit.rlim_max) {
@@ -21,13 +17,21 @@ void ensure_open_files(std::size_t connections, std::size_t idle) {
         ::setrlimit(RLIMIT_NOFILE, &limit);
         ::getrlimit(RLIMIT_NOFILE, &limit);
     }
-    const std::size_t needed = connections + idle + kSlack;
-    if (limit.rlim_cur != RLIM_INFINITY && needed > limit.rlim_cur)
+    return limit.rlim_cur == RLIM_INFINITY ? SIZE_MAX : static_cast<std::size_t>(limit.rlim_cur);
+}
+
+void ensure_open_files(std::size_t connections, std::size_t idle) {
+    const std::size_t limit = raise_open_files_limit();
+    const std::size_t needed = connections + idle + kOpenFilesSlack;
+    if (needed > limit) {
+        rlimit hard{};
+        ::getrlimit(RLIMIT_NOFILE, &hard);
         throw std::runtime_error("not enough file descriptors: " + std::to_string(connections) + " connections + " +
-                                 std::to_string(idle) + " idle + " + std::to_string(kSlack) + " spare = " +
-                                 std::to_string(needed) + ", but the open file limit is " +
-                                 std::to_string(limit.rlim_cur) + " (hard limit " + std::to_string(limit.rlim_max) +
+                                 std::to_string(idle) + " idle + " + std::to_string(kOpenFilesSlack) + " spare = " +
+                                 std::to_string(needed) + ", but the open file limit is " + std::to_string(limit) +
+                                 " (hard limit " + std::to_string(hard.rlim_max) +
                                  "; raise it with ulimit -Hn as root, or ask for fewer)");
+    }
 }
 
 }  // namespace echomux::bench

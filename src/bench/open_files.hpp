@@ -7,8 +7,15 @@
 
 namespace echomux::bench {
 
-// Raises the soft limit to the hard limit; throws std::runtime_error naming the numbers
-// when `needed` (connections + idle + slack) is still above it.
+// stdio, the epoll instances, a /metrics scrape, the resolver: what is open besides the connections.
+constexpr std::size_t kOpenFilesSlack = 64;
+
+// Raises the soft limit to the hard limit (children started later inherit it); returns it
+// (SIZE_MAX when unlimited).
+std::size_t raise_open_files_limit();
+
+// Raises the limit; throws std::runtime_error naming the numbers when `needed`
+// (connections + idle + slack) is still above it.
 void ensure_open_files(std::size_t connections, std::size_t idle);
 
 }  // namespace echomux::bench

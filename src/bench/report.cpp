@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSL-1.0
 #include "report.hpp"
 
+#include "regime.hpp"
+
 #include <cstdio>
 #include <sstream>
 
@@ -16,10 +18,15 @@ std::string format_ns(std::uint64_t ns) {
 
 std::string describe(const Workload& w) {
     std::ostringstream out;
-    out << kind_name(w.kind) << " " << w.size << " B x " << w.connections
-        << (w.kind == Workload::Kind::udp ? " sockets" : " connections");
+    out << kind_name(w.kind) << " ";
+    if (w.sizes.empty()) out << w.size;
+    for (std::size_t i = 0; i < w.sizes.size(); ++i) out << (i ? "/" : "") << w.sizes[i];
+    out << " B x " << w.connections << (w.kind == Workload::Kind::udp ? " sockets" : " connections");
     if (w.kind == Workload::Kind::stream) out << " (window " << w.window << " B)";
     if (w.idle > 0) out << " + " << w.idle << " idle";
+    if (w.rate > 0) out << " at " << w.rate << " req/s (open loop)";
+    if (w.connect_rate > 0) out << ", " << w.connect_rate << " new connections/s";
+    if (w.threads > 1) out << ", " << w.threads << " load threads";
     return out.str();
 }
 
@@ -28,14 +35,24 @@ std::string human_report(const Workload& w, const Result& r) {
     char line[256];
     out << "workload     " << describe(w) << ", " << w.duration << " s measured after " << w.warmup
         << " s warm-up\n";
+    // First, so nobody reads the figures below as a measurement.
+    for (const auto& why : r.invalid) out << "INVALID      " << why << "\n";
+    for (const auto& note : r.notes) out << "note         " << note << "\n";
     std::snprintf(line, sizeof line, "requests     %llu (%.0f req/s)\n", static_cast<unsigned long long>(r.requests),
                   r.requests_per_second());
     out << line;
     std::snprintf(line, sizeof line, "throughput   %.1f MB/s echoed\n", r.megabytes_per_second());
     out << line;
-    out << "latency      p50 " << format_ns(r.latency.percentile(0.5)) << "  p90 "
-        << format_ns(r.latency.percentile(0.9)) << "  p99 " << format_ns(r.latency.percentile(0.99)) << "  p99.9 "
-        << format_ns(r.latency.percentile(0.999)) << "  max " << format_ns(r.latency.max()) << "\n";
+    if (r.latency.count() == 0)
+        out << "latency      none: no request completed\n";
+    else
+        out << "latency      p50 " << format_ns(r.latency.percentile(0.5)) << "  p90 "
+            << format_ns(r.latency.percentile(0.9)) << "  p99 " << format_ns(r.latency.percentile(0.99))
+            << "  p99.9 " << format_ns(r.latency.percentile(0.999)) << "  max " << format_ns(r.latency.max()) << "\n";
+    if (r.connects > 0 || r.connect_latency.count() > 0)
+        out << "connects     " << r.connects << " (" << static_cast<long long>(r.seconds > 0 ? r.connects / r.seconds : 0)
+            << "/s), connect p50 " << format_ns(r.connect_latency.percentile(0.5)) << "  p99 "
+            << format_ns(r.connect_latency.percentile(0.99)) << "\n";
     if (w.kind == Workload::Kind::udp) {
         std::snprintf(line, sizeof line, "loss         %llu of %llu datagrams (%.3f%%), %llu answered",
                       static_cast<unsigned long long>(r.datagrams_lost),
@@ -47,6 +64,9 @@ std::string human_report(const Workload& w, const Result& r) {
     }
     out << "errors       " << r.errors << "\n";
     for (const auto& m : r.error_messages) out << "  error: " << m << "\n";
+    if (r.drain_missing_bytes > 0)
+        out << "drain        " << r.drain_missing_bytes << " bytes sent never came back within " << w.drain_timeout
+            << " s\n";
     std::snprintf(line, sizeof line, "client CPU   %.2f s (%.0f%% of one core)\n", r.client_cpu_seconds,
                   r.seconds > 0 ? 100 * r.client_cpu_seconds / r.seconds : 0);
     out << line;
@@ -55,37 +75,14 @@ std::string human_report(const Workload& w, const Result& r) {
                       r.server_cpu_seconds, r.seconds > 0 ? 100 * r.server_cpu_seconds / r.seconds : 0,
                       r.server_us_per_request());
         out << line;
+    } else {
+        out << "server CPU   not measured\n";
+    }
+    if (r.server_rss_kib >= 0) {
         std::snprintf(line, sizeof line, "server RSS   %.1f MiB\n", r.server_rss_kib / 1024.0);
         out << line;
     }
-    return out.str();
-}
-
-std::string json_report(const Workload& w, const Result& r) {
-    std::ostringstream out;
-    out.precision(10);
-    out << "{\"workload\":\"" << kind_name(w.kind) << "\",\"size\":" << w.size << ",\"connections\":" << w.connections
-        << ",\"window\":" << w.window << ",\"idle\":" << w.idle << ",\"seconds\":" << r.seconds
-        << ",\"requests\":" << r.requests << ",\"bytes\":" << r.bytes << ",\"errors\":" << r.errors
-        << ",\"requests_per_second\":" << r.requests_per_second()
-        << ",\"megabytes_per_second\":" << r.megabytes_per_second() << ",\"latency_ns\":{\"p50\":"
-        << r.latency.percentile(0.5) << ",\"p90\":" << r.latency.percentile(0.9)
-        << ",\"p99\":" << r.latency.percentile(0.99) << ",\"p99_9\":" << r.latency.percentile(0.999)
-        << ",\"max\":" << r.latency.max() << "},\"client_cpu_seconds\":" << r.client_cpu_seconds
-        << ",\"server_cpu_seconds\":" << r.server_cpu_seconds
-        << ",\"server_us_per_request\":" << r.server_us_per_request() << ",\"server_rss_kib\":" << r.server_rss_kib
-        << ",\"error_messages\":[";
-    for (std::size_t i = 0; i < r.error_messages.size(); ++i) {
-        out << (i ? "," : "") << "\"";
-        for (char c : r.error_messages[i]) out << (c == '"' || c == '\\' ? "\\" : "") << c;
-        out << "\"";
-    }
-    out << "]";
-    if (w.kind == Workload::Kind::udp)
-        out << ",\"timeout\":" << w.timeout << ",\"datagrams_sent\":" << r.datagrams_sent
-            << ",\"datagrams_answered\":" << r.datagrams_answered << ",\"datagrams_lost\":" << r.datagrams_lost
-            << ",\"datagrams_late\":" << r.datagrams_late << ",\"loss_percent\":" << r.loss_percent();
-    out << "}";
+    if (r.valid() && regime_of(r) != Regime::unknown) out << "regime       " << regime_name(regime_of(r)) << "\n";
     return out.str();
 }
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSL-1.0
-// Presenting a load run: a human table, or JSON for machines.
+// Presenting a load run to people (JSON: json_report.hpp, CSV: csv_report.hpp).
 #pragma once
 
 #include "load.hpp"
@@ -10,7 +10,6 @@ namespace echomux::bench {
 
 std::string describe(const Workload& w);
 std::string human_report(const Workload& w, const Result& r);
-std::string json_report(const Workload& w, const Result& r);
 std::string format_ns(std::uint64_t ns);  // "12.3 us"
 
 }  // namespace echomux::bench

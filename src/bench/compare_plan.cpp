@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: BSL-1.0
+#include "compare_plan.hpp"
+
+#include "open_files.hpp"
+
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+#include <stdexcept>
+
+namespace echomux::bench {
+namespace {
+
+Cell cell(const CompareOptions& o, std::string id, CellGroup group, Workload::Kind kind, std::size_t size,
+          int connections, int idle) {
+    Cell c;
+    c.id = std::move(id);
+    c.group = group;
+    c.workload.kind = kind;
+    c.workload.size = size;
+    c.workload.connections = connections;
+    c.workload.idle = idle;
+    c.workload.duration = o.duration;
+    c.workload.warmup = o.warmup;
+    return c;
+}
+
+// "1000" -> "1k", as the plots' axes say it.
+std::string short_count(int n) {
+    if (n >= 1000 && n % 1000 == 0) return std::to_string(n / 1000) + "k";
+    return std::to_string(n);
+}
+
+std::string shell_quoted(const std::string& s) {
+    std::string q = "'";
+    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return q + "'";
+}
+
+}  // namespace
+
+Plan make_plan(const CompareOptions& o, long fd_limit, long ephemeral_ports) {
+    using K = Workload::Kind;
+    Plan plan;
+    auto add = [&](Cell c) { plan.cells.push_back(std::move(c)); };
+    if (!o.quick) add(cell(o, "pingpong-64B-1c", CellGroup::matrix, K::pingpong, 64, 1, 0));
+    add(cell(o, kSaturationCell, CellGroup::matrix, K::pingpong, 64, 50, 0));
+    if (!o.quick) add(cell(o, "pingpong-64B-500c", CellGroup::matrix, K::pingpong, 64, 500, 0));
+    add(cell(o, "stream-16KiB-50c", CellGroup::matrix, K::stream, 16384, 50, 0));
+
+    // Server-bound: ten times the connections, so each of the server's wake-ups finds work
+    // on many of them, and two load loops (--threads 2) so the generator is not the limit.
+    Cell regime = cell(o, "regime-pingpong-64B-500c-2threads", CellGroup::regime, K::pingpong, 64, 500, 0);
+    regime.workload.threads = 2;
+    add(regime);
+
+    // Idle connections: the load generator and the server each hold one descriptor per
+    // connection, and every connection to the one server port needs its own local port.
+    const int busy = 50;
+    const long slack = static_cast<long>(kOpenFilesSlack);
+    const long fits = std::max(0L, std::min(fd_limit - busy - slack, ephemeral_ports - busy - slack));
+    for (int asked : o.idle_sweep) {
+        if (asked <= 0) continue;  // 0 idle is the saturation cell itself
+        int idle = asked;
+        if (idle > fits) {
+            idle = static_cast<int>(fits);
+            std::ostringstream why;
+            why << "idle sweep: " << asked << " idle connections asked, " << idle << " run (RLIMIT_NOFILE hard limit "
+                << fd_limit << ", " << ephemeral_ports << " local ports)";
+            plan.caps.push_back(why.str());
+        }
+        if (idle <= 0) continue;
+        add(cell(o, "pingpong-64B-50c-" + short_count(idle) + "idle", CellGroup::idle_sweep, K::pingpong, 64, busy,
+                 idle));
+    }
+
+    for (double fraction : o.rate_fractions) {
+        Cell c = cell(o, "rate-" + std::to_string(static_cast<int>(fraction * 100 + 0.5)) + "pct",
+                      CellGroup::rate_sweep, K::pingpong, 64, busy, 0);
+        c.rate_fraction = fraction;
+        add(c);
+    }
+    return plan;
+}
+
+std::vector<std::string> probe_backends(const std::string& echomux) {
+    const std::string command = shell_quoted(echomux) + " --version 2>/dev/null";
+    FILE* pipe = ::popen(command.c_str(), "r");
+    if (!pipe) throw std::runtime_error("cannot run " + echomux + " --version");
+    std::string text;
+    char chunk[512];
+    // Bounded: --version prints two short lines.
+    for (std::size_t n; text.size() < 65536 && (n = std::fread(chunk, 1, sizeof chunk, pipe)) > 0;) text.append(chunk, n);
+    const int status = ::pclose(pipe);
+    std::vector<std::string> backends;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);)
+        if (line.rfind("backends:", 0) == 0) {
+            std::istringstream words(line.substr(9));
+            for (std::string b; words >> b;) backends.push_back(b);
+        }
+    if (status != 0 || backends.empty())
+        throw std::runtime_error(echomux + " --version did not list its backends (a 'backends:' line); name them with --backends");
+    return backends;
+}
+
+ServerSpec echomux_server(const std::string& echomux, const std::string& backend) {
+    std::vector<std::string> argv = {echomux, "--listen=127.0.0.1", "--port={port}", "--log-level=warn",
+                                     "--idle-timeout=0", "--max-connections=100000"};
+    if (backend == "epoll-level" || backend == "epoll-edge") {
+        argv.push_back("--backend=epoll");
+        argv.push_back(backend == "epoll-edge" ? "--epoll-mode=edge" : "--epoll-mode=level");
+    } else {
+        argv.push_back("--backend=" + backend);
+    }
+    return {backend, argv};
+}
+
+}  // namespace echomux::bench
