@@ -4,7 +4,6 @@
 #include "echomux/log.hpp"
 #include "echomux/native/native_connection.hpp"
 
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -17,10 +16,8 @@ NativeLoop::NativeLoop(SharedState& shared, Fd listener, Fd udp, std::unique_ptr
       selector_(std::move(selector)),
       udp_echo_(service_),
       listener_(std::move(listener)),
-      udp_(std::move(udp)),
-      wake_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
-    if (!wake_) throw std::system_error(errno, std::generic_category(), "eventfd");
-    selector_->register_fd(wake_.get(), EVENT_READ, &wake_callback_);
+      udp_(std::move(udp)) {
+    selector_->register_fd(requests_.fd(), EVENT_READ, &wake_callback_);
     watch_listener(true);
     if (udp_) selector_->register_fd(udp_.get(), EVENT_READ, &udp_callback_);
 }
@@ -50,7 +47,7 @@ void NativeLoop::dispatch(const Ready& ready) {
     // Under load a round is long (an edge-triggered callback reads up to 1 MiB), so a
     // drain request and what fell due meanwhile are served between callbacks, not after
     // the round. Cheap: an atomic load and a clock read when there is nothing to do.
-    if (drain_requested_.load(std::memory_order_relaxed)) service_.begin_drain();
+    if (requests_.drain_requested()) service_.begin_drain();
     service_.tick();
 }
 
@@ -60,32 +57,11 @@ void NativeLoop::call_again(Handler& handler, int fd) {
     again_.push_back({SelectorKey{fd, EVENT_READ, &handler}, EVENT_READ | EVENT_HANGUP});
 }
 
-void NativeLoop::request_drain() {
-    drain_requested_ = true;
-    const std::uint64_t one = 1;
-    [[maybe_unused]] const auto n = ::write(wake_.get(), &one, sizeof one);
-}
+void NativeLoop::request_drain() { requests_.request_drain(); }
 
-void NativeLoop::request_reconfigure(const Config& next) {
-    {
-        const std::lock_guard<std::mutex> lock(reconfigure_mutex_);
-        next_config_ = next;
-    }
-    const std::uint64_t one = 1;
-    [[maybe_unused]] const auto n = ::write(wake_.get(), &one, sizeof one);
-}
+void NativeLoop::request_reconfigure(const Config& next) { requests_.request_reconfigure(next); }
 
-void NativeLoop::on_wake() {
-    std::uint64_t count;
-    [[maybe_unused]] const auto n = ::read(wake_.get(), &count, sizeof count);
-    std::optional<Config> next;
-    {
-        const std::lock_guard<std::mutex> lock(reconfigure_mutex_);
-        next.swap(next_config_);
-    }
-    if (next) service_.reconfigure(*next);
-    if (drain_requested_) service_.begin_drain();
-}
+void NativeLoop::on_wake() { requests_.apply(service_); }
 
 void NativeLoop::on_accept() {
     if (service_.on_accept(listener_.get()) && selector_->edge_triggered() && listener_watched_)

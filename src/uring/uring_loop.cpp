@@ -4,7 +4,6 @@
 #include "echomux/uring/uring_connection.hpp"
 
 #include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -26,12 +25,6 @@ constexpr std::size_t kMostReceiveBytes = 16 * 1024;
 constexpr unsigned kBatch = 256;
 constexpr int kBatchesPerTurn = 16;
 
-Fd make_eventfd() {
-    Fd fd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
-    if (!fd) throw std::system_error(errno, std::generic_category(), "eventfd");
-    return fd;
-}
-
 }  // namespace
 
 UringLoop::UringLoop(SharedState& shared, Fd listener, Fd udp)
@@ -41,7 +34,6 @@ UringLoop::UringLoop(SharedState& shared, Fd listener, Fd udp)
       udp_echo_(service_),
       listener_(std::move(listener)),
       udp_(std::move(udp)),
-      wake_(make_eventfd()),
       one_listener_(shared.one_listener),
       udp_open_(static_cast<bool>(udp_)) {
     completions_.resize(kBatch);
@@ -113,7 +105,7 @@ void UringLoop::dispatch() {
             if (cqe.user_data != 0) reinterpret_cast<Completion*>(cqe.user_data)->on_complete(cqe);
             // Between completions, as NativeLoop does between callbacks: a drain request
             // and what fell due are served inside a long batch, not after it.
-            if (drain_requested_.load(std::memory_order_relaxed)) service_.begin_drain();
+            if (requests_.drain_requested()) service_.begin_drain();
         }
         if (n < kBatch) return;
     }
@@ -195,40 +187,18 @@ void UringLoop::on_udp(const io_uring_cqe& cqe) {
 // Not counted in in_flight_: it reads nothing into our memory, and the ring's end cancels it.
 void UringLoop::arm_wake() {
     io_uring_sqe* entry = sqe();
-    io_uring_prep_poll_multishot(entry, wake_.get(), POLLIN);
+    io_uring_prep_poll_multishot(entry, requests_.fd(), POLLIN);
     io_uring_sqe_set_data(entry, static_cast<Completion*>(&wake_callback_));
 }
 
 void UringLoop::on_wake(const io_uring_cqe& cqe) {
-    std::uint64_t count;
-    [[maybe_unused]] const auto n = ::read(wake_.get(), &count, sizeof count);
-    std::optional<Config> next;
-    {
-        const std::lock_guard<std::mutex> lock(reconfigure_mutex_);
-        next.swap(next_config_);
-    }
-    if (next) service_.reconfigure(*next);
-    if (drain_requested_) service_.begin_drain();
+    requests_.apply(service_);
     if (Completion::final(cqe)) arm_wake();
 }
 
-void UringLoop::wake() {
-    const std::uint64_t one = 1;
-    [[maybe_unused]] const auto n = ::write(wake_.get(), &one, sizeof one);
-}
+void UringLoop::request_drain() { requests_.request_drain(); }
 
-void UringLoop::request_drain() {
-    drain_requested_ = true;
-    wake();
-}
-
-void UringLoop::request_reconfigure(const Config& next) {
-    {
-        const std::lock_guard<std::mutex> lock(reconfigure_mutex_);
-        next_config_ = next;
-    }
-    wake();
-}
+void UringLoop::request_reconfigure(const Config& next) { requests_.request_reconfigure(next); }
 
 void UringLoop::adopt(int fd) {
     Fd owned(fd);

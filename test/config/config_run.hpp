@@ -16,17 +16,9 @@
 
 namespace echomux::test {
 
-struct Run {
-    int status;
-    std::string out, err;
-};
-
 inline Run run(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
     args.insert(args.begin(), echomux_binary());
-    Process p(args, ProcessOptions{std::move(env), {}, {}});
-    const auto status = p.wait(10s);
-    BOOST_REQUIRE_MESSAGE(status, "echomux did not exit");
-    return {*status, p.out(), p.err()};
+    return run_to_end(args, ProcessOptions{std::move(env), {}, {}}, 10s);
 }
 
 // A conf file in a fresh temporary directory.

@@ -101,6 +101,14 @@ void Process::signal(int sig) const {
     if (!status_) ::kill(pid_, sig);
 }
 
+Run run_to_end(const std::vector<std::string>& argv, const ProcessOptions& options,
+               std::chrono::milliseconds timeout) {
+    Process p(argv, options);
+    const auto status = p.wait(timeout);
+    BOOST_REQUIRE_MESSAGE(status, argv.at(0) << " did not exit in time: " << p.err());
+    return {*status, p.out(), p.err()};
+}
+
 std::optional<int> Process::wait(std::chrono::milliseconds timeout) {
     if (status_) return status_;
     const auto deadline = std::chrono::steady_clock::now() + timeout;

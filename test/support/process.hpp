@@ -60,6 +60,15 @@ private:
     std::thread out_reader_, err_reader_;
 };
 
+// A program run to its end: its exit status and what it printed.
+struct Run {
+    int status;
+    std::string out, err;
+};
+// A test failure, and no result, if it has not ended by `timeout`.
+Run run_to_end(const std::vector<std::string>& argv, const ProcessOptions& options = {},
+               std::chrono::milliseconds timeout = 60s);
+
 // Path of the echomux binary under test, and of its sibling tools (echomux-client, ...).
 std::string echomux_binary();
 std::string tool_binary(const std::string& name);

@@ -50,16 +50,8 @@ struct TempDir {
     ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
 };
 
-struct Run {
-    int status;
-    std::string out, err;
-};
-
-Run run(std::vector<std::string> argv, std::chrono::milliseconds timeout = 60s) {
-    Process p(argv);
-    const auto status = p.wait(timeout);
-    BOOST_REQUIRE_MESSAGE(status, argv[0] << " did not exit in time");
-    return {*status, p.out(), p.err()};
+Run run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout = 60s) {
+    return run_to_end(argv, {}, timeout);
 }
 
 Run bench(std::vector<std::string> args, std::chrono::milliseconds timeout = 60s) {

@@ -24,21 +24,13 @@ using echomux::Fd;
 
 namespace {
 
-struct Run {
-    int status;
-    std::string out, err;
-};
-
 std::vector<std::string> bench_args(std::vector<std::string> args) {
     args.insert(args.begin(), {tool_binary("echomux-bench"), "run"});
     return args;
 }
 
 Run bench(std::vector<std::string> args, const ProcessOptions& options = {}) {
-    Process p(bench_args(std::move(args)), options);
-    const auto status = p.wait(60s);
-    BOOST_REQUIRE_MESSAGE(status, "echomux-bench did not exit in time");
-    return {*status, p.out(), p.err()};
+    return run_to_end(bench_args(std::move(args)), options);
 }
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }

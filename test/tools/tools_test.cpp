@@ -25,18 +25,10 @@ using namespace echomux::test;
 using echomux::Fd;
 
 namespace {
-struct Run {
-    int status;
-    std::string out, err;
-};
-
 Run run(const std::string& tool, std::vector<std::string> args, std::string input = "",
         std::chrono::milliseconds timeout = 60s) {
     args.insert(args.begin(), tool_binary(tool));
-    Process p(args, ProcessOptions{{}, {}, std::move(input)});
-    const auto status = p.wait(timeout);
-    BOOST_REQUIRE_MESSAGE(status, tool << " did not exit in time");
-    return {*status, p.out(), p.err()};
+    return run_to_end(args, ProcessOptions{{}, {}, std::move(input)}, timeout);
 }
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }

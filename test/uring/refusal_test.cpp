@@ -20,17 +20,9 @@ using namespace echomux::test;
 
 namespace {
 
-struct Run {
-    int status;
-    std::string out, err;
-};
-
 Run run_denied(const std::string& error, std::vector<std::string> argv) {
     argv.insert(argv.begin(), {ECHOMUX_DENY_IO_URING, error});
-    Process p(argv);
-    const auto status = p.wait(10s);
-    BOOST_REQUIRE_MESSAGE(status, "did not exit: " << p.err());
-    return {*status, p.out(), p.err()};
+    return run_to_end(argv, {}, 10s);
 }
 
 std::vector<std::string> echomux_with(const std::string& backend) {

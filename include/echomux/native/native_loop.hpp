@@ -5,13 +5,11 @@
 #pragma once
 
 #include "echomux/event_loop.hpp"
+#include "echomux/loop_requests.hpp"
 #include "echomux/native/selector.hpp"
 #include "echomux/udp_echo.hpp"
 
-#include <atomic>
 #include <memory>
-#include <mutex>
-#include <optional>
 #include <vector>
 
 namespace echomux::native {
@@ -55,14 +53,12 @@ private:
     Service service_;  // first: connections detach from it as they go
     std::unique_ptr<Selector> selector_;
     UdpEcho udp_echo_;
-    Fd listener_, udp_, wake_;
+    Fd listener_, udp_;
+    LoopRequests requests_;
     Callback accept_callback_{*this, &NativeLoop::on_accept};
     Callback udp_callback_{*this, &NativeLoop::on_udp};
     Callback wake_callback_{*this, &NativeLoop::on_wake};
     bool listener_watched_ = false;
-    std::atomic<bool> drain_requested_{false};
-    std::mutex reconfigure_mutex_;             // guards next_config_, set by another thread
-    std::optional<Config> next_config_;
     std::vector<std::unique_ptr<NativeConnection>> connections_;  // indexed by fd
     std::vector<std::unique_ptr<NativeConnection>> closed_;       // freed after each round
     std::vector<Ready> again_, again_now_;

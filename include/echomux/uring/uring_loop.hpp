@@ -8,15 +8,13 @@
 #pragma once
 
 #include "echomux/event_loop.hpp"
+#include "echomux/loop_requests.hpp"
 #include "echomux/udp_echo.hpp"
 #include "echomux/uring/buffer_ring.hpp"
 #include "echomux/uring/completion.hpp"
 #include "echomux/uring/ring.hpp"
 
-#include <atomic>
 #include <memory>
-#include <mutex>
-#include <optional>
 #include <vector>
 
 namespace echomux::uring {
@@ -64,13 +62,13 @@ private:
     void on_accept(const io_uring_cqe& cqe);
     void on_udp(const io_uring_cqe& cqe);
     void on_wake(const io_uring_cqe& cqe);
-    void wake();
 
     Service service_;  // first: connections detach from it as they go
     Ring ring_;        // before what is registered with it, and the operations using it
     BufferRing buffers_;
     UdpEcho udp_echo_;
-    Fd listener_, udp_, wake_;
+    Fd listener_, udp_;
+    LoopRequests requests_;
     Callback accept_callback_{*this, &UringLoop::on_accept};
     Callback udp_callback_{*this, &UringLoop::on_udp};
     Callback wake_callback_{*this, &UringLoop::on_wake};
@@ -80,9 +78,6 @@ private:
     bool accept_armed_ = false, udp_armed_ = false, udp_again_ = false;
     bool udp_open_;
     long in_flight_ = 0;  // operations whose last completion has not come: run() waits for them
-    std::atomic<bool> drain_requested_{false};
-    std::mutex reconfigure_mutex_;  // guards next_config_, set by another thread
-    std::optional<Config> next_config_;
     std::vector<std::unique_ptr<UringConnection>> connections_;  // indexed by fd
     std::vector<std::unique_ptr<UringConnection>> closed_;       // freed after each turn
     std::vector<UringConnection*> soon_, soon_now_;
