@@ -25,16 +25,6 @@ namespace echomux::bench {
 namespace json = boost::json;
 namespace {
 
-std::string format(const char* pattern, ...) __attribute__((format(printf, 1, 2)));
-std::string format(const char* pattern, ...) {
-    char text[512];
-    va_list args;
-    va_start(args, pattern);
-    std::vsnprintf(text, sizeof text, pattern, args);
-    va_end(args);
-    return text;
-}
-
 // A median for a table, "–" when there is none (never 0 or -1).
 std::string shown(const std::optional<Spread>& s, const char* pattern = "%.0f") {
     return s ? format(pattern, s->median) : "–";

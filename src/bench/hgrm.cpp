@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSL-1.0
 #include "hgrm.hpp"
 
+#include "report.hpp"
+
 #include <cmath>
 #include <cstdarg>
 #include <cstdio>
@@ -12,16 +14,6 @@ namespace {
 
 constexpr double kNanosPerUnit = 1e3;  // values printed in microseconds
 constexpr int kTicksPerHalfDistance = 5;
-
-std::string format(const char* pattern, ...) __attribute__((format(printf, 1, 2)));
-std::string format(const char* pattern, ...) {
-    char text[256];
-    va_list args;
-    va_start(args, pattern);
-    std::vsnprintf(text, sizeof text, pattern, args);
-    va_end(args);
-    return text;
-}
 
 // HdrHistogram's PercentileIterator: the next percentile level is a fixed number of
 // ticks per halving of the distance to 100 %, so the tail gets ever finer rows.

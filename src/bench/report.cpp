@@ -3,10 +3,20 @@
 
 #include "regime.hpp"
 
+#include <cstdarg>
 #include <cstdio>
 #include <sstream>
 
 namespace echomux::bench {
+
+std::string format(const char* pattern, ...) {
+    char text[512];
+    va_list args;
+    va_start(args, pattern);
+    std::vsnprintf(text, sizeof text, pattern, args);
+    va_end(args);
+    return text;
+}
 
 std::string format_ns(std::uint64_t ns) {
     char text[32];
