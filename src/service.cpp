@@ -121,6 +121,13 @@ void Service::accept_failed(int error) {
     hooks_.deadline_changed();
 }
 
+bool Service::may_accept_in_bulk() const {
+    const std::size_t active = shared_.active.load(std::memory_order_relaxed);
+    const std::size_t limit = config_.max_connections;
+    const std::size_t backlogs = std::size_t{config_.threads} * static_cast<std::size_t>(config_.backlog);
+    return active < limit && limit - active > backlogs;
+}
+
 void Service::admit(int fd) {
     const std::size_t limit = config_.max_connections;
     if (shared_.active.fetch_add(1, std::memory_order_relaxed) >= limit) {

@@ -83,6 +83,11 @@ public:
     // failure (EMFILE & co pause accepting, as on_accept does; transient ones are ignored).
     void admit(int fd);
     void accept_failed(int error);
+    // A multishot accept takes everything in the backlog at once, a descriptor each, before
+    // admit() can close what is over max_connections: true while every loop's full backlog
+    // still fits under it. Otherwise accept one at a time, so a burst cannot eat the
+    // descriptor reserve that /metrics and the logs count on.
+    bool may_accept_in_bulk() const;
 
     // What connections report: they started, did some work, ended.
     Slot attach(Connection& c);

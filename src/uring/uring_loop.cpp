@@ -121,11 +121,15 @@ void UringLoop::cancel(Completion& operation) {
 void UringLoop::arm_accept() {
     if (accept_armed_ || !accepting_ || !listener_open_) return;
     io_uring_sqe* entry = sqe();
-    // Multishot, unless every loop accepts from the one socket: an armed multishot accept
+    // Multishot, unless every loop accepts from the one socket (an armed multishot accept
     // keeps its place first in the socket's exclusive wait queue, so one loop would take every
-    // connection. A single accept re-queues behind the other loops' each time.
-    if (one_listener_) io_uring_prep_accept(entry, listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    else io_uring_prep_multishot_accept(entry, listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    // connection; a single accept re-queues behind the other loops' each time), or a burst
+    // could take more descriptors than max_connections leaves.
+    accept_multishot_ = !one_listener_ && service_.may_accept_in_bulk();
+    if (accept_multishot_)
+        io_uring_prep_multishot_accept(entry, listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    else
+        io_uring_prep_accept(entry, listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     io_uring_sqe_set_data(entry, static_cast<Completion*>(&accept_callback_));
     accept_armed_ = true;
     track(+1);
@@ -139,7 +143,15 @@ void UringLoop::on_accept(const io_uring_cqe& cqe) {
     // A socket accepted while the drain began is served (drained) like the rest.
     if (cqe.res >= 0) service_.admit(cqe.res);
     else if (cqe.res != -ECANCELED) service_.accept_failed(-cqe.res);  // EMFILE: pauses, which clears accepting_
-    if (accept_armed_) return;
+    if (accept_armed_) {
+        // Near max_connections: end the multishot accept, and accept one at a time from its
+        // final completion on (the kernel may still take a few before the cancel lands).
+        if (accept_multishot_ && accepting_ && !service_.may_accept_in_bulk()) {
+            accept_multishot_ = false;
+            cancel(accept_callback_);
+        }
+        return;
+    }
     if (listener_open_) arm_accept();
     else listener_.reset();  // the drain's close, now that no accept uses it
 }

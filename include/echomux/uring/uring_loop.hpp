@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSL-1.0
 // The io_uring backend (liburing): completions, not readiness. One ring per loop thread,
-// a multishot accept on the listener, multishot receives into a provided-buffer ring
+// a multishot accept on the listener (one at a time near max_connections), receives into a provided-buffer ring
 // (idle connections hold no buffer), sends of what came in, and every submission of a
 // turn going in with the wait for the next one (one io_uring_enter per turn). The wait is
 // as long as Service::wait_ms(); an eventfd polled by the ring wakes it for a drain or a
@@ -76,6 +76,7 @@ private:
     bool listener_open_ = true;  // false once draining: closed as soon as its accept is over
     bool accepting_ = true;      // false while paused (EMFILE) or draining
     bool accept_armed_ = false, udp_armed_ = false, udp_again_ = false;
+    bool accept_multishot_ = false;  // the armed accept is multishot (Service::may_accept_in_bulk)
     bool udp_open_;
     long in_flight_ = 0;  // operations whose last completion has not come: run() waits for them
     std::vector<std::unique_ptr<UringConnection>> connections_;  // indexed by fd
