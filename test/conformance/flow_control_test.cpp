@@ -131,6 +131,15 @@ BOOST_AUTO_TEST_CASE(partial_writes_lose_and_reorder_nothing) {
     BOOST_TEST(server.counter("short_writes") > 0u);  // what this test is about did happen
 }
 
+// What may stay after 80 MiB of buffers drained: a tenth. AddressSanitizer's allocator keeps
+// more of what is freed (size-class caches, redzones): 4.6-8.6 MiB stayed under it,
+// 0.3-1.5 MiB without.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr long kGivenBackSlackKib = 12 * 1024;
+#else
+constexpr long kGivenBackSlackKib = 8 * 1024;
+#endif
+
 // Clients that stop reading make the server hold max_buffer_bytes each; once they have
 // read everything back, that memory goes back too: an idle connection holds no buffer.
 BOOST_AUTO_TEST_CASE(buffers_of_once_slow_now_idle_connections_are_given_back) {
@@ -176,7 +185,7 @@ BOOST_AUTO_TEST_CASE(buffers_of_once_slow_now_idle_connections_are_given_back) {
     BOOST_TEST_MESSAGE("server RSS: " << rss_idle << " KiB idle, " << rss_full << " KiB with " << count
                                       << " full buffers, " << rss_after << " KiB after they drained");
     BOOST_TEST(rss_full - rss_idle >= count * static_cast<long>(max_buffer / 1024) / 2);  // they really filled
-    BOOST_TEST(rss_after - rss_idle <= 8 * 1024);  // ...and came back (a tenth of what was held)
+    BOOST_TEST(rss_after - rss_idle <= kGivenBackSlackKib);  // ...and came back
 
     clients.clear();
     BOOST_TEST(server.stop() == 0);

@@ -170,7 +170,7 @@ double Process::cpu_seconds() const {
 ProcessOptions measuring_memory(ProcessOptions options) {
     const char* asan = std::getenv("ASAN_OPTIONS");
     options.env["ASAN_OPTIONS"] =
-        std::string(asan ? asan : "") + ":quarantine_size_mb=0:thread_local_quarantine_size_kb=0";
+        std::string(asan ? asan : "") + ":quarantine_size_mb=0:thread_local_quarantine_size_kb=0:allocator_release_to_os_interval_ms=0";
     return options;
 }
 
