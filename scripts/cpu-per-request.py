@@ -190,7 +190,7 @@ def measure(name, argv, a):
             out, err = b.communicate(timeout=a.warmup + a.seconds + 30)
             if b.returncode != 0:
                 raise RuntimeError(f"echomux-bench exited {b.returncode}: {err.strip()[-300:]}")
-            results.append(json.loads(out))
+            results.append(json.loads(out)["result"])  # echomux-bench v2: {"kind": "run", ..., "result": {...}}
     finally:
         server.send_signal(signal.SIGKILL)
         server.wait()
