@@ -34,6 +34,26 @@ namespace {
 // the budget explicit: echo connections, metrics sessions and a reserve must all fit, or an
 // echo flood would take the descriptor /healthz needs (and silent scrapers the echo ones).
 // Returns the configuration to serve with: max_connections lowered to what fits.
+// Measured: 3 stdio, 4 per asio loop (listener, epoll, eventfd, timerfd; native loops use
+// fewer) and its UDP socket with udp = on, 4 for the metrics thread (acceptor, epoll,
+// eventfd, timerfd). Spares: one per loop to accept and close a connection over
+// max_connections, one for a metrics newcomer accepted before the session it replaces is
+// closed. The rest is slack for descriptors inherited from whoever started us.
+rlim_t reserved_descriptors(const Config& config) {
+    return 16 + (config.udp ? 9 : 8) * static_cast<rlim_t>(config.threads);
+}
+rlim_t metrics_descriptors(const Config& config) {
+    return config.metrics_port != 0 ? config.metrics_max_connections : 0;
+}
+
+// Descriptors the open file limit leaves for echo connections (SharedState::descriptor_budget).
+std::size_t echo_descriptor_budget(const Config& config) {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return SIZE_MAX;
+    const rlim_t taken = reserved_descriptors(config) + metrics_descriptors(config);
+    return limit.rlim_cur > taken ? static_cast<std::size_t>(limit.rlim_cur - taken) : 0;
+}
+
 Config fit_fd_budget(const Config& config) {
     rlimit limit{};
     if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return config;
@@ -42,14 +62,8 @@ Config fit_fd_budget(const Config& config) {
         ::setrlimit(RLIMIT_NOFILE, &limit);
         ::getrlimit(RLIMIT_NOFILE, &limit);
     }
-    // Measured: 3 stdio, 4 per asio loop (listener, epoll, eventfd, timerfd; native loops
-    // use fewer) and its UDP socket with udp = on, 4 for the metrics thread (acceptor,
-    // epoll, eventfd, timerfd). Spares: one
-    // per loop to accept and close a connection over max_connections, one for a metrics
-    // newcomer accepted before the session it replaces is closed. The rest is slack for
-    // descriptors inherited from whoever started us.
-    const rlim_t reserve = 16 + (config.udp ? 9 : 8) * static_cast<rlim_t>(config.threads);
-    const rlim_t metrics = config.metrics_port != 0 ? config.metrics_max_connections : 0;
+    const rlim_t reserve = reserved_descriptors(config);
+    const rlim_t metrics = metrics_descriptors(config);
     const rlim_t needed = config.max_connections + metrics + reserve;
     if (limit.rlim_cur >= needed) return config;
     const std::string parts =
@@ -146,6 +160,7 @@ int run_server(const LoadedConfig& loaded, const std::function<LoadedConfig()>& 
     }
     Listeners listeners;
     SharedState shared(config);
+    shared.descriptor_budget = echo_descriptor_budget(config);
     std::vector<std::unique_ptr<EventLoop>> loops;
     std::atomic<bool> stopping{false};  // /healthz (readiness) answers 503 once set
     std::atomic<bool> draining{false};  // the listeners are closed

@@ -123,9 +123,10 @@ void Service::accept_failed(int error) {
 
 bool Service::may_accept_in_bulk() const {
     const std::size_t active = shared_.active.load(std::memory_order_relaxed);
-    const std::size_t limit = config_.max_connections;
-    const std::size_t backlogs = std::size_t{config_.threads} * static_cast<std::size_t>(config_.backlog);
-    return active < limit && limit - active > backlogs;
+    const std::size_t budget = shared_.descriptor_budget;
+    // An accept queue holds backlog + 1 (the kernel caps the backlog at somaxconn).
+    const std::size_t queued = std::size_t{config_.threads} * (static_cast<std::size_t>(config_.backlog) + 1);
+    return active < budget && budget - active > queued;
 }
 
 void Service::admit(int fd) {

@@ -31,6 +31,9 @@ struct SharedState {
     // Every loop accepts from one inherited socket (dups of it), not from a SO_REUSEPORT
     // socket of its own: set before the loops are made.
     bool one_listener = false;
+    // Echo connections the open file limit has room for (after metrics and the reserve),
+    // set before the loops start; over max_connections, each still takes one for a moment.
+    std::size_t descriptor_budget = SIZE_MAX;
 };
 
 class LoopHooks {
@@ -84,9 +87,9 @@ public:
     void admit(int fd);
     void accept_failed(int error);
     // A multishot accept takes everything in the backlog at once, a descriptor each, before
-    // admit() can close what is over max_connections: true while every loop's full backlog
-    // still fits under it. Otherwise accept one at a time, so a burst cannot eat the
-    // descriptor reserve that /metrics and the logs count on.
+    // admit() can close what is over max_connections: true while every loop's full accept
+    // queue still fits in the descriptor budget. Otherwise accept one at a time, so a burst
+    // cannot eat the reserve that /metrics and the logs count on.
     bool may_accept_in_bulk() const;
 
     // What connections report: they started, did some work, ended.

@@ -125,6 +125,42 @@ BOOST_AUTO_TEST_CASE(healthz_answers_while_echo_connections_exceed_the_fd_limit)
     BOOST_TEST(sample(metrics, "echomux_accept_fd_exhaustion_total") == 0);
 }
 
+// The same budget filled first, then a backlog's worth at once (io_uring: the multishot
+// accept armed while there was room must have given way to single accepts as it filled).
+BOOST_AUTO_TEST_CASE(a_burst_at_a_full_fd_budget_takes_no_descriptor_beyond_it) {
+    constexpr int kBacklog = 60;  // the server's queue: the burst below fits in it
+    Server server =
+        Server::with_metrics({"--backlog=" + std::to_string(kBacklog)}, ProcessOptions{{}, kFdLimit, {}});
+    std::vector<Fd> served;
+    while (served.size() < static_cast<std::size_t>(kFittingConnections)) {  // waves well under the backlog
+        const std::size_t wave_end = std::min(served.size() + 8, static_cast<std::size_t>(kFittingConnections));
+        const std::size_t wave_start = served.size();
+        while (served.size() < wave_end) served.push_back(connect_to(server.port()));
+        for (std::size_t i = wave_start; i < wave_end; ++i) {
+            send_all(served[i].get(), "w");
+            BOOST_REQUIRE_EQUAL(recv_exact(served[i].get(), 1), "w");
+        }
+    }
+    std::vector<Fd> burst;
+    server.process().signal(SIGSTOP);
+    for (int i = 0; i < kBacklog - 1; ++i) burst.push_back(connect_to(server.port()));
+    server.process().signal(SIGCONT);
+    for (auto& c : burst) {  // over max_connections: closed at once (EOF), never served
+        set_receive_timeout(c.get(), 3000);
+        bool clean_eof = false;
+        BOOST_TEST(recv_until_eof(c.get(), &clean_eof).empty());
+        BOOST_TEST(clean_eof);
+    }
+    for (auto& c : served) {
+        send_all(c.get(), "s");
+        BOOST_TEST(recv_exact(c.get(), 1) == "s");
+    }
+    const std::string metrics = http_get(server.metrics_port(), "/metrics").body;
+    BOOST_TEST(sample(metrics, "echomux_accept_fd_exhaustion_total") == 0, server.process().err());
+    BOOST_TEST(sample(metrics, "echomux_connections_active") == kFittingConnections);
+    BOOST_TEST(sample(metrics, "echomux_connections_rejected_total") == kBacklog - 1);
+}
+
 BOOST_AUTO_TEST_CASE(silent_metrics_connections_never_stop_echo_accepting) {
     Server server = Server::with_metrics({}, ProcessOptions{{}, kFdLimit, {}});
     std::vector<Fd> silent;
