@@ -149,6 +149,19 @@ std::string address_of(int fd, bool peer) {
     return std::string(ip) + ":" + std::to_string(ntohs(a.sin_port));
 }
 
+Fd listen_on_loopback(int& port) {
+    Fd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    BOOST_REQUIRE(::bind(listener.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    BOOST_REQUIRE(::listen(listener.get(), 64) == 0);
+    BOOST_REQUIRE(::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&a), &len) == 0);
+    port = ntohs(a.sin_port);
+    return listener;
+}
+
 int free_port() {
     // Below the kernel's ephemeral range (32768 and up here), so no connect() elsewhere
     // can take it before the server under test binds it.

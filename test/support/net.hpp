@@ -41,6 +41,10 @@ std::string address_of(int fd, bool peer = false);
 // A port nobody listens on right now (bound to port 0 and released).
 int free_port();
 
+// A socket listening on 127.0.0.1 at a port the kernel picked, stored in `port`: for
+// servers written in a test.
+Fd listen_on_loopback(int& port);
+
 struct HttpReply {
     int status = 0;
     std::string body;

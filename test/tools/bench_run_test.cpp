@@ -57,15 +57,7 @@ WholeRun whole_run(const std::string& err) {
 class TestServer {
 public:
     explicit TestServer(std::function<void(int fd)> serve)
-        : serve_(std::move(serve)), listener_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t len = sizeof a;
-        BOOST_REQUIRE(::bind(listener_.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-        BOOST_REQUIRE(::listen(listener_.get(), 64) == 0);
-        ::getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&a), &len);
-        port_ = ntohs(a.sin_port);
+        : serve_(std::move(serve)), listener_(listen_on_loopback(port_)) {
         acceptor_ = std::thread([this] {
             for (;;) {
                 const int c = ::accept(listener_.get(), nullptr, nullptr);
@@ -88,8 +80,8 @@ public:
 
 private:
     std::function<void(int)> serve_;
+    int port_ = 0;  // before listener_, which sets it
     Fd listener_;
-    int port_ = 0;
     std::thread acceptor_;
     std::mutex mutex_;
     std::vector<int> fds_;

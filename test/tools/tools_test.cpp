@@ -37,15 +37,7 @@ bool contains(const std::string& text, const std::string& part) { return text.fi
 // verifying load generator must catch.
 class ByteDroppingServer {
 public:
-    ByteDroppingServer() : listener_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t len = sizeof a;
-        BOOST_REQUIRE(::bind(listener_.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-        BOOST_REQUIRE(::listen(listener_.get(), 64) == 0);
-        ::getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&a), &len);
-        port_ = ntohs(a.sin_port);
+    ByteDroppingServer() : listener_(listen_on_loopback(port_)) {
         thread_ = std::thread([this] { serve(); });
     }
     ~ByteDroppingServer() {
@@ -75,8 +67,8 @@ private:
             }
         }
     }
+    int port_ = 0;  // before listener_, which sets it
     Fd listener_;
-    int port_ = 0;
     std::atomic<bool> stop_{false};
     std::thread thread_;
 };
