@@ -3,6 +3,7 @@
 #pragma once
 
 #include "support/process.hpp"
+#include "support/temp_dir.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -23,9 +24,7 @@ inline Run run(std::vector<std::string> args, std::map<std::string, std::string>
 
 // A conf file in a fresh temporary directory.
 inline std::string write_conf(const std::string& text) {
-    char dir[] = "/tmp/echomux-conf-XXXXXX";
-    BOOST_REQUIRE(::mkdtemp(dir));
-    const std::string path = std::string(dir) + "/echomux.conf";
+    const std::string path = temp_dir_until_exit("echomux-conf") + "/echomux.conf";
     std::ofstream(path) << text;
     return path;
 }

@@ -68,12 +68,11 @@ BOOST_AUTO_TEST_CASE(range_messages_state_the_true_minimum_and_maximum) {
 }
 
 BOOST_AUTO_TEST_CASE(directory_as_config_file_is_one_clear_error) {
-    char dir[] = "/tmp/echomux-dir-XXXXXX";
-    BOOST_REQUIRE(::mkdtemp(dir));
-    const std::string expected = "echomux: configuration error: cannot read config file " + std::string(dir) +
-                                 ": Is a directory\n";
-    BOOST_TEST(run({"--config", dir, "--print-config"}).err == expected);
-    const Run env = run({"--print-config"}, {{"ECHOMUX_CONFIG", dir}});
+    const TempDir dir("echomux-dir");
+    const std::string expected =
+        "echomux: configuration error: cannot read config file " + dir.path() + ": Is a directory\n";
+    BOOST_TEST(run({"--config", dir.path(), "--print-config"}).err == expected);
+    const Run env = run({"--print-config"}, {{"ECHOMUX_CONFIG", dir.path()}});
     BOOST_TEST(env.status == 2);
     BOOST_TEST(env.err == expected);
 }

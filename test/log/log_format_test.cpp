@@ -7,6 +7,7 @@
 #include "echomux/log.hpp"
 #include "support/net.hpp"
 #include "support/process.hpp"
+#include "support/temp_dir.hpp"
 
 #include <boost/json/src.hpp>  // header-only Boost.JSON, compiled in this one file
 #include <boost/test/unit_test.hpp>
@@ -170,9 +171,7 @@ const std::vector<std::string> kAccessKeys = {"time", "level", "msg",      "clie
 // value is quoted and holds an escape byte (shown as \x1b): quotes, blanks and backslashes
 // all land in one message. Returns the run and the message expected.
 std::pair<Run, std::string> config_error_in(const std::string& format) {
-    char dir[] = "/tmp/echomux log XXXXXX";
-    BOOST_REQUIRE(::mkdtemp(dir));
-    const std::string path = std::string(dir) + "/echomux.conf";
+    const std::string path = temp_dir_until_exit("echomux log") + "/echomux.conf";
     std::ofstream(path) << "port = \"7\x1b\"\n";
     const Run r = run({"--config", path}, {{"ECHOMUX_LOG_FORMAT", format}});
     const std::string expected = "configuration error: file " + path +

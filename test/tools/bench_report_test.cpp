@@ -6,6 +6,7 @@
 #define BOOST_TEST_MODULE echomux bench reports
 #include "support/net.hpp"
 #include "support/process.hpp"
+#include "support/temp_dir.hpp"
 
 #include "bench/compare_plan.hpp"
 #include "bench/compare_report.hpp"
@@ -40,16 +41,6 @@ std::string read_file(const std::string& path) {
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-struct TempDir {
-    std::string path;
-    TempDir() {
-        char name[] = "/tmp/echomux-bench-report-XXXXXX";
-        BOOST_REQUIRE(::mkdtemp(name));
-        path = name;
-    }
-    ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
-};
-
 Run run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout = 60s) {
     return run_to_end(argv, {}, timeout);
 }
@@ -78,7 +69,7 @@ std::string schema_verdict(const std::string& path) {
 
 std::string schema_verdict_of_text(const std::string& document) {
     TempDir dir;
-    const std::string path = dir.path + "/doc.json";
+    const std::string path = dir.path() + "/doc.json";
     std::ofstream(path) << document;
     return schema_verdict(path);
 }
@@ -320,7 +311,7 @@ BOOST_AUTO_TEST_CASE(backends_come_from_the_binarys_version) {
 BOOST_AUTO_TEST_CASE(a_cell_with_no_valid_run_is_an_error_not_a_number) {
     TempDir dir;
     CompareOptions o;
-    o.out_dir = dir.path;
+    o.out_dir = dir.path();
     o.repeats = 2;
     o.idle_sweep = {0, 100};
     o.rate_fractions = {0.5};
@@ -343,9 +334,9 @@ BOOST_AUTO_TEST_CASE(a_cell_with_no_valid_run_is_an_error_not_a_number) {
     write_report(c);
     write_runs_csv(c);
     write_hgrm_files(c);
-    BOOST_TEST(write_plots(c), read_file(dir.path + "/gnuplot.log"));
+    BOOST_TEST(write_plots(c), read_file(dir.path() + "/gnuplot.log"));
 
-    const std::string md = read_file(dir.path + "/report.md");
+    const std::string md = read_file(dir.path() + "/report.md");
     BOOST_TEST(contains(md, "## Errors: cells with no figure\n\n- stalls pingpong-64B-1c: no valid run of 2: the "
                             "server stopped answering: no reply for 1.9 s\n"),
                md);
@@ -357,8 +348,8 @@ BOOST_AUTO_TEST_CASE(a_cell_with_no_valid_run_is_an_error_not_a_number) {
     BOOST_TEST(contains(md, "| good | 7.50 | 75 | client-bound | – | 7.50 | 75 | client-bound | – | 1.00x |"), md);
     BOOST_TEST(contains(md, "| stalls | – | – | – | – | – | – | – | – | – |"), md);
 
-    BOOST_TEST(schema_verdict(dir.path + "/results.json") == "valid");
-    const json::value doc = json::parse(read_file(dir.path + "/results.json"));
+    BOOST_TEST(schema_verdict(dir.path() + "/results.json") == "valid");
+    const json::value doc = json::parse(read_file(dir.path() + "/results.json"));
     int errors = 0;
     for (const auto& cell : doc.as_object().at("cells").as_array()) {
         const auto& o = cell.as_object();
@@ -370,12 +361,12 @@ BOOST_AUTO_TEST_CASE(a_cell_with_no_valid_run_is_an_error_not_a_number) {
     BOOST_TEST(errors == static_cast<int>(plan.cells.size()));
 
     // Gaps, not numbers: gnuplot skips '?' (set datafile missing '?').
-    BOOST_TEST(contains(read_file(dir.path + "/requests.dat"), "\nstalls ? ? ? ? ? ? ? ? ?\n"));  // 1, 50, 500 connections
-    BOOST_TEST(contains(read_file(dir.path + "/plots.gp"), "set datafile missing '?'"));
-    const std::string csv = read_file(dir.path + "/runs.csv");
+    BOOST_TEST(contains(read_file(dir.path() + "/requests.dat"), "\nstalls ? ? ? ? ? ? ? ? ?\n"));  // 1, 50, 500 connections
+    BOOST_TEST(contains(read_file(dir.path() + "/plots.gp"), "set datafile missing '?'"));
+    const std::string csv = read_file(dir.path() + "/runs.csv");
     BOOST_TEST(std::count(csv.begin(), csv.end(), '\n') == 1 + 2 * static_cast<long>(plan.cells.size()) * 2 - 2);
-    BOOST_TEST(::access((dir.path + "/hgrm/good-pingpong-64B-50c.hgrm").c_str(), R_OK) == 0);
-    BOOST_TEST(::access((dir.path + "/hgrm/stalls-pingpong-64B-50c.hgrm").c_str(), F_OK) != 0);
+    BOOST_TEST(::access((dir.path() + "/hgrm/good-pingpong-64B-50c.hgrm").c_str(), R_OK) == 0);
+    BOOST_TEST(::access((dir.path() + "/hgrm/stalls-pingpong-64B-50c.hgrm").c_str(), F_OK) != 0);
 }
 
 // The real binary: `run --json` validates, `--csv` is a header and one line of the same
@@ -391,10 +382,10 @@ BOOST_AUTO_TEST_CASE(run_outputs_from_a_live_server_are_well_formed) {
         args.insert(args.end(), extra.begin(), extra.end());
         return args;
     };
-    const Run j = bench(with({"--json", "--hgrm", dir.path + "/run.hgrm"}));
+    const Run j = bench(with({"--json", "--hgrm", dir.path() + "/run.hgrm"}));
     BOOST_TEST(j.status == 0, j.err);
-    std::ofstream(dir.path + "/run.json") << j.out;
-    BOOST_TEST(schema_verdict(dir.path + "/run.json") == "valid");
+    std::ofstream(dir.path() + "/run.json") << j.out;
+    BOOST_TEST(schema_verdict(dir.path() + "/run.json") == "valid");
     const json::value doc = json::parse(j.out);
     const auto& result = object_at(doc, "result");
     BOOST_TEST(result.at("valid").as_bool());
@@ -405,7 +396,7 @@ BOOST_AUTO_TEST_CASE(run_outputs_from_a_live_server_are_well_formed) {
     BOOST_TEST(arguments.size() == common.size() + 3);
     BOOST_TEST(arguments.at(0).as_string() == "run");
     BOOST_TEST(arguments.at(2).as_string() == port);
-    const std::string hgrm = read_file(dir.path + "/run.hgrm");
+    const std::string hgrm = read_file(dir.path() + "/run.hgrm");
     BOOST_TEST(contains(hgrm, "Total count    = " + std::string(12 - std::to_string(samples).size(), ' ') +
                                   std::to_string(samples) + "]"),
                hgrm);
@@ -431,20 +422,20 @@ BOOST_AUTO_TEST_CASE(run_outputs_from_a_live_server_are_well_formed) {
 // results.json validates.
 BOOST_AUTO_TEST_CASE(compare_names_a_server_with_no_valid_run_and_exits_1) {
     TempDir dir;
-    const Run r = bench({"compare", "--quick", "--out", dir.path, "--backends", "epoll-level", "--idle-sweep", "0",
+    const Run r = bench({"compare", "--quick", "--out", dir.path(), "--backends", "epoll-level", "--idle-sweep", "0",
                          "--rate-sweep", "0.5", "--server", "never=exit 3 {port}"},
                         120s);
     BOOST_TEST(r.status == 1, r.err);
     BOOST_TEST(contains(r.err, "never pingpong-64B-50c: no figure: not run: the server did not start"), r.err);
-    const std::string md = read_file(dir.path + "/report.md");
+    const std::string md = read_file(dir.path() + "/report.md");
     BOOST_TEST(contains(md, "- never pingpong-64B-50c: not run: the server did not start\n"), md);
     BOOST_TEST(std::regex_search(md, std::regex("\\| epoll-level \\| [0-9]+ \\|")), md);
     BOOST_TEST(contains(md, "## Regime check"), md);
     BOOST_TEST(contains(md, "## Latency vs offered rate"), md);
-    BOOST_TEST(schema_verdict(dir.path + "/results.json") == "valid");
-    BOOST_TEST(contains(read_file(dir.path + "/requests.dat"), "\nnever ? ? ?\n"));
+    BOOST_TEST(schema_verdict(dir.path() + "/results.json") == "valid");
+    BOOST_TEST(contains(read_file(dir.path() + "/requests.dat"), "\nnever ? ? ?\n"));
     for (const char* png : {"requests.png", "cpu.png", "latency.png", "idle.png", "rate.png"})
-        BOOST_TEST(read_file(dir.path + "/" + png).substr(1, 3) == "PNG", png);
-    const std::string hgrm = read_file(dir.path + "/hgrm/epoll-level-pingpong-64B-50c.hgrm");
+        BOOST_TEST(read_file(dir.path() + "/" + png).substr(1, 3) == "PNG", png);
+    const std::string hgrm = read_file(dir.path() + "/hgrm/epoll-level-pingpong-64B-50c.hgrm");
     BOOST_TEST(contains(hgrm, "#[Buckets ="), hgrm);
 }

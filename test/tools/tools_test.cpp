@@ -4,6 +4,7 @@
 #define BOOST_TEST_MODULE echomux tools
 #include "support/net.hpp"
 #include "support/process.hpp"
+#include "support/temp_dir.hpp"
 #include "tools/reach_host.hpp"
 #include "tools/wrong_echo.hpp"
 
@@ -191,17 +192,17 @@ BOOST_AUTO_TEST_CASE(bench_udp_workload_verifies_every_datagram_and_counts_loss)
 }
 
 BOOST_AUTO_TEST_CASE(bench_compare_quick_writes_report_and_plots) {
-    char dir[] = "/tmp/echomux-compare-XXXXXX";
-    BOOST_REQUIRE(::mkdtemp(dir));
+    const TempDir out("echomux-compare");
+    const std::string dir = out.path();
     const Run r = run("echomux-bench", {"compare", "--quick", "--out", dir}, "", 120s);
     BOOST_TEST(r.status == 0, r.err);
-    std::ifstream report(std::string(dir) + "/report.md");
+    std::ifstream report(dir + "/report.md");
     const std::string text((std::istreambuf_iterator<char>(report)), std::istreambuf_iterator<char>());
     for (const char* server : {"asio", "epoll-level", "epoll-edge", "poll", "select", "reference-c-epoll"})
         BOOST_TEST(contains(text, std::string("| ") + server + " | "), server);
     BOOST_TEST(contains(text, "## Targets"));
     for (const char* plot : {"requests.png", "cpu.png", "latency.png", "idle.png"}) {
-        std::ifstream png(std::string(dir) + "/" + plot, std::ios::binary);
+        std::ifstream png(dir + "/" + plot, std::ios::binary);
         char magic[8] = {};
         png.read(magic, 8);
         BOOST_TEST(std::string(magic + 1, 3) == "PNG", plot);
