@@ -29,12 +29,7 @@
 namespace echomux {
 namespace {
 
-// Every connection is a descriptor; the default soft limit (often 1024) would make
-// max_connections a lie. Take what the hard limit allows, as servers usually do, then make
-// the budget explicit: echo connections, metrics sessions and a reserve must all fit, or an
-// echo flood would take the descriptor /healthz needs (and silent scrapers the echo ones).
-// Returns the configuration to serve with: max_connections lowered to what fits.
-// Measured: 3 stdio, 4 per asio loop (listener, epoll, eventfd, timerfd; native loops use
+// Descriptors kept out of the echo connections' budget. Measured: 3 stdio, 4 per asio loop (listener, epoll, eventfd, timerfd; native loops use
 // fewer) and its UDP socket with udp = on, 4 for the metrics thread (acceptor, epoll,
 // eventfd, timerfd). Spares: one per loop to accept and close a connection over
 // max_connections, one for a metrics newcomer accepted before the session it replaces is
@@ -54,6 +49,11 @@ std::size_t echo_descriptor_budget(const Config& config) {
     return limit.rlim_cur > taken ? static_cast<std::size_t>(limit.rlim_cur - taken) : 0;
 }
 
+// Every connection is a descriptor; the default soft limit (often 1024) would make
+// max_connections a lie. Take what the hard limit allows, as servers usually do, then make
+// the budget explicit: echo connections, metrics sessions and a reserve must all fit, or an
+// echo flood would take the descriptor /healthz needs (and silent scrapers the echo ones).
+// Returns the configuration to serve with: max_connections lowered to what fits.
 Config fit_fd_budget(const Config& config) {
     rlimit limit{};
     if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return config;

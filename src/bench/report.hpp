@@ -10,8 +10,8 @@ namespace echomux::bench {
 
 std::string describe(const Workload& w);
 std::string human_report(const Workload& w, const Result& r);
-std::string format_ns(std::uint64_t ns);
+std::string format_ns(std::uint64_t ns);  // "12.3 us"
 // printf into a string (at most 511 characters: table cells and lines).
-std::string format(const char* pattern, ...) __attribute__((format(printf, 1, 2)));  // "12.3 us"
+std::string format(const char* pattern, ...) __attribute__((format(printf, 1, 2)));
 
 }  // namespace echomux::bench
