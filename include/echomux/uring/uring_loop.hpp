@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: BSL-1.0
 // The io_uring backend (liburing): completions, not readiness. One ring per loop thread,
 // a multishot accept on the listener (one at a time near the open file limit), receives
-// into a provided-buffer ring (idle connections hold no buffer), sends of what came in, and every submission of a
-// turn going in with the wait for the next one (one io_uring_enter per turn). The wait is
-// as long as Service::wait_ms(); an eventfd polled by the ring wakes it for a drain or a
-// reload. UDP: the socket is polled (multishot) and UdpEcho::on_read answers.
+// into a provided-buffer ring (idle connections hold no buffer), sends of what came in,
+// and every submission of a turn going in with the wait for the next one (one
+// io_uring_enter per turn). The wait is as long as Service::wait_ms(); an eventfd polled by
+// the ring wakes it for a drain or a reload. UDP: the socket is polled (multishot) and
+// UdpEcho::on_read answers.
 #pragma once
 
 #include "echomux/event_loop.hpp"
