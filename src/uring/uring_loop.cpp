@@ -127,7 +127,7 @@ void UringLoop::arm_accept() {
     // Multishot, unless every loop accepts from the one socket (an armed multishot accept
     // keeps its place first in the socket's exclusive wait queue, so one loop would take every
     // connection; a single accept re-queues behind the other loops' each time), or a burst
-    // could take more descriptors than max_connections leaves.
+    // could take more descriptors than the open file limit leaves (Service::may_accept_in_bulk).
     accept_multishot_ = !one_listener_ && service_.may_accept_in_bulk();
     if (accept_multishot_)
         io_uring_prep_multishot_accept(entry, listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -147,7 +147,7 @@ void UringLoop::on_accept(const io_uring_cqe& cqe) {
     if (cqe.res >= 0) service_.admit(cqe.res);
     else if (cqe.res != -ECANCELED) service_.accept_failed(-cqe.res);  // EMFILE: pauses, which clears accepting_
     if (accept_armed_) {
-        // Near max_connections: end the multishot accept, and accept one at a time from its
+        // Near the descriptor budget: end the multishot accept, and accept one at a time from its
         // final completion on (the kernel may still take a few before the cancel lands).
         if (accept_multishot_ && accepting_ && !service_.may_accept_in_bulk()) {
             accept_multishot_ = false;
