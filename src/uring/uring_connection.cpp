@@ -45,8 +45,10 @@ void UringConnection::on_received(const io_uring_cqe& cqe) {
         const auto id = static_cast<std::uint16_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
         // Bytes that arrived after a close (the cancel raced them) are dropped, as a closed
         // socket would; the buffer goes back either way.
+        arrived_ = id;
         if (!released_) next = received(loop_.buffers().buffer(id), static_cast<std::size_t>(cqe.res));
-        loop_.buffers().recycle(id);
+        if (arrived_ >= 0) loop_.buffers().recycle(id);  // unless transmit() lent it to a send
+        arrived_ = -1;
     } else if (cqe.res == 0) {
         peer_done_ = true;
         if (!released_) next = peer_closed();
@@ -65,8 +67,16 @@ long UringConnection::transmit(const char* bytes, std::size_t n) {
     // Up to 64 KiB (a readiness loop's read_chunk_bytes) in one send: 16 KiB at a time, a
     // stream's pipeline was too shallow; all the core holds, its memory would double.
     const std::size_t take = std::min(n, kMostSendBytes);
-    out_.reset(new char[take]);
-    std::memcpy(out_.get(), bytes, take);
+    BufferRing& ring = loop_.buffers();
+    if (arrived_ >= 0 && ring.holds(static_cast<std::uint16_t>(arrived_), bytes) && ring.lend()) {
+        lent_ = arrived_;
+        arrived_ = -1;
+        out_ = bytes;
+    } else {
+        copy_.reset(new char[take]);
+        std::memcpy(copy_.get(), bytes, take);
+        out_ = copy_.get();
+    }
     out_size_ = take;
     out_sent_ = 0;
     send();
@@ -76,7 +86,7 @@ long UringConnection::transmit(const char* bytes, std::size_t n) {
 void UringConnection::send() {
     io_uring_sqe* entry = loop_.sqe();
     // MSG_NOSIGNAL: a peer that went away is an EPIPE for this connection, not a SIGPIPE.
-    io_uring_prep_send(entry, fd_.get(), out_.get() + out_sent_, out_size_ - out_sent_, MSG_NOSIGNAL);
+    io_uring_prep_send(entry, fd_.get(), out_ + out_sent_, out_size_ - out_sent_, MSG_NOSIGNAL);
     io_uring_sqe_set_data(entry, static_cast<Completion*>(&send_));
     loop_.track(+1);
 }
@@ -84,17 +94,25 @@ void UringConnection::send() {
 void UringConnection::on_sent(const io_uring_cqe& cqe) {
     loop_.track(-1);
     if (released_) {
-        out_.reset();
+        sent();
         return finish_if_idle();
     }
     if (cqe.res < 0) {
-        out_.reset();
+        sent();
         return follow(failed(-cqe.res));
     }
     out_sent_ += static_cast<std::size_t>(cqe.res);
     if (out_sent_ < out_size_) return send();  // a short send: the rest, before anything newer
-    out_.reset();  // an idle connection holds no buffer
+    sent();
     follow(writable());
+}
+
+// An idle connection holds no buffer.
+void UringConnection::sent() {
+    out_ = nullptr;
+    copy_.reset();
+    if (lent_ >= 0) loop_.buffers().give_back(static_cast<std::uint16_t>(lent_));
+    lent_ = -1;
 }
 
 void UringConnection::follow(Next next) {

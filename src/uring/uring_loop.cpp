@@ -17,8 +17,9 @@ namespace {
 constexpr unsigned kSubmissionEntries = 1024;
 // Receive buffers per loop: 64 of up to 32 KiB, 2 MiB mapped. Pages never received into cost
 // nothing; under a stream the ring cycles through all of it, which then stays resident. Each
-// holds its bytes only until the loop hands them on; a receive that finds the ring empty ends
-// with ENOBUFS and is submitted again. Measured (stream 16 KiB x 50, ping-pong x 500): 16 KiB
+// holds its bytes until the loop hands them on, or until the send of them completes (at most
+// half the ring: BufferRing::lend); a receive that finds the ring empty ends with ENOBUFS and
+// is submitted again. Measured (stream 16 KiB x 50, ping-pong x 500): 16 KiB
 // buffers gave a stream 0.79x the throughput of 32 KiB ones; 16 buffers of 64 KiB cost
 // ping-pong 1.2x the CPU in ENOBUFS retries; 64 of 64 KiB (4 MiB resident) streamed faster
 // still but broke the conformance suite's memory bounds (max_buffer_bytes + 4 MiB).

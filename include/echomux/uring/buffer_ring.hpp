@@ -26,6 +26,18 @@ public:
     std::size_t size() const { return size_; }
     // Back to the kernel, for the next receive.
     void recycle(std::uint16_t id);
+    // A send may keep buffer `id` until it completes (so the bytes go out without a copy)
+    // while at most half the ring is kept so: a peer that reads nothing holds its send
+    // forever, and receives must always find buffers. False: copy the bytes instead.
+    bool lend() {
+        if (lent_ >= count_ / 2) return false;
+        ++lent_;
+        return true;
+    }
+    void give_back(std::uint16_t id) {
+        --lent_;
+        recycle(id);
+    }
     // Whether `bytes` lies inside buffer `id`.
     bool holds(std::uint16_t id, const char* bytes) const {
         const char* start = buffers_ + static_cast<std::size_t>(id) * size_;
@@ -35,6 +47,7 @@ public:
 private:
     io_uring* ring_;
     unsigned count_;
+    unsigned lent_ = 0;  // buffers kept by sends in flight
     std::size_t size_;
     io_uring_buf_ring* entries_ = nullptr;
     std::size_t entries_bytes_;

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: BSL-1.0
 // A connection of the io_uring loop: the transport under the protocol core. One receive
 // at a time into the loop's provided buffers, sized to the core's room (none while it has
-// none), at most one send in flight, copied out of the receive buffer so that buffer goes
-// straight back to the ring. Nothing is freed or closed while the kernel still holds an
-// operation of it: release() cancels them, and the object goes once the last completes.
+// none), at most one send in flight: of what came in, straight from the receive buffer,
+// which goes back to the ring when the send completes (a copy when the ring has no buffer
+// to spare, or of bytes the core held). Nothing is freed or closed while the kernel still
+// holds an operation of it: release() cancels them, and the object goes once the last
+// completes.
 #pragma once
 
 #include "echomux/connection.hpp"
@@ -41,6 +43,7 @@ private:
     void follow(Next next);  // after the core answered: close, come back, receive or not
     void receive();
     void send();
+    void sent();  // the send in flight is over: its bytes go
     void finish_if_idle();
 
     UringLoop& loop_;
@@ -52,8 +55,11 @@ private:
     bool more_waiting_ = false;  // the last receive left bytes in the socket
     bool peer_done_ = false;   // EOF or a receive error: nothing more will arrive
     bool released_ = false;
-    std::unique_ptr<char[]> out_;  // what the send in flight sends; null while none is
+    int arrived_ = -1;  // in received(): the ring buffer the bytes are in, unless a send keeps it
+    const char* out_ = nullptr;  // what the send in flight sends; null while none is
     std::size_t out_sent_ = 0, out_size_ = 0;
+    int lent_ = -1;                 // ...out of this ring buffer,
+    std::unique_ptr<char[]> copy_;  // or out of this copy
 };
 
 }  // namespace echomux::uring
