@@ -98,7 +98,7 @@ void AsioLoop::on_udp() {
 }
 
 void AsioLoop::adopt(int fd) {
-    tcp::socket socket(io_);
+    AsioSession::Socket socket(io_);
     boost::system::error_code ec;
     socket.assign(protocol_, fd, ec);
     if (ec) {

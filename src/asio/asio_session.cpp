@@ -9,7 +9,7 @@ namespace echomux::asio {
 
 using boost::asio::ip::tcp;
 
-AsioSession::AsioSession(Service& service, ReadBufferPool& buffers, tcp::socket socket)
+AsioSession::AsioSession(Service& service, ReadBufferPool& buffers, Socket socket)
     : Connection(service, socket.native_handle()), buffers_(buffers), socket_(std::move(socket)) {}
 
 AsioSession::~AsioSession() { buffers_.give_back(*this); }
