@@ -44,7 +44,7 @@ void UringConnection::on_received(const io_uring_cqe& cqe) {
     if (cqe.res > 0) {
         const auto id = static_cast<std::uint16_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
         // Bytes that arrived after a close (the cancel raced them) are dropped, as a closed
-        // socket would; the buffer goes back either way.
+        // socket would; the buffer goes back then, or once a send lent it is over.
         arrived_ = id;
         if (!released_) next = received(loop_.buffers().buffer(id), static_cast<std::size_t>(cqe.res));
         if (arrived_ >= 0) loop_.buffers().recycle(id);  // unless transmit() lent it to a send
@@ -69,7 +69,7 @@ long UringConnection::transmit(const char* bytes, std::size_t n) {
     const std::size_t take = std::min(n, kMostSendBytes);
     BufferRing& ring = loop_.buffers();
     if (arrived_ >= 0 && ring.holds(static_cast<std::uint16_t>(arrived_), bytes) && ring.lend()) {
-        lent_ = arrived_;
+        lent_buffer_ = arrived_;
         arrived_ = -1;
         out_ = bytes;
     } else {
@@ -111,8 +111,8 @@ void UringConnection::on_sent(const io_uring_cqe& cqe) {
 void UringConnection::sent() {
     out_ = nullptr;
     copy_.reset();
-    if (lent_ >= 0) loop_.buffers().give_back(static_cast<std::uint16_t>(lent_));
-    lent_ = -1;
+    if (lent_buffer_ >= 0) loop_.buffers().give_back(static_cast<std::uint16_t>(lent_buffer_));
+    lent_buffer_ = -1;
 }
 
 void UringConnection::follow(Next next) {

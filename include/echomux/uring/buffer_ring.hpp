@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSL-1.0
 // The receive buffers of one io_uring loop, provided to the kernel as a ring
 // (IORING_REGISTER_PBUF_RING): a receive takes a buffer only when bytes arrive and the loop
-// gives it back once it has handed them on, so idle connections hold no buffer at all.
+// gives it back once it has handed them on (or their send, lent the buffer, is over), so
+// idle connections hold no buffer at all.
 // Memory is mapped, not allocated: pages no receive has used cost no RSS.
 #pragma once
 

@@ -58,7 +58,7 @@ private:
     int arrived_ = -1;  // in received(): the ring buffer the bytes are in, unless a send keeps it
     const char* out_ = nullptr;  // what the send in flight sends; null while none is
     std::size_t out_sent_ = 0, out_size_ = 0;
-    int lent_ = -1;                 // ...out of this ring buffer,
+    int lent_buffer_ = -1;          // ...out of this ring buffer,
     std::unique_ptr<char[]> copy_;  // or out of this copy
 };
 
