@@ -63,7 +63,8 @@ long long Service::now_ms() {
 Service::Slot Service::attach(Connection& c) {
     reserved_ = false;  // the connection now owns the slot reserved in on_accept
     const bool first = connections_.empty();
-    const Slot slot = connections_.insert(connections_.end(), Activity{&c, now_ms()});
+    update_time();  // the loop may have slept for hours: no stale stamp for a newcomer
+    const Slot slot = connections_.insert(connections_.end(), Activity{&c, loop_time_ms_});
     if (first && idle_ms_ > 0) hooks_.deadline_changed();
     return slot;
 }
@@ -90,7 +91,7 @@ void Service::proxy_error(Counter Stats::*reason, const std::string& client, con
 
 void Service::touch(Slot slot) {
     if (idle_ms_ == 0) return;
-    slot->last_active_ms = now_ms();
+    slot->last_active_ms = loop_time_ms_;
     connections_.splice(connections_.end(), connections_, slot);
 }
 
@@ -201,7 +202,8 @@ int Service::wait_ms() const {
 }
 
 void Service::tick() {
-    const long long now = now_ms();
+    update_time();
+    const long long now = loop_time_ms_;
     if (idle_ms_ > 0) {
         while (!connections_.empty() && now - connections_.front().last_active_ms >= idle_ms_) {
             connections_.front().connection->close(Connection::End::idle);

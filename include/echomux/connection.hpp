@@ -91,6 +91,7 @@ public:
 
 protected:
     bool closed() const { return state_ == State::closed; }
+    Service& service() const { return service_; }
 
     // The transport: take up to n bytes now and return how many were taken, 0 when it cannot
     // (the rest waits here until writable()), -1 with errno on an error. The default sends

@@ -124,6 +124,10 @@ public:
     std::size_t read_size() const { return scratch_.size(); }
 
     static long long now_ms();  // monotonic clock
+    // The loop's clock, as libuv's uv_now() and Redis's cached mstime: read when the loop
+    // wakes, not per callback, so activity stamps cost no clock read each. Every loop calls
+    // update_time() before it runs callbacks; attach() and tick() refresh it as well.
+    void update_time() { loop_time_ms_ = now_ms(); }
 
 private:
     void reject(int fd);
@@ -144,6 +148,7 @@ private:
     Stats stats_;
     std::vector<char> scratch_;
     long long idle_ms_;                    // 0 = no idle timeout
+    long long loop_time_ms_ = now_ms();    // update_time()
     std::list<Activity> connections_;      // least recently active first
     long long header_ms_;
     std::list<std::pair<Connection*, long long>> awaiting_header_;  // with their deadlines

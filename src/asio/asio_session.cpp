@@ -76,6 +76,7 @@ void AsioSession::start_receive() {
 
 void AsioSession::on_received(const boost::system::error_code& ec, std::size_t n) {
     if (closed()) return buffers_.give_back(*this);  // the read was cancelled by close()
+    service().update_time();  // Asio's loop wakes into each handler: no hook of its own
     if (ec == boost::asio::error::operation_aborted) {  // idle for the sweep: wait buffer-less
         receiving_ = false;
         buffers_.give_back(*this);
@@ -101,6 +102,7 @@ void AsioSession::on_ready(const boost::system::error_code& ec, Callback callbac
     if (ec == boost::asio::error::operation_aborted) return watch();  // by return_when_idle()
     // The reactor could not wait on this socket: end this connection, never the loop.
     if (ec) return follow(failed(ec.value()));
+    service().update_time();
     follow(callback());
 }
 
@@ -117,7 +119,9 @@ void AsioSession::call_soon() {
     // resume(), never a read of our own: a receive may be in flight, and bytes it already
     // took must be echoed before any read after them.
     boost::asio::post(socket_.get_executor(), [self = shared_from_this()] {
-        if (!self->closed()) self->follow(self->resume());
+        if (self->closed()) return;
+        self->service().update_time();
+        self->follow(self->resume());
     });
 }
 

@@ -28,7 +28,9 @@ NativeLoop::~NativeLoop() = default;
 void NativeLoop::run() {
     while (!service_.finished()) {
         const int timeout = again_.empty() ? service_.wait_ms() : 0;
-        for (const Ready& ready : selector_->select(timeout)) dispatch(ready);
+        const std::vector<Ready>& ready = selector_->select(timeout);
+        service_.update_time();
+        for (const Ready& one : ready) dispatch(one);
         // Edge-triggered callbacks that stopped early (fairness) or resumed reading.
         again_now_.swap(again_);
         again_.clear();
@@ -46,7 +48,8 @@ void NativeLoop::dispatch(const Ready& ready) {
     if (key && key->data == ready.key.data) key->data->on_events(ready.events);
     // Under load a round is long (an edge-triggered callback reads up to 1 MiB), so a
     // drain request and what fell due meanwhile are served between callbacks, not after
-    // the round. Cheap: an atomic load and a clock read when there is nothing to do.
+    // the round. Cheap: an atomic load and the clock read that the next callback's
+    // activity stamp uses (Service::update_time()).
     if (requests_.drain_requested()) service_.begin_drain();
     service_.tick();
 }

@@ -69,6 +69,7 @@ void UringLoop::run() {
 // connection has bytes to resume), then completions, resumes, timers.
 void UringLoop::turn() {
     wait(soon_.empty() && !udp_again_ ? service_.wait_ms() : 0);
+    service_.update_time();
     dispatch();
     soon_now_.swap(soon_);
     soon_.clear();
