@@ -9,7 +9,9 @@ inside the generator's measured window. Per request = server CPU seconds per sec
 by requests per second, so the two windows need not coincide exactly. The servers are
 visited in turn (A B C ... A B C ...), and each round's figures are divided by the first
 server's in the same round; the medians of those ratios are reported (a shared machine is
-noisy: compare within a round, never across runs).
+noisy: compare within a round, never across runs), each with its 90 % bootstrap interval
+(how far that median moves when the rounds are resampled): name the reference twice
+('c again=...') and the copy's interval is the run's resolution.
 
 Servers are named on the command line: a built-in name (c, asio-example, asio, epoll-level,
 epoll-edge, poll, select) runs the binary from build/; NAME=COMMAND runs COMMAND, whose
@@ -23,6 +25,7 @@ epoll-edge, poll, select) runs the binary from build/; NAME=COMMAND runs COMMAND
 import argparse
 import json
 import os
+import random
 import shlex
 import signal
 import socket
@@ -36,6 +39,13 @@ ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
 TICKS = os.sysconf("SC_CLK_TCK")
 SYSCALLS = ["recvfrom", "sendto", "read", "write", "epoll_wait", "epoll_pwait", "epoll_ctl", "poll", "ppoll",
             "select", "pselect6", "io_uring_enter", "accept4"]
+
+
+def median_interval(values, resamples=5000):
+    """90 % bootstrap interval of the median of values (fixed seed: the same data, the same interval)."""
+    rng = random.Random(1)
+    medians = sorted(statistics.median(rng.choices(values, k=len(values))) for _ in range(resamples))
+    return medians[resamples // 20], medians[resamples - 1 - resamples // 20]
 
 
 def builtin(name, build):
@@ -261,7 +271,9 @@ def main():
           + (f", window {a.window} B" if a.window else " ping-pong") + f", {a.clients} client(s):")
     for n in names:
         med = lambda key: statistics.median(v[key] for v in visits[n])
-        line = (f"{n:>14}: {statistics.median(ratios[n]):.3f}x (rounds {min(ratios[n]):.3f}-{max(ratios[n]):.3f})"
+        low, high = median_interval(ratios[n])
+        line = (f"{n:>14}: {statistics.median(ratios[n]):.3f}x (90% interval {low:.3f}-{high:.3f};"
+                f" rounds {min(ratios[n]):.3f}-{max(ratios[n]):.3f})"
                 f"  {med('us_per_request'):.2f} us/req  {med('requests_per_second'):.0f} req/s"
                 f"  server {med('server_cpu_percent'):.0f}% client {med('client_cpu_percent'):.0f}%"
                 f"  sleeps/req {med('sleeps_per_request'):.3f} preempted/req {med('preemptions_per_request'):.3f}")
