@@ -2,7 +2,7 @@
 # Writes the build's version header: the project version and the source's revision.
 # Run at every build (cmake -P, from the echomux_version target), so the revision follows
 # commits without a re-configure; configure_file leaves the header untouched when nothing
-# changed, so only src/version.cpp is ever recompiled, and only when the revision moves.
+# changed, so only src/util/version.cpp is ever recompiled, and only when the revision moves.
 # In: SOURCE_DIR, OUTPUT, VERSION, REVISION (set: used as is, e.g. for a build from a tarball).
 if(NOT REVISION)
   set(REVISION "unknown")

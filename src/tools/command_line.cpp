@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSL-1.0
 #include "tools/command_line.hpp"
 
-#include "echomux/printable.hpp"
-#include "echomux/version.hpp"
+#include "echomux/util/printable.hpp"
+#include "echomux/util/version.hpp"
 
 #include <algorithm>
 #include <iostream>

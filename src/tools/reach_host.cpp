@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSL-1.0
 #include "tools/reach_host.hpp"
 
-#include "echomux/printable.hpp"
+#include "echomux/util/printable.hpp"
 
 #include <netdb.h>
 

@@ -4,8 +4,8 @@
 // addresses, and a TCP connection to the first of them that accepts, as clients do.
 #pragma once
 
-#include "echomux/fd.hpp"
-#include "echomux/socket_address.hpp"
+#include "echomux/util/fd.hpp"
+#include "echomux/util/socket_address.hpp"
 
 #include <cstdint>
 #include <functional>

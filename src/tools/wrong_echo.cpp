@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSL-1.0
 #include "tools/wrong_echo.hpp"
 
-#include "echomux/printable.hpp"
+#include "echomux/util/printable.hpp"
 
 #include <algorithm>
 

@@ -5,7 +5,7 @@
 #include "support/net.hpp"
 #include "support/process.hpp"
 
-#include "echomux/socket_address.hpp"
+#include "echomux/util/socket_address.hpp"
 
 #include <boost/test/unit_test.hpp>
 

@@ -4,7 +4,7 @@
 // and their types exact; and the escaping of arbitrary bytes, which must keep JSON valid.
 #define BOOST_TEST_MODULE echomux log format
 #include "config/config_run.hpp"
-#include "echomux/log.hpp"
+#include "echomux/util/log.hpp"
 #include "support/net.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"

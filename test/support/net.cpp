@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSL-1.0
 #include "support/net.hpp"
 
-#include "echomux/socket_address.hpp"
+#include "echomux/util/socket_address.hpp"
 
 #include <boost/test/unit_test.hpp>
 

@@ -3,7 +3,7 @@
 // a test fail instead of hang.
 #pragma once
 
-#include "echomux/fd.hpp"
+#include "echomux/util/fd.hpp"
 
 #include <cstdint>
 #include <functional>

@@ -3,7 +3,7 @@
 // LISTEN_FDS and LISTEN_PID), to a child process or to this one.
 #pragma once
 
-#include "echomux/fd.hpp"
+#include "echomux/util/fd.hpp"
 
 #include <string>
 #include <vector>

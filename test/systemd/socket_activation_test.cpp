@@ -5,9 +5,9 @@
 #include "support/net.hpp"
 #include "support/process.hpp"
 
-#include "echomux/config.hpp"
-#include "echomux/listener.hpp"
-#include "echomux/socket_address.hpp"
+#include "echomux/server/config.hpp"
+#include "echomux/server/listener.hpp"
+#include "echomux/util/socket_address.hpp"
 
 #include <boost/test/unit_test.hpp>
 

@@ -8,15 +8,15 @@
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
-#include "bench/compare_plan.hpp"
-#include "bench/compare_report.hpp"
-#include "bench/csv_report.hpp"
-#include "bench/hgrm.hpp"
-#include "bench/json_report.hpp"
-#include "bench/regime.hpp"
-#include "bench/report.hpp"
+#include "tools/bench/compare_plan.hpp"
+#include "tools/bench/compare_report.hpp"
+#include "tools/bench/csv_report.hpp"
+#include "tools/bench/hgrm.hpp"
+#include "tools/bench/json_report.hpp"
+#include "tools/bench/regime.hpp"
+#include "tools/bench/report.hpp"
 
-#include "echomux/version.hpp"
+#include "echomux/util/version.hpp"
 
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>

@@ -8,7 +8,7 @@
 #include "tools/reach_host.hpp"
 #include "tools/wrong_echo.hpp"
 
-#include "echomux/version.hpp"
+#include "echomux/util/version.hpp"
 
 #include <boost/test/unit_test.hpp>
 

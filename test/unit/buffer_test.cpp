@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSL-1.0
-#include "echomux/buffer.hpp"
+#include "echomux/core/buffer.hpp"
 
 #include <boost/test/unit_test.hpp>
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: BSL-1.0
 // The shared protocol core on a socketpair, where buffer sizes are small and exact, so
 // the cases the end-to-end tests reach only by timing happen every time.
-#include "echomux/connection.hpp"
-#include "echomux/fd.hpp"
-#include "echomux/service.hpp"
+#include "echomux/core/connection.hpp"
+#include "echomux/util/fd.hpp"
+#include "echomux/core/service.hpp"
 #include "failing_allocation.hpp"
 
 #include <boost/test/unit_test.hpp>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSL-1.0
-#include "echomux/echo_protocol.hpp"
+#include "echomux/core/echo_protocol.hpp"
 
 #include <boost/test/unit_test.hpp>
 

@@ -2,11 +2,11 @@
 // Real event loops run in this process, where the test can take descriptors away and
 // make a selector fail: the accept pause after EMFILE keeps its 100 ms on every backend,
 // and a selector error ends one connection, never the loop.
-#include "echomux/event_loop_factory.hpp"
-#include "echomux/listener.hpp"
-#include "echomux/native/native_loop.hpp"
-#include "echomux/native/poll_selector.hpp"
-#include "echomux/socket_address.hpp"
+#include "echomux/backends/event_loop_factory.hpp"
+#include "echomux/server/listener.hpp"
+#include "echomux/backends/native/native_loop.hpp"
+#include "echomux/backends/native/poll_selector.hpp"
+#include "echomux/util/socket_address.hpp"
 #include "support/net.hpp"
 
 #include <boost/test/data/test_case.hpp>

@@ -2,7 +2,7 @@
 // The PROXY protocol header parser against the spec's examples and rules, then a seeded
 // fuzz: random bytes, mutated and truncated headers, with the invariants checked on every
 // answer and along every byte-by-byte growth of the input.
-#include "echomux/proxy_header.hpp"
+#include "echomux/core/proxy_header.hpp"
 
 #include <boost/test/unit_test.hpp>
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSL-1.0
 // Every Selector honours the same contract, checked on socketpairs.
-#include "echomux/fd.hpp"
-#include "echomux/native/default_selector.hpp"
+#include "echomux/util/fd.hpp"
+#include "echomux/backends/native/default_selector.hpp"
 
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSL-1.0
-#include "echomux/source_rate_limit.hpp"
-#include "echomux/udp_echo.hpp"
+#include "echomux/core/source_rate_limit.hpp"
+#include "echomux/backends/udp_echo.hpp"
 
 #include <boost/test/unit_test.hpp>
 

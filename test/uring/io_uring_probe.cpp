@@ -4,7 +4,7 @@
 // passed). The reason is echomux's own (uring::unavailable_reason), so a skip says what
 // `backend = io_uring` would say.
 // Usage: io_uring_probe PROGRAM [ARG...]
-#include "echomux/uring/ring.hpp"
+#include "echomux/backends/uring/ring.hpp"
 
 #include <unistd.h>
 

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: BSL-1.0
+// One event loop thread of the server, whatever mechanism drives it.
+#pragma once
+
+#include "echomux/util/fd.hpp"
+#include "echomux/core/service.hpp"
+#include "echomux/core/stats.hpp"
+
+namespace echomux {
+
+class EventLoop {
+public:
+    virtual ~EventLoop() = default;
+    // Serves until a drain has finished: every connection closed or drain_timeout passed.
+    virtual void run() = 0;
+    // Stop accepting and start draining. Safe to call from any thread.
+    virtual void request_drain() = 0;
+    // Take these settings (a reload: see Service::reconfigure) before the next callback.
+    // Safe to call from any thread.
+    virtual void request_reconfigure(const Config& next) = 0;
+    virtual const Stats& stats() const = 0;
+};
+
+}  // namespace echomux

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: BSL-1.0
+// The native backends' event loop (after Redis's ae): one Selector, the listener, the UDP
+// socket (udp = on), a wake eventfd for requests from other threads, and the shared Service. The same loop runs on
+// select, poll and epoll; only the Selector differs.
+#pragma once
+
+#include "echomux/backends/event_loop.hpp"
+#include "echomux/backends/loop_requests.hpp"
+#include "echomux/backends/native/selector.hpp"
+#include "echomux/backends/udp_echo.hpp"
+
+#include <memory>
+#include <vector>
+
+namespace echomux::native {
+
+class NativeConnection;
+
+class NativeLoop final : public EventLoop, private LoopHooks {
+public:
+    NativeLoop(SharedState& shared, Fd listener, Fd udp, std::unique_ptr<Selector> selector);
+    ~NativeLoop() override;
+    void run() override;
+    void request_drain() override;
+    void request_reconfigure(const Config& next) override;
+    const Stats& stats() const override { return service_.stats(); }
+
+    Selector& selector() { return *selector_; }
+    // Edge-triggered only: serve `handler` again without waiting for a new event.
+    void call_again(Handler& handler, int fd);
+    // The connection has closed its fd: free it once the current callbacks are over.
+    void destroy(NativeConnection& connection);
+
+private:
+    // The listener and the wake fd are handlers too; they read like the selectors
+    // server's accept() callback.
+    struct Callback final : Handler {
+        Callback(NativeLoop& loop, void (NativeLoop::*method)()) : loop(loop), method(method) {}
+        void on_events(unsigned) override { (loop.*method)(); }
+        NativeLoop& loop;
+        void (NativeLoop::*method)();
+    };
+
+    void adopt(int fd) override;
+    void watch_listener(bool watch) override;
+    void close_listener() override;
+    int listener_fd() override { return listener_.get(); }
+    void on_accept();
+    void on_udp();
+    void on_wake();
+    void dispatch(const Ready& ready);
+
+    Service service_;  // first: connections detach from it as they go
+    std::unique_ptr<Selector> selector_;
+    UdpEcho udp_echo_;
+    Fd listener_, udp_;
+    LoopRequests requests_;
+    Callback accept_callback_{*this, &NativeLoop::on_accept};
+    Callback udp_callback_{*this, &NativeLoop::on_udp};
+    Callback wake_callback_{*this, &NativeLoop::on_wake};
+    bool listener_watched_ = false;
+    std::vector<std::unique_ptr<NativeConnection>> connections_;  // indexed by fd
+    std::vector<std::unique_ptr<NativeConnection>> closed_;       // freed after each round
+    std::vector<Ready> again_, again_now_;
+};
+
+}  // namespace echomux::native

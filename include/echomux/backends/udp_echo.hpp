@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: BSL-1.0
+// UDP echo (RFC 862 section 2) for one event loop, written once for every backend: the loop
+// reports that its UDP socket is readable and calls on_read(), which receives, decides and
+// answers whole datagrams. What a datagram gets back: the same bytes, upper-cased
+// (mode = upper), or after the prefix (mode = prefix; %p is the sender). What it does not:
+// a reply to source ports 0, 7, 13, 17, 19, 37 (two echo-like services answering each
+// other forever), a reply over udp_rate_per_source, a reply the send buffer has no room
+// for (UDP has no backpressure: it is dropped, never queued). Every drop is counted.
+#pragma once
+
+#include "echomux/core/service.hpp"
+#include "echomux/core/source_rate_limit.hpp"
+
+#include <string>
+#include <vector>
+
+namespace echomux {
+
+class UdpEcho {
+public:
+    // The largest payload of an IPv4 datagram (65,535 - 20 IP - 8 UDP): no reply is longer.
+    static constexpr std::size_t kMaxReply = 65507;
+
+    explicit UdpEcho(Service& service);
+
+    // Serves datagrams waiting on `fd` (non-blocking) until it would block or a fairness
+    // budget is spent, so TCP clients of the same loop are not starved. Returns true when
+    // the budget ran out (more may be waiting: edge-triggered loops must call again).
+    bool on_read(int fd);
+
+    // Source ports whose services answer whatever arrives: replying would start a loop.
+    static bool blocked_source_port(std::uint16_t port);
+
+private:
+    void answer(int fd, const sockaddr_storage& sender, socklen_t sender_length, std::size_t n, long long now_ms);
+
+    Service& service_;
+    Stats& stats_;
+    SourceRateLimit rate_limit_;
+    std::vector<char> datagram_;  // one receive buffer per loop, whatever the number of senders
+    std::string local_;           // %l: the address the socket is bound to
+};
+
+}  // namespace echomux

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: BSL-1.0
+// A connection of the io_uring loop: the transport under the protocol core. One receive
+// at a time into the loop's provided buffers, sized to the core's room (none while it has
+// none), at most one send in flight: of what came in, straight from the receive buffer,
+// which goes back to the ring when the send completes (a copy when the ring has no buffer
+// to spare, or of bytes the core held). Nothing is freed or closed while the kernel still
+// holds an operation of it: release() cancels them, and the object goes once the last
+// completes.
+#pragma once
+
+#include "echomux/core/connection.hpp"
+#include "echomux/util/fd.hpp"
+#include "echomux/backends/uring/completion.hpp"
+
+#include <memory>
+
+namespace echomux::uring {
+
+class UringLoop;
+
+class UringConnection final : public Connection {
+public:
+    UringConnection(UringLoop& loop, Service& service, Fd fd);
+    void start();    // the first receive
+    void on_soon();  // call_soon()'s turn
+
+private:
+    // A completion handler calling back one of our methods.
+    struct Operation final : Completion {
+        Operation(UringConnection& c, void (UringConnection::*method)(const io_uring_cqe&)) : c(c), method(method) {}
+        void on_complete(const io_uring_cqe& cqe) override { (c.*method)(cqe); }
+        UringConnection& c;
+        void (UringConnection::*method)(const io_uring_cqe&);
+    };
+
+    long transmit(const char* bytes, std::size_t n) override;
+    bool transmitted() const override { return !out_; }
+    void release() override;
+    void call_soon() override;
+
+    void on_received(const io_uring_cqe& cqe);
+    void on_sent(const io_uring_cqe& cqe);
+    void follow(Next next);  // after the core answered: close, come back, receive or not
+    void receive();
+    void send();
+    void sent();  // the send in flight is over: its bytes go
+    void finish_if_idle();
+
+    UringLoop& loop_;
+    Fd fd_;
+    Operation receive_{*this, &UringConnection::on_received};
+    Operation send_{*this, &UringConnection::on_sent};
+    bool receiving_ = false;     // a receive is in flight
+    bool cancelling_ = false;    // ...and asked to stop (no room, or released)
+    bool more_waiting_ = false;  // the last receive left bytes in the socket
+    bool peer_done_ = false;   // EOF or a receive error: nothing more will arrive
+    bool released_ = false;
+    int arrived_ = -1;  // in received(): the ring buffer the bytes are in, unless a send keeps it
+    const char* out_ = nullptr;  // what the send in flight sends; null while none is
+    std::size_t out_sent_ = 0, out_size_ = 0;
+    int lent_buffer_ = -1;          // ...out of this ring buffer,
+    std::unique_ptr<char[]> copy_;  // or out of this copy
+};
+
+}  // namespace echomux::uring

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: BSL-1.0
+// The part of the echo service that belongs to one event loop but to no backend:
+// accepting under max_connections and fd exhaustion, the idle timeout, draining on
+// shutdown, every timer (one next_deadline() that the loop waits on), the shared read
+// buffer and the counters. Backends implement LoopHooks.
+#pragma once
+
+#include "echomux/server/config.hpp"
+#include "echomux/core/reply_text.hpp"
+#include "echomux/core/stats.hpp"
+
+#include <atomic>
+#include <list>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace echomux {
+
+class Connection;
+
+// State shared by all loops of one server.
+struct SharedState {
+    explicit SharedState(const Config& c) : config(c), max_connections(c.max_connections), mode(c.mode) {}
+    const Config config;  // as started; each loop keeps its own copy, which SIGHUP can update
+    std::atomic<std::size_t> active{0};  // open connections, all loops: max_connections
+    // What a reload changed, for /metrics (the loops have their own copies).
+    std::atomic<std::size_t> max_connections;
+    std::atomic<Mode> mode;
+    // Every loop accepts from one inherited socket (dups of it), not from a SO_REUSEPORT
+    // socket of its own: set before the loops are made.
+    bool one_listener = false;
+    // Echo connections the open file limit has room for (after metrics and the reserve),
+    // set before the loops start; over max_connections, each still takes one for a moment.
+    std::size_t descriptor_budget = SIZE_MAX;
+};
+
+class LoopHooks {
+public:
+    virtual ~LoopHooks() = default;
+    virtual void adopt(int fd) = 0;                 // take an accepted, admitted socket into service
+    virtual void watch_listener(bool watch) = 0;    // pause or resume accepting
+    virtual void close_listener() = 0;              // draining: accept no more
+    virtual int listener_fd() = 0;                  // -1 once closed
+    // next_deadline() may have moved earlier, or gone: a loop that sleeps on a timer
+    // re-arms it. Loops that ask next_deadline() before every wait need nothing.
+    virtual void deadline_changed() {}
+};
+
+class Service {
+    struct Activity {
+        Connection* connection;
+        long long last_active_ms;
+    };
+
+public:
+    // A connection's place in the least-recently-active order. The connection holds it and
+    // hands it back; only the service looks inside.
+    using Slot = std::list<Activity>::iterator;
+    // A connection still waiting for its PROXY header, in accept order: one timeout for
+    // all, so the front is always due first.
+    using HeaderSlot = std::list<std::pair<Connection*, long long>>::iterator;
+
+    Service(SharedState& shared, LoopHooks& hooks);
+    ~Service();
+    Service(const Service&) = delete;
+    Service& operator=(const Service&) = delete;
+
+    // This loop's settings: as started, then as the last reload left them (reconfigure).
+    const Config& config() const { return config_; }
+    const ReplyText& greeting() const { return greeting_; }
+    const ReplyText& prefix() const { return prefix_; }
+    // A reload (SIGHUP): `next` holds the settings that change while serving (those that
+    // need a restart are as before). New connections get them; open ones keep theirs,
+    // except that the idle timeout and the limits apply to all from now on.
+    void reconfigure(const Config& next);
+    Stats& stats() { return stats_; }
+    const Stats& stats() const { return stats_; }
+
+    // Called when the listener is readable. Returns true when more connections may be
+    // waiting than this call took (a fairness budget), so edge-triggered loops call again.
+    bool on_accept(int listen_fd);
+    // The same for a loop that accepts by itself (io_uring's multishot accept): `fd` is a
+    // new non-blocking socket to serve or reject (max_connections), `error` an accept
+    // failure (EMFILE & co pause accepting, as on_accept does; transient ones are ignored).
+    void admit(int fd);
+    void accept_failed(int error);
+    // A multishot accept takes everything in the backlog at once, a descriptor each, before
+    // admit() can close what is over max_connections: true while every loop's full accept
+    // queue still fits in the descriptor budget. Otherwise accept one at a time, so a burst
+    // cannot eat the reserve that /metrics and the logs count on.
+    bool may_accept_in_bulk() const;
+
+    // What connections report: they started, did some work, ended.
+    Slot attach(Connection& c);
+    void touch(Slot slot);
+    void detach(Slot slot);
+    HeaderSlot await_header(Connection& c);
+    void header_done(HeaderSlot slot);
+    // A connection closed for its PROXY header: counted under `reason`, logged at most
+    // once a second.
+    void proxy_error(Counter Stats::*reason, const std::string& client, const std::string& detail);
+
+    // With access_log on: the line for a connection that ended ("eof", "idle", "drain",
+    // "reset", "rejected"), written here for connections and rejections alike.
+    void log_access(const std::string& client, const std::string& local, std::uint64_t received,
+                    std::uint64_t sent, long long duration_ms, const char* end) const;
+
+    // The one clock of every timer: when tick() next has work (idle timeout, drain
+    // deadline, resuming a paused accept), in now_ms() time; nullopt when nothing is due.
+    std::optional<long long> next_deadline() const;
+    // Milliseconds to wait from now until next_deadline(), -1 for no limit: a poll timeout.
+    int wait_ms() const;
+    void tick();  // does what is due; cheap when nothing is
+
+    void begin_drain();
+    bool draining() const { return draining_; }
+    bool finished() const { return draining_ && connections_.empty(); }
+    bool has_connections() const { return !connections_.empty(); }
+
+    // Scratch space for reads; a loop runs one callback at a time, so one is enough.
+    char* scratch() { return scratch_.data(); }
+    std::size_t read_size() const { return scratch_.size(); }
+
+    static long long now_ms();  // monotonic clock
+    // The loop's clock, as libuv's uv_now() and Redis's cached mstime: read when the loop
+    // wakes, not per callback, so activity stamps cost no clock read each. Every loop calls
+    // update_time() before it runs callbacks; attach() and tick() refresh it as well.
+    void update_time() { loop_time_ms_ = now_ms(); }
+
+private:
+    void reject(int fd);
+    void close_all();
+
+    struct RateLimit {
+        long long last_ms = 0;
+        std::uint64_t unlogged = 0;
+    };
+    // "Limits hit" are worth a line, but not one per connection during a flood.
+    template <class... Parts>
+    void rate_limited_warn(RateLimit& limit, const Parts&... parts);
+
+    SharedState& shared_;
+    LoopHooks& hooks_;
+    Config config_;
+    ReplyText greeting_, prefix_;  // environment filled in when the settings are read
+    Stats stats_;
+    std::vector<char> scratch_;
+    long long idle_ms_;                    // 0 = no idle timeout
+    long long loop_time_ms_ = now_ms();    // update_time()
+    std::list<Activity> connections_;      // least recently active first
+    long long header_ms_;
+    std::list<std::pair<Connection*, long long>> awaiting_header_;  // with their deadlines
+    bool draining_ = false;
+    long long drain_deadline_ms_ = 0;
+    long long accept_resume_ms_ = 0;  // non-zero while accepting is paused
+    bool reserved_ = false;  // on_accept holds a max_connections slot not yet taken by a Connection
+    RateLimit rejected_, exhaustion_, proxy_errors_;
+};
+
+}  // namespace echomux

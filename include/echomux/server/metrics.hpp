@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: BSL-1.0
+// The Prometheus text page of /metrics: what the HTTP endpoint serves, built from the
+// event loops' counters. Pure formatting, no I/O.
+#pragma once
+
+#include "echomux/core/service.hpp"
+#include "echomux/core/stats.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace echomux {
+
+struct MetricsSource {
+    const SharedState& shared;
+    std::vector<const Stats*> loops;
+    const std::atomic<bool>& draining;  // not accepting any more: open connections finish
+    const std::atomic<bool>& stopping;  // SIGTERM/SIGINT seen (shutdown_delay, then draining)
+};
+
+// Counters of the HTTP endpoint itself, written and read on its own thread.
+struct EndpointStats {
+    std::uint64_t evicted = 0;  // sessions closed at metrics_max_connections to make room
+    std::uint64_t refused = 0;  // requests answered 400, 413 or 431
+};
+
+// The /metrics body: every counter summed over the loops, then the endpoint's own.
+std::string render_metrics(const MetricsSource& source, const EndpointStats& endpoint);
+
+}  // namespace echomux

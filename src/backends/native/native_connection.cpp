@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: BSL-1.0
+#include "echomux/backends/native/native_connection.hpp"
+
+#include "echomux/backends/native/native_loop.hpp"
+
+#include <system_error>
+
+namespace echomux::native {
+
+unsigned NativeConnection::selector_events(Interest interest) {
+    return (interest.read ? EVENT_READ : 0u) | (interest.write ? EVENT_WRITE : 0u);
+}
+
+NativeConnection::NativeConnection(NativeLoop& loop, Service& service, Fd fd)
+    : Connection(service, fd.get()), loop_(loop), fd_(std::move(fd)), watched_(interest()) {
+    loop_.selector().register_fd(fd_.get(), selector_events(watched_), this);
+}
+
+void NativeConnection::on_events(unsigned events) {
+    const bool edge = loop_.selector().edge_triggered();
+    Next next = Next::wait;
+    // Write first: it may make room that the read can use at once.
+    if (events & EVENT_WRITE) next = on_write();
+    if (next != Next::close && (events & EVENT_READ)) {
+        const Next after_read = on_read(edge, (events & (EVENT_HANGUP | EVENT_URGENT)) != 0);
+        if (after_read != Next::wait || next == Next::wait) next = after_read;
+    }
+    // Level-triggered readiness would report the socket again, but not bytes the connection
+    // already holds (they came with a PROXY header): ask for a call either way.
+    if (next == Next::again) loop_.call_again(*this, fd());
+    if (next != Next::close) next = watch(interest());
+    if (next == Next::close) close();
+}
+
+// The selector's view follows interest(). If it cannot (epoll_ctl's ENOMEM or ENOSPC),
+// this connection ends; the loop and every other connection go on.
+Connection::Next NativeConnection::watch(Interest want) {
+    if (want == watched_) return Next::wait;
+    try {
+        loop_.selector().modify(fd(), selector_events(want), this);
+    } catch (const std::system_error& e) {
+        return failed(e.code().value());
+    }
+    watched_ = want;
+    return Next::wait;
+}
+
+void NativeConnection::call_soon() { loop_.call_again(*this, fd()); }
+
+void NativeConnection::release() {
+    loop_.selector().unregister(fd());
+    loop_.destroy(*this);  // the object is freed after this round of callbacks...
+    fd_.reset();           // ...the descriptor now, for the next accept
+}
+
+}  // namespace echomux::native

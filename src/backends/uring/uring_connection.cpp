@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: BSL-1.0
+#include "echomux/backends/uring/uring_connection.hpp"
+
+#include "echomux/backends/uring/uring_loop.hpp"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace echomux::uring {
+namespace {
+constexpr std::size_t kMostSendBytes = 64 * 1024;
+}  // namespace
+
+UringConnection::UringConnection(UringLoop& loop, Service& service, Fd fd)
+    : Connection(service, fd.get()), loop_(loop), fd_(std::move(fd)) {}
+
+void UringConnection::start() { follow(Next::wait); }
+
+// One receive at a time, of at most read_room() bytes, into a buffer the kernel picks from
+// the ring when bytes arrive: nothing arrives that the core has no room for. (A multishot
+// receive goes on receiving until its cancellation is processed: measured here, megabytes
+// of a fast sender's stream arrived after the core had stopped reading, and were held.)
+void UringConnection::receive() {
+    io_uring_sqe* entry = loop_.sqe();
+    const std::size_t room = std::min(read_room(), loop_.buffers().size());
+    io_uring_prep_recv(entry, fd_.get(), nullptr, room, 0);
+    entry->flags |= IOSQE_BUFFER_SELECT;
+    entry->buf_group = BufferRing::kGroup;
+    // The last receive emptied the socket: wait for bytes before trying (no futile attempt).
+    if (!more_waiting_) entry->ioprio |= IORING_RECVSEND_POLL_FIRST;
+    io_uring_sqe_set_data(entry, static_cast<Completion*>(&receive_));
+    receiving_ = true;
+    loop_.track(+1);
+}
+
+void UringConnection::on_received(const io_uring_cqe& cqe) {
+    receiving_ = cancelling_ = false;
+    loop_.track(-1);
+    more_waiting_ = cqe.flags & IORING_CQE_F_SOCK_NONEMPTY;
+    Next next = Next::wait;
+    if (cqe.res > 0) {
+        const auto id = static_cast<std::uint16_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
+        // Bytes that arrived after a close (the cancel raced them) are dropped, as a closed
+        // socket would; the buffer goes back then, or once a send lent it is over.
+        arrived_ = id;
+        if (!released_) next = received(loop_.buffers().buffer(id), static_cast<std::size_t>(cqe.res));
+        if (arrived_ >= 0) loop_.buffers().recycle(id);  // unless transmit() lent it to a send
+        arrived_ = -1;
+    } else if (cqe.res == 0) {
+        peer_done_ = true;
+        if (!released_) next = peer_closed();
+    } else if (cqe.res != -ECANCELED && cqe.res != -ENOBUFS) {
+        // ENOBUFS: the ring was empty for a moment; received again below, with the buffers
+        // this turn gave back.
+        peer_done_ = true;
+        if (!released_) next = failed(-cqe.res);
+    }
+    if (released_) return finish_if_idle();
+    follow(next);
+}
+
+long UringConnection::transmit(const char* bytes, std::size_t n) {
+    if (out_ || released_) return 0;  // one send at a time: writable() comes when it is done
+    // Up to 64 KiB (a readiness loop's read_chunk_bytes) in one send: 16 KiB at a time, a
+    // stream's pipeline was too shallow; all the core holds, its memory would double.
+    const std::size_t take = std::min(n, kMostSendBytes);
+    BufferRing& ring = loop_.buffers();
+    if (arrived_ >= 0 && ring.holds(static_cast<std::uint16_t>(arrived_), bytes) && ring.lend()) {
+        lent_buffer_ = arrived_;
+        arrived_ = -1;
+        out_ = bytes;
+    } else {
+        copy_.reset(new char[take]);
+        std::memcpy(copy_.get(), bytes, take);
+        out_ = copy_.get();
+    }
+    out_size_ = take;
+    out_sent_ = 0;
+    send();
+    return static_cast<long>(take);
+}
+
+void UringConnection::send() {
+    io_uring_sqe* entry = loop_.sqe();
+    // MSG_NOSIGNAL: a peer that went away is an EPIPE for this connection, not a SIGPIPE.
+    io_uring_prep_send(entry, fd_.get(), out_ + out_sent_, out_size_ - out_sent_, MSG_NOSIGNAL);
+    io_uring_sqe_set_data(entry, static_cast<Completion*>(&send_));
+    loop_.track(+1);
+}
+
+void UringConnection::on_sent(const io_uring_cqe& cqe) {
+    loop_.track(-1);
+    if (released_) {
+        sent();
+        return finish_if_idle();
+    }
+    if (cqe.res < 0) {
+        sent();
+        return follow(failed(-cqe.res));
+    }
+    out_sent_ += static_cast<std::size_t>(cqe.res);
+    if (out_sent_ < out_size_) return send();  // a short send: the rest, before anything newer
+    sent();
+    follow(writable());
+}
+
+// An idle connection holds no buffer.
+void UringConnection::sent() {
+    out_ = nullptr;
+    copy_.reset();
+    if (lent_buffer_ >= 0) loop_.buffers().give_back(static_cast<std::uint16_t>(lent_buffer_));
+    lent_buffer_ = -1;
+}
+
+void UringConnection::follow(Next next) {
+    if (released_) return;
+    if (next == Next::close) return close();
+    if (next == Next::again) loop_.call_soon(*this);
+    const bool want = !peer_done_ && read_room() > 0;
+    if (want && !receiving_) receive();
+    else if (!want && receiving_ && !cancelling_) {
+        // No room any more (a receive is sized to the room, so only after a resume):
+        // what it brings all the same is held by the core, bounded by its size.
+        loop_.cancel(receive_);
+        cancelling_ = true;
+    }
+}
+
+void UringConnection::on_soon() {
+    if (!released_) follow(resume());
+}
+
+void UringConnection::call_soon() { loop_.call_soon(*this); }
+
+void UringConnection::release() {
+    released_ = true;
+    if (receiving_ && !cancelling_) loop_.cancel(receive_);
+    if (out_) loop_.cancel(send_);  // a peer that reads nothing would hold the send forever
+    cancelling_ = receiving_;
+    finish_if_idle();
+}
+
+// The descriptor closes only once no operation of the kernel's uses it.
+void UringConnection::finish_if_idle() {
+    if (receiving_ || out_) return;
+    fd_.reset();
+    loop_.destroy(*this);
+}
+
+}  // namespace echomux::uring

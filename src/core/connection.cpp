@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: BSL-1.0
+#include "echomux/core/connection.hpp"
+
+#include "echomux/core/echo_protocol.hpp"
+#include "echomux/util/log.hpp"
+#include "echomux/core/proxy_header.hpp"
+#include "echomux/core/service.hpp"
+#include "echomux/util/socket_address.hpp"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <new>
+
+namespace echomux {
+namespace {
+// Reads per on_read(drain = true) before other connections get a turn.
+constexpr int kReadsPerTurn = 16;
+}  // namespace
+
+Connection::Connection(Service& service, int fd)
+    : service_(service),
+      fd_(fd),
+      mode_(service.config().mode),
+      proxy_(service.config().proxy_protocol),
+      access_log_(service.config().access_log),
+      pending_(service.config().max_buffer_bytes),
+      slot_(service_.attach(*this)) {
+    if (access_log_ || service_.prefix().per_connection() || service_.greeting().per_connection()) {
+        peer_ = peer_address(fd_);
+        local_ = local_address(fd_);
+    }
+    started_ms_ = Service::now_ms();
+    if (proxy_ == ProxyProtocol::off) {
+        begin_echo();
+    } else {
+        state_ = State::awaiting_header;
+        header_slot_ = service_.await_header(*this);
+    }
+}
+
+void Connection::begin_echo() {
+    state_ = State::open;
+    if (mode_ == Mode::prefix) {
+        prefix_ = service_.prefix().fill(peer_, local_);
+        // An environment value may be long: keep half the buffer for the line itself.
+        prefix_.resize(std::min(prefix_.size(), pending_.limit() / 2));
+        growth_ = prefix_.size() + 1;
+    }
+    if (!service_.greeting().empty()) greet();
+}
+
+// The greeting goes out at once: nothing has been sent yet, so the socket's send buffer is
+// empty. What it does not take waits like any reply (and is cut to max_buffer_bytes, which
+// a 1 KiB greeting exceeds only when configured absurdly small).
+void Connection::greet() {
+    const std::string line = service_.greeting().fill(peer_, local_) + "\n";
+    const long sent = send_some(line.data(), line.size());
+    if (sent < 0) return;  // the first read finds out why
+    const std::size_t rest = std::min(line.size() - static_cast<std::size_t>(sent), pending_.space());
+    pending_.append(line.data() + sent, rest);
+}
+
+Connection::~Connection() {
+    if (state_ == State::awaiting_header) service_.header_done(header_slot_);
+    if (state_ != State::closed) service_.detach(slot_);
+}
+
+const char* Connection::end_name(End end) {
+    switch (end) {
+        case End::eof: return "eof";
+        case End::idle: return "idle";
+        case End::drain: return "drain";
+        case End::reset: return "reset";
+        case End::proxy_error: return "proxy_error";
+    }
+    return "?";
+}
+
+void Connection::close(End why) {
+    if (state_ == State::closed) return;
+    if (state_ == State::awaiting_header) service_.header_done(header_slot_);
+    end_ = why;
+    Stats& stats = service_.stats();
+    // Counted before detach() frees the max_connections slot: whoever sees the slot free
+    // (acquire) also sees the connection counted closed.
+    switch (end_) {
+        case End::eof: stats.closed_eof.add(); break;
+        case End::idle: stats.closed_idle.add(); break;
+        case End::drain: stats.closed_drain.add(); break;
+        case End::reset: stats.closed_reset.add(); break;
+        case End::proxy_error: stats.closed_proxy_error.add(); break;
+    }
+    const long long duration_ms = Service::now_ms() - started_ms_;
+    service_.stats().connection_ms.observe(static_cast<std::uint64_t>(duration_ms));
+    service_.stats().connection_bytes.observe(received_);
+    if (access_log_)
+        service_.log_access(peer_, local_, received_, sent_, duration_ms, end_name(end_));
+    state_ = State::closed;
+    service_.detach(slot_);
+    release();
+}
+
+long Connection::transmit(const char* bytes, std::size_t n) {
+    for (;;) {
+        // MSG_NOSIGNAL: a peer that went away is an EPIPE for this connection, not a
+        // SIGPIPE for the process.
+        const ssize_t sent = ::send(fd_, bytes, n, MSG_NOSIGNAL);
+        if (sent >= 0) return sent;
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+        return -1;
+    }
+}
+
+long Connection::send_some(const char* bytes, std::size_t n) {
+    const long sent = transmit(bytes, n);
+    if (sent > 0) {
+        service_.stats().bytes_sent.add(static_cast<std::uint64_t>(sent));
+        sent_ += static_cast<std::uint64_t>(sent);
+    }
+    return sent;
+}
+
+bool Connection::send_pending() {
+    while (!pending_.empty()) {
+        const long sent = send_some(pending_.data(), pending_.size());
+        if (sent < 0) return false;
+        const bool short_write = static_cast<std::size_t>(sent) < pending_.size();
+        pending_.consume(static_cast<std::size_t>(sent));
+        if (short_write) {  // the socket buffer is full: writable() comes when it drains
+            service_.stats().short_writes.add();
+            break;
+        }
+    }
+    return true;
+}
+
+template <class Step>
+Connection::Next Connection::guarded(Step step) {
+    if (closed()) return Next::close;
+    try {
+        return step();
+    } catch (const std::bad_alloc&) {
+        // No memory for this client's buffer: end this connection, not the loop with
+        // every other client on it.
+        return failed(ENOMEM);
+    }
+}
+
+std::size_t Connection::read_room() const {
+    if (!interest().read) return 0;
+    if (state_ == State::awaiting_header) return proxy::kMaxHeaderBytes - header_.size();
+    return std::min(service_.read_size(), pending_.space() / growth_);
+}
+
+Connection::Next Connection::on_read(bool drain, bool read_all) {
+    if (!held_.empty()) {
+        const Next next = resume();
+        if (next != Next::wait) return next;
+    }
+    for (int reads = 0; !closed() && read_room() > 0; ++reads) {
+        if (reads == kReadsPerTurn) {
+            service_.touch(slot_);
+            return Next::again;
+        }
+        const std::size_t want = read_room();
+        char* const into = service_.scratch();
+        const ssize_t n = ::recv(fd_, into, want, 0);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+            return failed(errno);
+        }
+        const Next next = n == 0 ? peer_closed() : received(into, static_cast<std::size_t>(n));
+        if (next != Next::wait || !drain) return next;
+        // Edge-triggered: a short read emptied the socket, and the next bytes bring a new
+        // edge; the read that would block is saved (one system call per wake-up).
+        if (static_cast<std::size_t>(n) < want && !read_all) break;
+    }
+    return finish_callback();
+}
+
+Connection::Next Connection::received(char* bytes, std::size_t n) {
+    return guarded([&] {
+        if (state_ == State::awaiting_header) return take_header(bytes, n);
+        if (state_ != State::open) return finish_callback();  // nothing is read after a FIN
+        if (!held_.empty()) {  // behind what waits already
+            held_.append(bytes, n);
+            n = 0;
+        }
+        if (!echo(bytes, n) || !echo_held()) return failed(errno);
+        return finish_callback();
+    });
+}
+
+Connection::Next Connection::peer_closed() {
+    return guarded([&] {
+        if (state_ == State::awaiting_header) {
+            // A health check that connects and leaves is no error; half a header is.
+            if (proxy_ == ProxyProtocol::required) {
+                if (header_.empty()) return Next::close;
+                return proxy_error(&Stats::proxy_truncated, "the connection ended inside the header");
+            }
+            held_.swap(header_);  // optional: what came is the client's, then its EOF
+            end_header();
+        }
+        peer_finished_ = true;
+        return resume();
+    });
+}
+
+Connection::Next Connection::resume() {
+    return guarded([&] {
+        if (!echo_held()) return failed(errno);
+        return finish_callback();
+    });
+}
+
+Connection::Next Connection::writable() {
+    return guarded([&] {
+        const bool was_full = !has_room();
+        if (!send_pending() || !echo_held()) return failed(errno);
+        const Next next = finish_callback();
+        // Reading stopped while the buffer was full; readiness that arrived meanwhile may not
+        // be reported again (edge-triggered loops), so ask for a read now.
+        if (next == Next::wait && was_full && interest().read) return Next::again;
+        return next;
+    });
+}
+
+bool Connection::echo_held() {
+    if (state_ == State::open && !held_.empty()) {
+        std::string bytes;
+        bytes.swap(held_);
+        if (!echo(bytes.data(), bytes.size())) return false;  // what does not fit goes back to held_
+    }
+    if (state_ == State::open && held_.empty() && peer_finished_) state_ = State::half_closed;
+    return true;
+}
+
+// With nothing waiting, the bytes go straight back from where they arrived: the common case
+// copies nothing and keeps no per-connection memory. Otherwise they queue behind the
+// waiting ones, which writable() sends. Prefixed lines are built in the buffer.
+bool Connection::echo(char* bytes, std::size_t n) {
+    while (n > 0 && has_room()) {
+        const std::size_t take = std::min(n, pending_.space() / growth_);
+        service_.stats().bytes_received.add(take);
+        received_ += take;
+        apply_mode(mode_, bytes, take);
+        if (mode_ == Mode::prefix) {
+            pending_.commit(add_prefixes(bytes, take, pending_.prepare(take * growth_)));
+            if (!send_pending()) return false;
+        } else if (pending_.empty()) {
+            const long sent = send_some(bytes, take);
+            if (sent < 0) return false;
+            if (static_cast<std::size_t>(sent) < take) {
+                service_.stats().short_writes.add();
+                pending_.append(bytes + sent, take - sent);
+            }
+        } else {
+            pending_.append(bytes, take);
+        }
+        if (!has_room()) service_.stats().backpressure_pauses.add();
+        bytes += take;
+        n -= take;
+    }
+    held_.append(bytes, n);
+    return true;
+}
+
+// The header is gathered in its own small buffer and parsed from its first byte each time
+// (see proxy_header.hpp), so it may arrive in any fragmentation. Nothing is echoed before
+// it is whole; what came after it is the client's and is echoed next.
+Connection::Next Connection::take_header(const char* bytes, std::size_t n) {
+    header_.append(bytes, n);
+    const proxy::Header header = proxy::parse(header_.data(), header_.size());
+    switch (header.status) {
+        case proxy::Status::incomplete:
+            return finish_callback();
+        case proxy::Status::invalid:
+            return proxy_error(header.error == proxy::Error::oversized ? &Stats::proxy_oversized : &Stats::proxy_malformed,
+                               header.detail);
+        case proxy::Status::not_proxy:
+            if (proxy_ == ProxyProtocol::required)
+                return proxy_error(&Stats::proxy_missing, "no PROXY header (proxy_protocol = required)");
+            held_.swap(header_);
+            break;
+        case proxy::Status::complete:
+            service_.stats().proxy_headers.add();
+            if (!header.client.empty()) peer_ = header.client;
+            held_.assign(header_, header.length, std::string::npos);
+            break;
+    }
+    end_header();
+    return resume();
+}
+
+void Connection::on_header_timeout() {
+    if (proxy_ == ProxyProtocol::required) {
+        proxy_error(&Stats::proxy_timeout, "no whole header within proxy_header_timeout");
+        close();
+        return;
+    }
+    // optional: a client that sends nothing until it is greeted is served as it is.
+    held_.swap(header_);
+    end_header();
+    call_soon();
+}
+
+void Connection::end_header() {
+    std::string().swap(header_);
+    service_.header_done(header_slot_);
+    begin_echo();
+}
+
+Connection::Next Connection::proxy_error(Counter Stats::*reason, const std::string& detail) {
+    end_ = End::proxy_error;
+    service_.proxy_error(reason, peer_address(fd_), detail);
+    return Next::close;
+}
+
+// A line may arrive in many reads and one read may hold many lines: the prefix goes
+// wherever a line starts, and a last line without "\n" is answered like any other.
+std::size_t Connection::add_prefixes(const char* in, std::size_t n, char* out) {
+    char* next = out;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (at_line_start_) next = std::copy(prefix_.begin(), prefix_.end(), next);
+        *next++ = in[i];
+        at_line_start_ = in[i] == '\n';
+    }
+    return static_cast<std::size_t>(next - out);
+}
+
+Connection::Next Connection::finish_callback() {
+    if (state_ == State::half_closed && pending_.empty() && transmitted()) {
+        // Half-close done right: everything received has been sent; now send our FIN.
+        ::shutdown(fd_, SHUT_WR);
+        return Next::close;
+    }
+    service_.touch(slot_);
+    return Next::wait;
+}
+
+Connection::Next Connection::failed(int error) {
+    end_ = End::reset;
+    log::debug("connection fd ", fd_, " ended: ", std::strerror(error));
+    return Next::close;
+}
+
+}  // namespace echomux

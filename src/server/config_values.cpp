@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: BSL-1.0
+#include "config_values.hpp"
+
+#include "echomux/core/reply_text.hpp"
+#include "echomux/util/socket_address.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <sstream>
+
+namespace echomux {
+
+unsigned long long parse_whole(const std::string& text, unsigned long long min, unsigned long long max,
+                               const char* what) {
+    std::ostringstream range;
+    range << "must be " << what << " from " << min << " to " << max;
+    if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) throw BadValue(range.str());
+    errno = 0;
+    const unsigned long long v = std::strtoull(text.c_str(), nullptr, 10);
+    if (errno == ERANGE || v < min || v > max) throw BadValue(range.str());
+    return v;
+}
+
+std::size_t parse_bytes(const std::string& text, unsigned long long min, unsigned long long max) {
+    std::ostringstream range;
+    range << "must be a byte count from " << min << " to " << max << " (suffixes K, M, G, KiB, MiB, GiB)";
+    const auto digits = text.find_first_not_of("0123456789");
+    const std::string number = text.substr(0, digits);
+    const std::string suffix = digits == std::string::npos ? "" : text.substr(digits);
+    unsigned long long unit = 1;
+    if (suffix == "K" || suffix == "KiB") unit = 1ull << 10;
+    else if (suffix == "M" || suffix == "MiB") unit = 1ull << 20;
+    else if (suffix == "G" || suffix == "GiB") unit = 1ull << 30;
+    else if (!suffix.empty()) throw BadValue(range.str());
+    errno = 0;
+    const unsigned long long v = std::strtoull(number.c_str(), nullptr, 10);
+    if (number.empty() || errno == ERANGE || v > max / unit || v * unit < min) throw BadValue(range.str());
+    return static_cast<std::size_t>(v * unit);
+}
+
+double parse_seconds(const std::string& text, unsigned long long max) {
+    std::ostringstream range;
+    range << "must be 0 or a duration from 1ms to " << max
+          << " seconds (\"300\", \"1.5s\", \"250ms\", \"5m\")";
+    // Checked by hand: strtod alone would also take hex, exponents, inf, nan, signs and blanks.
+    const auto number_end = text.find_first_not_of("0123456789.");
+    const std::string number = text.substr(0, number_end);
+    const std::string unit = number_end == std::string::npos ? "" : text.substr(number_end);
+    if (number.find_first_of("0123456789") == std::string::npos || std::count(number.begin(), number.end(), '.') > 1)
+        throw BadValue(range.str());
+    double v = std::strtod(number.c_str(), nullptr);  // may underflow to 0: nonzero below decides
+    if (unit == "ms") v /= 1000;
+    else if (unit == "m") v *= 60;
+    else if (!unit.empty() && unit != "s") throw BadValue(range.str());
+    // The loops count whole milliseconds: a shorter non-zero time would round to 0, which
+    // means never (idle) or at once (drain) instead of what was asked.
+    const bool nonzero = number.find_first_of("123456789") != std::string::npos;
+    if ((nonzero && !(v >= 0.001)) || v > max) throw BadValue(range.str());
+    return v;
+}
+
+std::string parse_address(const std::string& v) {
+    if (!parse_socket_address(v, 0))
+        throw BadValue("must be an IPv4 or IPv6 address, such as 0.0.0.0, 127.0.0.1, :: or ::1");
+    return v.size() > 2 && v.front() == '[' ? v.substr(1, v.size() - 2) : v;
+}
+
+std::string parse_reply_text(const std::string& v) {
+    if (v.size() > 1024) throw BadValue("must be at most 1024 bytes");
+    if (const auto problem = check_reply_text(v)) throw BadValue(*problem);
+    return v;
+}
+
+std::string quoted(const std::string& text) {
+    constexpr std::size_t kShown = 60;
+    if (text.size() <= kShown + 20) return "'" + printable(text) + "'";
+    return "'" + printable(text.substr(0, kShown)) + "...' (" + std::to_string(text.size()) + " bytes)";
+}
+
+}  // namespace echomux

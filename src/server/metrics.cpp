@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: BSL-1.0
+#include "echomux/server/metrics.hpp"
+
+#include "echomux/server/process_figures.hpp"
+#include "echomux/util/version.hpp"
+
+#include <cstring>
+#include <sstream>
+
+namespace echomux {
+namespace {
+
+void family(std::ostringstream& out, const char* name, const char* type, const char* help) {
+    out << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n";
+}
+
+template <class Value>
+void metric(std::ostringstream& out, const char* name, const char* type, const char* help, Value value) {
+    family(out, name, type, help);
+    out << name << " " << value << "\n";
+}
+
+// A histogram summed over the loops, its bounds and sum shown divided by `scale` (a value
+// kept in milliseconds is shown in seconds, as Prometheus names want).
+void histogram(std::ostringstream& out, const char* name, const char* help, const std::vector<const Stats*>& loops,
+               Histogram Stats::*member, double scale) {
+    family(out, name, "histogram", help);
+    const Histogram& shape = loops.front()->*member;
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i <= shape.bounds(); ++i) {
+        for (const Stats* loop : loops) cumulative += (loop->*member).in_bucket(i);
+        out << name << "_bucket{le=\"";
+        if (i < shape.bounds()) out << shape.bound(i) / scale;
+        else out << "+Inf";
+        out << "\"} " << cumulative << "\n";
+    }
+    std::uint64_t count = 0, sum = 0;
+    for (const Stats* loop : loops) {
+        count += (loop->*member).count();
+        sum += (loop->*member).sum();
+    }
+    out << name << "_sum " << sum / scale << "\n" << name << "_count " << count << "\n";
+}
+
+}  // namespace
+
+std::string render_metrics(const MetricsSource& source, const EndpointStats& endpoint) {
+    const Config& c = source.shared.config;
+    // Acquire, and before the counters: a loop counts a closed connection, then releases
+    // the active slot, so a page that shows the slot freed also shows it counted closed.
+    const std::size_t active = source.shared.active.load(std::memory_order_acquire);
+    std::ostringstream out;
+    out.precision(15);  // seconds since 1970 to the microsecond, not 1.76409e+09
+    out << "# HELP echomux_info The running server: backend, mode and event loop threads.\n"
+        << "# TYPE echomux_info gauge\n"
+        << "echomux_info{backend=\"" << backend_label(c) << "\",mode=\"" << mode_name(source.shared.mode.load()) << "\",threads=\""
+        << c.threads << "\"} 1\n";
+    metric(out, "echomux_connections_active", "gauge", "Open client connections.", active);
+    const char* previous = "";
+    for (const CounterInfo& counter : kCounters) {
+        if (std::strcmp(counter.metric, previous) != 0) family(out, counter.metric, "counter", counter.help);
+        previous = counter.metric;
+        out << counter.metric;
+        if (*counter.labels) out << "{" << counter.labels << "}";
+        out << " " << total(source.loops, counter.member) << "\n";
+    }
+    metric(out, "echomux_ready", "gauge", "1 until SIGTERM/SIGINT; /healthz and /readyz say 503 once it is 0.",
+           source.stopping.load() ? 0 : 1);
+    metric(out, "echomux_draining", "gauge", "1 once accepting has stopped, while open connections finish.",
+           source.draining.load() ? 1 : 0);
+    metric(out, "echomux_metrics_connections_evicted_total", "counter",
+           "Metrics endpoint connections closed at metrics_max_connections to serve a newer one.", endpoint.evicted);
+    metric(out, "echomux_metrics_requests_refused_total", "counter",
+           "Metrics endpoint requests answered 400, 413 or 431 (malformed or too large).", endpoint.refused);
+    histogram(out, "echomux_connection_duration_seconds", "How long connections were open, counted as they end.",
+              source.loops, &Stats::connection_ms, 1000);
+    histogram(out, "echomux_connection_received_bytes", "Bytes each connection sent to echomux, counted as it ends.",
+              source.loops, &Stats::connection_bytes, 1);
+    out << "# HELP echomux_build_info The echomux build: version and source revision.\n"
+        << "# TYPE echomux_build_info gauge\n"
+        << "echomux_build_info{version=\"" << version() << "\",revision=\"" << revision() << "\"} 1\n";
+    metric(out, "echomux_connections_max", "gauge",
+           "max_connections in effect (lowered at start when the open file limit cannot hold it).",
+           source.shared.max_connections.load());
+
+    const ProcessFigures process = read_process_figures();
+    metric(out, "process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.",
+           process.cpu_seconds);
+    metric(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", process.resident_bytes);
+    metric(out, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.", process.virtual_bytes);
+    metric(out, "process_open_fds", "gauge", "Number of open file descriptors.", process.open_fds);
+    metric(out, "process_max_fds", "gauge", "Maximum number of open file descriptors.", process.max_fds);
+    metric(out, "process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.",
+           process.start_time_seconds);
+    return out.str();
+}
+
+}  // namespace echomux

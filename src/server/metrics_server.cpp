@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: BSL-1.0
+#include "echomux/server/metrics_server.hpp"
+
+#include "echomux/util/log.hpp"
+#include "echomux/util/socket_address.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <array>
+#include <chrono>
+#include <list>
+#include <optional>
+#include <thread>
+
+namespace echomux {
+
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using boost::asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Anyone who can reach the port can talk to this endpoint, so every session is bounded:
+// at most kHeaderLimit bytes buffered, no request body, and a fixed deadline per phase.
+constexpr std::size_t kHeaderLimit = 8 * 1024;  // request line + fields; a probe sends ~100 bytes
+constexpr std::size_t kFirstRead = 512;         // a waiting session holds no more than this
+constexpr auto kIdleTimeout = std::chrono::seconds(10);     // waiting for a request's first byte
+constexpr auto kRequestTimeout = std::chrono::seconds(5);   // first byte to end of header, in total
+constexpr auto kWriteTimeout = std::chrono::seconds(5);     // a client that does not read its answer
+constexpr auto kLingerTimeout = std::chrono::seconds(2);    // closing: let the client read the answer
+constexpr auto kEvictionLogEvery = std::chrono::seconds(1);
+
+class HttpSession;
+
+// The open sessions of one endpoint, oldest first. Only the endpoint's thread touches it.
+struct Sessions {
+    std::list<HttpSession*> open;
+    EndpointStats stats;
+    std::array<char, 4096> discard;  // input read only to be dropped, while closing
+};
+
+// One HTTP/1.1 connection: wait for a request, read it, answer, repeat while keep-alive;
+// after a final answer (an error, Connection: close, HTTP/1.0), close without a reset.
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+public:
+    // What the session waits for. At the cap the endpoint closes the first session in this
+    // order (then the one in its phase longest): closing anyway, silent, part-sent, answering.
+    enum class Phase { lingering, waiting, reading, writing };
+
+    HttpSession(tcp::socket socket, const MetricsSource& source, Sessions& sessions)
+        : stream_(std::move(socket)), source_(source), sessions_(sessions) {
+        position_ = sessions_.open.insert(sessions_.open.end(), this);
+    }
+    ~HttpSession() { close(); }
+
+    void start() { wait_for_request(); }
+
+    // Leaves the table and closes the socket; pending operations then end this session.
+    void close() {
+        if (!open_) return;
+        open_ = false;
+        sessions_.open.erase(position_);
+        stream_.close();
+    }
+
+    Phase phase() const { return phase_; }
+    Clock::time_point since() const { return since_; }
+
+private:
+    void enter(Phase phase) {
+        phase_ = phase;
+        since_ = Clock::now();
+    }
+
+    void wait_for_request() {
+        enter(Phase::waiting);
+        response_ = {};
+        if (buffer_.size() > 0) return read_request();  // pipelined: the next request is here
+        buffer_.shrink_to_fit();  // between requests a session holds no buffer
+        stream_.expires_after(kIdleTimeout);
+        stream_.async_read_some(buffer_.prepare(kFirstRead),
+                                [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                                    if (ec || !self->open_) return;
+                                    self->buffer_.commit(n);
+                                    self->read_request();
+                                });
+    }
+
+    void read_request() {
+        enter(Phase::reading);
+        // One deadline for the whole request, not per read: a byte a second does not extend it.
+        stream_.expires_after(kRequestTimeout);
+        parser_.emplace();
+        parser_->header_limit(kHeaderLimit);
+        parser_->body_limit(0);  // GET and HEAD carry no body
+        http::async_read(stream_, buffer_, *parser_,
+                         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+    }
+
+    void on_read(beast::error_code ec) {
+        if (!open_) return;
+        if (ec == http::error::header_limit || ec == http::error::buffer_overflow)
+            return fail(http::status::request_header_fields_too_large, "request header over 8 KiB\n");
+        if (ec == http::error::body_limit) return fail(http::status::payload_too_large, "no request body, please\n");
+        if (ec == http::error::end_of_stream || ec == http::error::partial_message) return;  // the client left
+        if (ec.category() == http::make_error_code(http::error::bad_target).category())
+            return fail(http::status::bad_request, "not an HTTP/1.x request\n");
+        if (ec) return;  // timeout (the stream closed itself), reset, ...
+        respond(parser_->get());
+    }
+
+    // Absolute-form targets ("http://host:port/metrics") name the path after the authority;
+    // the query string does not select anything here.
+    static beast::string_view path_of(beast::string_view target) {
+        const auto scheme = target.find("://");
+        if (scheme != beast::string_view::npos && target.substr(0, 1) != "/") {
+            const auto path = target.find('/', scheme + 3);
+            target = path == beast::string_view::npos ? beast::string_view("/") : target.substr(path);
+        }
+        return target.substr(0, target.find_first_of("?#"));
+    }
+
+    void respond(const http::request<http::empty_body>& request) {
+        response_.version(request.version());
+        response_.keep_alive(request.keep_alive());
+        response_.set(http::field::server, "echomux");
+        response_.set(http::field::content_type, "text/plain; charset=utf-8");
+        const auto path = path_of(request.target());
+        if (request.method() != http::verb::get && request.method() != http::verb::head) {
+            response_.result(http::status::method_not_allowed);
+            response_.set(http::field::allow, "GET, HEAD");
+            response_.body() = "only GET and HEAD\n";
+        } else if (path == "/metrics") {
+            response_.result(http::status::ok);
+            response_.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+            response_.body() = render_metrics(source_, sessions_.stats);
+        } else if (path == "/healthz" || path == "/readyz") {  // readiness: take no new clients here
+            const bool stopping = source_.stopping.load();
+            response_.result(stopping ? http::status::service_unavailable : http::status::ok);
+            response_.body() = !stopping ? "ok\n" : source_.draining.load() ? "draining\n" : "shutting down\n";
+        } else if (path == "/livez") {  // liveness: the process serves until it exits
+            response_.result(http::status::ok);
+            response_.body() = "ok\n";
+        } else {
+            response_.result(http::status::not_found);
+            response_.body() = "not found: try /metrics, /healthz, /readyz or /livez\n";
+        }
+        response_.prepare_payload();
+        if (request.method() == http::verb::head) response_.body().clear();  // Content-Length stays
+        write();
+    }
+
+    // An answer to a request that could not be read whole: the connection cannot continue.
+    void fail(http::status status, const char* reason) {
+        ++sessions_.stats.refused;
+        response_ = {};
+        response_.version(11);
+        response_.keep_alive(false);
+        response_.result(status);
+        response_.set(http::field::server, "echomux");
+        response_.set(http::field::content_type, "text/plain; charset=utf-8");
+        response_.body() = reason;
+        response_.prepare_payload();
+        buffer_.clear();
+        write();
+    }
+
+    void write() {
+        enter(Phase::writing);
+        stream_.expires_after(kWriteTimeout);
+        http::async_write(stream_, response_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            if (ec || !self->open_) return;
+            if (self->response_.keep_alive()) return self->wait_for_request();
+            self->linger();
+        });
+    }
+
+    // Closing while the client still sends (the rest of a refused body, pipelined requests)
+    // would reset the connection and could destroy the answer before it is read. Send FIN,
+    // then drop input until the client closes too, for a bounded time.
+    void linger() {
+        enter(Phase::lingering);
+        response_ = {};
+        buffer_.clear();
+        buffer_.shrink_to_fit();
+        beast::error_code ignored;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        stream_.expires_after(kLingerTimeout);
+        discard();
+    }
+
+    void discard() {
+        stream_.async_read_some(boost::asio::buffer(sessions_.discard),
+                                [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                    if (!ec && self->open_) self->discard();
+                                });
+    }
+
+    beast::tcp_stream stream_;
+    const MetricsSource& source_;
+    Sessions& sessions_;
+    std::list<HttpSession*>::iterator position_;
+    bool open_ = true;
+    Phase phase_ = Phase::waiting;
+    Clock::time_point since_ = Clock::now();
+    beast::flat_buffer buffer_{kHeaderLimit};  // its limit: a request never takes more
+    std::optional<http::request_parser<http::empty_body>> parser_;
+    http::response<http::string_body> response_;
+};
+
+}  // namespace
+
+struct MetricsServer::Impl {
+    explicit Impl(MetricsSource s) : source(std::move(s)), acceptor(io) {
+        const Config& c = source.shared.config;
+        boost::system::error_code ec;
+        const auto ip = boost::asio::ip::make_address(c.metrics_listen, ec);
+        const tcp::endpoint endpoint(ip, c.metrics_port);
+        address = describe_address(c.metrics_listen, c.metrics_port);
+        acceptor.open(endpoint.protocol(), ec);
+        if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+        if (!ec) acceptor.bind(endpoint, ec);
+        if (!ec) acceptor.listen(boost::asio::socket_base::max_listen_connections, ec);
+        if (ec) {
+            const bool os_error = ec.category() == boost::system::system_category();
+            throw std::runtime_error("cannot serve metrics on " + address + ": " + ec.message() +
+                                     (os_error ? bind_error_hint(ec.value()) : ""));
+        }
+        accept();
+        thread = std::thread([this] { io.run(); });
+    }
+
+    ~Impl() {
+        boost::asio::post(io, [this] { io.stop(); });
+        thread.join();
+    }
+
+    void accept() {
+        acceptor.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
+            if (ec == boost::asio::error::operation_aborted) return;
+            if (!ec) {
+                if (sessions.open.size() >= source.shared.config.metrics_max_connections) make_room();
+                std::make_shared<HttpSession>(std::move(socket), source, sessions)->start();
+                return accept();
+            }
+            retry.expires_after(std::chrono::milliseconds(100));  // e.g. EMFILE: don't spin
+            retry.async_wait([this](boost::system::error_code e) {
+                if (!e) accept();
+            });
+        });
+    }
+
+    // At the cap a newcomer is always served, so whoever holds idle connections cannot keep
+    // a liveness probe out: the session closed is one already closing, else the one that has
+    // waited longest for a request, else (all are answering) the one writing longest.
+    void make_room() {
+        HttpSession* victim = nullptr;
+        for (HttpSession* s : sessions.open)
+            if (!victim || std::pair(s->phase(), s->since()) < std::pair(victim->phase(), victim->since())) victim = s;
+        victim->close();
+        ++sessions.stats.evicted;
+        ++evicted;
+        const auto now = Clock::now();
+        if (now - last_eviction_log < kEvictionLogEvery) return;
+        log::warn("metrics_max_connections (", source.shared.config.metrics_max_connections,
+                  ") reached: closed the connection idle longest (", evicted, " time(s) since last report)");
+        last_eviction_log = now;
+        evicted = 0;
+    }
+
+    MetricsSource source;
+    Sessions sessions;  // before io: sessions still owned by io's handlers leave it as io ends
+    boost::asio::io_context io{1};
+    tcp::acceptor acceptor;
+    boost::asio::steady_timer retry{io};
+    std::string address;
+    std::uint64_t evicted = 0;
+    Clock::time_point last_eviction_log{};
+    std::thread thread;
+};
+
+MetricsServer::MetricsServer(MetricsSource source) : impl_(std::make_unique<Impl>(std::move(source))) {}
+MetricsServer::~MetricsServer() = default;
+const std::string& MetricsServer::address() const { return impl_->address; }
+
+}  // namespace echomux

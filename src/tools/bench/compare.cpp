@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: BSL-1.0
+#include "compare.hpp"
+
+#include "compare_plan.hpp"
+#include "compare_report.hpp"
+#include "load.hpp"
+#include "open_files.hpp"
+
+#include "echomux/util/fd.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace echomux::bench {
+namespace {
+
+
+int free_port() {
+    Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+        ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&a), &len) != 0)
+        throw std::runtime_error("cannot find a free port");
+    return ntohs(a.sin_port);
+}
+
+bool accepts_connections(int port) {
+    Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<std::uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return ::connect(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+}
+
+// A server under test, pinned to its CPU, stopped (SIGTERM, then SIGKILL) when done.
+class RunningServer {
+public:
+    RunningServer(const ServerSpec& spec, int cpu, const std::string& log_path) : port_(free_port()) {
+        std::vector<std::string> args;
+        for (std::string a : spec.argv) {
+            for (auto at = a.find("{port}"); at != std::string::npos; at = a.find("{port}"))
+                a.replace(at, 6, std::to_string(port_));
+            args.push_back(a);
+        }
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            pin_to_cpu(cpu);
+            const int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            ::dup2(log, STDOUT_FILENO);
+            ::dup2(log, STDERR_FILENO);
+            ::execvp(argv[0], argv.data());
+            ::_exit(127);
+        }
+        for (int i = 0; i < 250 && !accepts_connections(port_); ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        if (!accepts_connections(port_)) {
+            stop();
+            throw std::runtime_error(spec.name + " did not start; see " + log_path);
+        }
+    }
+    ~RunningServer() { stop(); }
+    int port() const { return port_; }
+    pid_t pid() const { return pid_; }
+
+private:
+    void stop() {
+        if (pid_ <= 0) return;
+        ::kill(pid_, SIGTERM);
+        for (int i = 0; i < 250; ++i) {
+            if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+                pid_ = -1;
+                return;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, nullptr, 0);
+        pid_ = -1;
+    }
+    int port_;
+    pid_t pid_ = -1;
+};
+
+std::vector<ServerSpec> servers(const CompareOptions& o) {
+    std::vector<ServerSpec> list;
+    for (const auto& b : o.backends.empty() ? probe_backends(o.echomux) : o.backends)
+        list.push_back(echomux_server(o.echomux, b));
+    if (!o.reference.empty()) list.push_back({"reference-c-epoll", {o.reference, "{port}"}});
+    for (const auto& [name, command] : o.external) list.push_back({name, {"/bin/sh", "-c", "exec " + command}});
+    return list;
+}
+
+long ephemeral_ports() {
+    std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+    long low = 0, high = 0;
+    if (range >> low >> high && high >= low) return high - low + 1;
+    return 28232;  // Linux's default range, 32768-60999
+}
+
+std::string one_line(const std::string& server, const Cell& cell, const CellRuns& runs) {
+    std::ostringstream out;
+    out << server << " " << cell.id << ": ";
+    if (!runs.error().empty()) return out.str() + "NO FIGURE: " + runs.error();
+    char text[256];
+    const auto rps = runs["requests_per_second"];
+    std::snprintf(text, sizeof text, "%.0f req/s (%.0f..%.0f over %d valid of %zu)", rps->median, rps->min, rps->max,
+                  rps->runs, runs.runs.size());
+    out << text;
+    if (const auto cpu = runs["server_us_per_request"]) {
+        std::snprintf(text, sizeof text, ", server %.2f us/req", cpu->median);
+        out << text;
+    }
+    if (const auto util = runs["server_cpu_percent"]) {
+        std::snprintf(text, sizeof text, " at %.0f%% CPU", util->median);
+        out << text;
+    }
+    // What bounded the figures, and why some repeats gave none: said here, not only in report.md.
+    std::vector<std::string> said;
+    auto say = [&](const std::string& line) {
+        if (std::find(said.begin(), said.end(), line) == said.end()) said.push_back(line);
+    };
+    for (const auto& r : runs.runs) {
+        for (const auto& why : r.invalid) say("invalid run: " + why);
+        for (const auto& note : r.notes) say("note: " + note);
+    }
+    for (const auto& line : said) out << "; " << line;
+    return out.str();
+}
+
+}  // namespace
+
+int run_compare(const CompareOptions& o) {
+    ::mkdir(o.out_dir.c_str(), 0755);
+    pin_to_cpu(o.client_cpu);
+    // Raised before the servers start: they inherit it.
+    const std::size_t fd_limit = raise_open_files_limit();
+    const Plan plan = make_plan(o, static_cast<long>(std::min<std::size_t>(fd_limit, 1L << 30)), ephemeral_ports());
+    for (const auto& cap : plan.caps) std::cerr << "echomux-bench: " << cap << "\n";
+    const auto specs = servers(o);
+    bool failed = false;
+    // All servers run for the whole comparison (an idle one costs nothing), and every
+    // repeat of a cell visits them in turn (A B C A B C ...): the machine's noise then
+    // lands on all of them alike instead of on whichever ran during a bad minute.
+    std::vector<std::unique_ptr<RunningServer>> running;
+    for (const auto& spec : specs) {
+        try {
+            running.push_back(std::make_unique<RunningServer>(spec, o.server_cpu,
+                                                              o.out_dir + "/server-" + spec.name + ".log"));
+        } catch (const std::exception& e) {
+            std::cerr << "echomux-bench: " << e.what() << "\n";
+            running.push_back(nullptr);
+            failed = true;
+        }
+    }
+    Results results;
+    for (const auto& cell : plan.cells) {
+        std::vector<CellRuns*> runs(specs.size());
+        for (std::size_t s = 0; s < specs.size(); ++s) {
+            CellRuns& r = results[specs[s].name][cell.id];
+            r.workload = cell.workload;
+            runs[s] = &r;
+            if (!running[s]) r.not_run = "the server did not start";
+            if (cell.group != CellGroup::rate_sweep || !r.not_run.empty()) continue;
+            // Each server at fractions of its own saturation: the curve then shows where
+            // each one's latency turns up, whatever its peak.
+            const auto saturation = results[specs[s].name][kSaturationCell]["requests_per_second"];
+            if (!saturation)
+                r.not_run = std::string("no saturation figure (") + kSaturationCell + " has no valid run)";
+            else
+                r.workload.rate = cell.rate_fraction * saturation->median;
+        }
+        for (int repeat = 0; repeat < o.repeats; ++repeat)
+            for (std::size_t s = 0; s < specs.size(); ++s) {
+                if (!runs[s]->not_run.empty()) continue;
+                Workload w = runs[s]->workload;
+                w.port = running[s]->port();
+                w.server_pid = running[s]->pid();
+                try {
+                    runs[s]->runs.push_back(run_load(w));
+                    failed = failed || runs[s]->runs.back().errors > 0;
+                } catch (const std::exception& e) {
+                    // A run that could not start is an invalid run, with its reason.
+                    Result r;
+                    r.asked_seconds = w.duration;
+                    r.invalid.push_back(e.what());
+                    runs[s]->runs.push_back(std::move(r));
+                }
+            }
+        for (std::size_t s = 0; s < specs.size(); ++s) {
+            std::cerr << one_line(specs[s].name, cell, *runs[s]) << "\n";
+            if (!runs[s]->error().empty()) failed = true;
+        }
+    }
+    running.clear();
+    const Comparison comparison{o, specs, plan, results};
+    write_results_json(comparison);
+    write_runs_csv(comparison);
+    write_hgrm_files(comparison);
+    write_report(comparison);
+    if (!write_plots(comparison)) std::cerr << "echomux-bench: gnuplot failed; plots not written\n";
+    std::cerr << "report: " << o.out_dir << "/report.md\n";
+    for (const auto& spec : specs)
+        for (const auto& cell : plan.cells)
+            if (const auto error = results[spec.name][cell.id].error(); !error.empty())
+                std::cerr << "echomux-bench: " << spec.name << " " << cell.id << ": no figure: " << error << "\n";
+    return failed ? 1 : 0;
+}
+
+}  // namespace echomux::bench

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: BSL-1.0
+// echomux-client: the classic echo clients, and a UDP one, against any echo server.
+#pragma once
+
+#include "echomux/core/echo_protocol.hpp"
+#include "echomux/util/fd.hpp"
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace echomux::client {
+
+struct Options {
+    std::string host = "127.0.0.1";  // a name or an IPv4/IPv6 address
+    int port = 7007;
+    Mode mode = Mode::echo;  // what the server is expected to send back
+    double timeout = 5;      // seconds without progress before giving up (udp: per attempt)
+    int retries = 2;         // udp: sends again after a timeout, this many times
+    std::vector<std::string> texts;  // udp: datagrams to send (none: the lines of stdin)
+};
+
+// A wrong echo, an unreachable server, a timeout: the message is printed, exit status 1.
+struct ClientError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// Connected to the first of the host's addresses that accepts; send/receive timeouts of
+// options.timeout (they bound connect too); non-blocking unless `blocking`.
+Fd connect_to(const Options& options, bool blocking);
+std::string expected_reply(const Options& options, std::string sent);
+
+int two_socket(const Options& options);
+int selectors_client(const Options& options);
+int interactive(const Options& options);
+int udp_client(const Options& options);
+
+}  // namespace echomux::client

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: BSL-1.0
+// The selectors tutorial client on echomux's own Selector: two non-blocking connections
+// watched for read and write; each sends its messages, switches to read-only once its
+// outgoing queue is empty, and closes when it has received as many bytes as it sent.
+#include "client.hpp"
+
+#include "tools/wrong_echo.hpp"
+
+#include "echomux/backends/native/default_selector.hpp"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <deque>
+#include <iostream>
+
+namespace echomux::client {
+namespace {
+
+using native::EVENT_READ;
+using native::EVENT_WRITE;
+
+struct ClientConnection final : native::Handler {
+    ClientConnection(const Options& o, native::Selector& selector, int id)
+        : options(o), selector(selector), id(id), fd(connect_to(o, false)) {
+        for (const char* m : {"Message 1 from client.", "Message 2 from client."}) {
+            outgoing.emplace_back(m);
+            total += std::strlen(m);
+            expected += expected_reply(o, m);
+        }
+        selector.register_fd(fd.get(), EVENT_READ | EVENT_WRITE, this);
+    }
+
+    void on_events(unsigned events) override {
+        if (events & EVENT_READ) on_read();
+        if (open && (events & EVENT_WRITE)) on_write();
+    }
+
+    void on_read() {
+        char data[1024];
+        const ssize_t n = ::recv(fd.get(), data, sizeof data, 0);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+        if (n <= 0) throw ClientError("connection " + std::to_string(id) + ": server closed before echoing all");
+        received.append(data, static_cast<std::size_t>(n));
+        std::cout << "Received '" << std::string(data, static_cast<std::size_t>(n)) << "' from connection " << id
+                  << "\n";
+        if (received.size() >= total) {
+            if (received != expected)
+                throw ClientError("connection " + std::to_string(id) +
+                                  ": wrong echo: " + tools::describe_wrong_echo(expected, received));
+            std::cout << "Closing connection " << id << "\n";
+            selector.unregister(fd.get());
+            fd.reset();
+            open = false;
+        }
+    }
+
+    void on_write() {
+        if (outgoing.empty()) {
+            selector.modify(fd.get(), EVENT_READ, this);  // nothing left to say: only listen
+            return;
+        }
+        std::string& next = outgoing.front();
+        std::cout << "Sending '" << next << "' to connection " << id << "\n";
+        const ssize_t n = ::send(fd.get(), next.data(), next.size(), MSG_NOSIGNAL);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+        if (n < 0) throw ClientError(std::string("send failed: ") + std::strerror(errno));
+        next.erase(0, static_cast<std::size_t>(n));
+        if (next.empty()) outgoing.pop_front();
+    }
+
+    const Options& options;
+    native::Selector& selector;
+    int id;
+    Fd fd;
+    std::deque<std::string> outgoing;
+    std::string expected, received;
+    std::size_t total = 0;
+    bool open = true;
+};
+
+}  // namespace
+
+int selectors_client(const Options& o) {
+    auto selector = native::make_selector(Backend::epoll, EpollMode::level);  // DefaultSelector
+    ClientConnection first(o, *selector, 1), second(o, *selector, 2);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(o.timeout);
+    while (first.open || second.open) {
+        if (std::chrono::steady_clock::now() > deadline) throw ClientError("timed out waiting for the echo");
+        for (const native::Ready& ready : selector->select(100)) ready.key.data->on_events(ready.events);
+    }
+    return 0;
+}
+
+}  // namespace echomux::client
