@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSL-1.0
 #include "echomux/server/metrics.hpp"
 
+#include "echomux/server/config.hpp"
 #include "echomux/server/process_figures.hpp"
 #include "echomux/util/version.hpp"
 

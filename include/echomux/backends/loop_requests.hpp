@@ -5,7 +5,7 @@
 // the native and io_uring loops; the Asio loop posts to its io_context instead.
 #pragma once
 
-#include "echomux/server/config.hpp"
+#include "echomux/core/config.hpp"
 #include "echomux/util/fd.hpp"
 
 #include <atomic>

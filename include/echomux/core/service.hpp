@@ -5,7 +5,7 @@
 // buffer and the counters. Backends implement LoopHooks.
 #pragma once
 
-#include "echomux/server/config.hpp"
+#include "echomux/core/config.hpp"
 #include "echomux/core/reply_text.hpp"
 #include "echomux/core/stats.hpp"
 

@@ -4,7 +4,7 @@
 // rest of the server can trust it.
 #pragma once
 
-#include "echomux/core/echo_protocol.hpp"
+#include "echomux/core/config.hpp"
 #include "echomux/util/log.hpp"
 
 #include <cstddef>
@@ -15,39 +15,6 @@
 #include <vector>
 
 namespace echomux {
-
-enum class Backend { asio, epoll, poll, select, io_uring };
-enum class EpollMode { level, edge };
-// A PROXY protocol header (v1 or v2) before the client's bytes: none, maybe, or always.
-enum class ProxyProtocol { off, optional, required };
-
-struct Config {
-    std::string listen = "0.0.0.0";
-    std::uint16_t port = 7007;
-    bool udp = false;                       // also a UDP echo socket on listen/port
-    std::uint32_t udp_rate_per_source = 1000;  // replies per second to one source address; 0 = no limit
-    Mode mode = Mode::echo;
-    std::string prefix;    // mode = prefix: before each line (a reply text, see reply_text.hpp)
-    std::string greeting;  // one line sent on connect; empty = none
-    ProxyProtocol proxy_protocol = ProxyProtocol::off;
-    double proxy_header_timeout = 5;  // seconds for the whole header to arrive
-    Backend backend = Backend::asio;
-    EpollMode epoll_mode = EpollMode::level;
-    unsigned threads = 1;
-    std::size_t max_connections = 10000;
-    std::size_t max_buffer_bytes = 256 * 1024;
-    std::size_t read_chunk_bytes = 64 * 1024;
-    int backlog = 4096;
-    double idle_timeout = 300;  // seconds, 0 = never
-    double drain_timeout = 10;  // seconds
-    double shutdown_delay = 0;  // seconds of accepting after SIGTERM while /healthz says 503
-    log::Level log_level = log::Level::info;
-    log::Format log_format = log::Format::text;
-    bool access_log = false;  // a line per connection as it ends
-    std::string metrics_listen = "0.0.0.0";
-    std::uint16_t metrics_port = 0;  // 0 = no metrics endpoint
-    std::size_t metrics_max_connections = 16;  // HTTP sessions; each is a descriptor and a few KiB
-};
 
 const char* backend_name(Backend backend);
 const char* epoll_mode_name(EpollMode mode);

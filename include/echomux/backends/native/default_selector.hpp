@@ -3,7 +3,7 @@
 // DefaultPoller.cc is from Poller.h) so the interface never includes its implementations.
 #pragma once
 
-#include "echomux/server/config.hpp"
+#include "echomux/core/config.hpp"
 #include "echomux/backends/native/selector.hpp"
 
 #include <memory>
