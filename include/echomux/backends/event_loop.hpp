@@ -3,7 +3,7 @@
 #pragma once
 
 #include "echomux/util/fd.hpp"
-#include "echomux/core/service.hpp"
+#include "echomux/core/config.hpp"
 #include "echomux/core/stats.hpp"
 
 namespace echomux {

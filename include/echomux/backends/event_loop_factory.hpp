@@ -4,6 +4,7 @@
 #pragma once
 
 #include "echomux/backends/event_loop.hpp"
+#include "echomux/core/shared_state.hpp"
 
 #include <memory>
 
