@@ -44,7 +44,7 @@ bool UdpEcho::blocked_source_port(std::uint16_t port) {
 }
 
 bool UdpEcho::on_read(int fd) {
-    const long long now = Service::now_ms();
+    const long long now = service_.now_ms();
     for (int i = 0; i < kDatagramsPerTurn; ++i) {
         sockaddr_storage sender{};
         socklen_t sender_length = sizeof sender;

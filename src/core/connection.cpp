@@ -5,9 +5,6 @@
 #include "echomux/util/log.hpp"
 #include "echomux/core/proxy_header.hpp"
 #include "echomux/core/service.hpp"
-#include "echomux/util/socket_address.hpp"
-
-#include <sys/socket.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -15,57 +12,63 @@
 #include <new>
 
 namespace echomux {
-namespace {
-// Reads per on_read(drain = true) before other connections get a turn.
-constexpr int kReadsPerTurn = 16;
-}  // namespace
 
-Connection::Connection(Service& service, int fd)
+Connection::Connection(Service& service, Transport& transport)
     : service_(service),
-      fd_(fd),
+      transport_(transport),
       mode_(service.config().mode),
       proxy_(service.config().proxy_protocol),
       access_log_(service.config().access_log),
       pending_(service.config().max_buffer_bytes),
-      slot_(service_.attach(*this)) {
-    if (access_log_ || service_.prefix().per_connection() || service_.greeting().per_connection()) {
-        peer_ = peer_address(fd_);
-        local_ = local_address(fd_);
-    }
-    started_ms_ = Service::now_ms();
-    if (proxy_ == ProxyProtocol::off) {
-        begin_echo();
-    } else {
-        state_ = State::awaiting_header;
-        header_slot_ = service_.await_header(*this);
-    }
+      slot_(service_.attach(*this)),
+      started_ms_(service_.loop_time_ms()) {}
+
+// Not in the constructor: the greeting goes through the transport, which must exist (an
+// io_uring connection's send is its own, not a plain ::send from the base's constructor).
+Connection::Next Connection::start() {
+    return guarded([&] {
+        if (access_log_ || service_.prefix().per_connection() || service_.greeting().per_connection())
+            endpoints_ = transport_.endpoints();
+        if (proxy_ == ProxyProtocol::off) {
+            begin_echo();
+        } else {
+            state_ = State::awaiting_header;
+            header_slot_ = service_.await_header(*this);
+        }
+        return finish_callback();
+    });
 }
 
 void Connection::begin_echo() {
     state_ = State::open;
     if (mode_ == Mode::prefix) {
-        prefix_ = service_.prefix().fill(peer_, local_);
+        prefix_ = service_.prefix().fill(endpoints_.peer, endpoints_.local);
         // An environment value may be long: keep half the buffer for the line itself.
         prefix_.resize(std::min(prefix_.size(), pending_.limit() / 2));
         growth_ = prefix_.size() + 1;
     }
-    if (!service_.greeting().empty()) greet();
-}
-
-// The greeting goes out at once: nothing has been sent yet, so the socket's send buffer is
-// empty. What it does not take waits like any reply (and is cut to max_buffer_bytes, which
-// a 1 KiB greeting exceeds only when configured absurdly small).
-void Connection::greet() {
-    const std::string line = service_.greeting().fill(peer_, local_) + "\n";
-    const long sent = send_some(line.data(), line.size());
-    if (sent < 0) return;  // the first read finds out why
-    const std::size_t rest = std::min(line.size() - static_cast<std::size_t>(sent), pending_.space());
-    pending_.append(line.data() + sent, rest);
+    // The greeting waits like any reply, and goes out now if the transport takes it: one
+    // line of at most max_buffer_bytes (only environment values make it that long).
+    if (!service_.greeting().empty()) {
+        std::string line = service_.greeting().fill(endpoints_.peer, endpoints_.local);
+        line.resize(std::min(line.size(), pending_.space() - 1));
+        line += '\n';
+        pending_.append(line.data(), line.size());
+        send_pending();  // an error stays in error_: the callback's end reports it
+    }
 }
 
 Connection::~Connection() {
     if (state_ == State::awaiting_header) service_.header_done(header_slot_);
     if (state_ != State::closed) service_.detach(slot_);
+}
+
+void Connection::expire(Expiry why) {
+    switch (why) {
+        case Expiry::idle: return close(End::idle);
+        case Expiry::drain: return close(End::drain);
+        case Expiry::header: return on_header_timeout();
+    }
 }
 
 const char* Connection::end_name(End end) {
@@ -93,30 +96,19 @@ void Connection::close(End why) {
         case End::reset: stats.closed_reset.add(); break;
         case End::proxy_error: stats.closed_proxy_error.add(); break;
     }
-    const long long duration_ms = Service::now_ms() - started_ms_;
+    const long long duration_ms = service_.loop_time_ms() - started_ms_;
     service_.stats().connection_ms.observe(static_cast<std::uint64_t>(duration_ms));
     service_.stats().connection_bytes.observe(received_);
     if (access_log_)
-        service_.log_access(peer_, local_, received_, sent_, duration_ms, end_name(end_));
+        service_.log_access(endpoints_.peer, endpoints_.local, received_, sent_, duration_ms, end_name(end_));
     state_ = State::closed;
     service_.detach(slot_);
-    release();
-}
-
-long Connection::transmit(const char* bytes, std::size_t n) {
-    for (;;) {
-        // MSG_NOSIGNAL: a peer that went away is an EPIPE for this connection, not a
-        // SIGPIPE for the process.
-        const ssize_t sent = ::send(fd_, bytes, n, MSG_NOSIGNAL);
-        if (sent >= 0) return sent;
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
-        return -1;
-    }
+    transport_.release();
 }
 
 long Connection::send_some(const char* bytes, std::size_t n) {
-    const long sent = transmit(bytes, n);
+    const long sent = transport_.send(bytes, n);
+    if (sent < 0) error_ = static_cast<int>(-sent);
     if (sent > 0) {
         service_.stats().bytes_sent.add(static_cast<std::uint64_t>(sent));
         sent_ += static_cast<std::uint64_t>(sent);
@@ -130,7 +122,7 @@ bool Connection::send_pending() {
         if (sent < 0) return false;
         const bool short_write = static_cast<std::size_t>(sent) < pending_.size();
         pending_.consume(static_cast<std::size_t>(sent));
-        if (short_write) {  // the socket buffer is full: writable() comes when it drains
+        if (short_write) {  // the transport is full: writable() comes when it drains
             service_.stats().short_writes.add();
             break;
         }
@@ -156,33 +148,6 @@ std::size_t Connection::read_room() const {
     return std::min(service_.read_size(), pending_.space() / growth_);
 }
 
-Connection::Next Connection::on_read(bool drain, bool read_all) {
-    if (!held_.empty()) {
-        const Next next = resume();
-        if (next != Next::wait) return next;
-    }
-    for (int reads = 0; !closed() && read_room() > 0; ++reads) {
-        if (reads == kReadsPerTurn) {
-            service_.touch(slot_);
-            return Next::again;
-        }
-        const std::size_t want = read_room();
-        char* const into = service_.scratch();
-        const ssize_t n = ::recv(fd_, into, want, 0);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-            return failed(errno);
-        }
-        const Next next = n == 0 ? peer_closed() : received(into, static_cast<std::size_t>(n));
-        if (next != Next::wait || !drain) return next;
-        // Edge-triggered: a short read emptied the socket, and the next bytes bring a new
-        // edge; the read that would block is saved (one system call per wake-up).
-        if (static_cast<std::size_t>(n) < want && !read_all) break;
-    }
-    return finish_callback();
-}
-
 Connection::Next Connection::received(char* bytes, std::size_t n) {
     return guarded([&] {
         if (state_ == State::awaiting_header) return take_header(bytes, n);
@@ -191,7 +156,7 @@ Connection::Next Connection::received(char* bytes, std::size_t n) {
             held_.append(bytes, n);
             n = 0;
         }
-        if (!echo(bytes, n) || !echo_held()) return failed(errno);
+        if (!echo(bytes, n) || !echo_held()) return failed(error_);
         return finish_callback();
     });
 }
@@ -214,7 +179,7 @@ Connection::Next Connection::peer_closed() {
 
 Connection::Next Connection::resume() {
     return guarded([&] {
-        if (!echo_held()) return failed(errno);
+        if (!echo_held()) return failed(error_);
         return finish_callback();
     });
 }
@@ -222,7 +187,7 @@ Connection::Next Connection::resume() {
 Connection::Next Connection::writable() {
     return guarded([&] {
         const bool was_full = !has_room();
-        if (!send_pending() || !echo_held()) return failed(errno);
+        if (!send_pending() || !echo_held()) return failed(error_);
         const Next next = finish_callback();
         // Reading stopped while the buffer was full; readiness that arrived meanwhile may not
         // be reported again (edge-triggered loops), so ask for a read now.
@@ -290,7 +255,7 @@ Connection::Next Connection::take_header(const char* bytes, std::size_t n) {
             break;
         case proxy::Status::complete:
             service_.stats().proxy_headers.add();
-            if (!header.client.empty()) peer_ = header.client;
+            if (!header.client.empty()) endpoints_.peer = header.client;
             held_.assign(header_, header.length, std::string::npos);
             break;
     }
@@ -307,7 +272,7 @@ void Connection::on_header_timeout() {
     // optional: a client that sends nothing until it is greeted is served as it is.
     held_.swap(header_);
     end_header();
-    call_soon();
+    transport_.call_soon();
 }
 
 void Connection::end_header() {
@@ -318,7 +283,7 @@ void Connection::end_header() {
 
 Connection::Next Connection::proxy_error(Counter Stats::*reason, const std::string& detail) {
     end_ = End::proxy_error;
-    service_.proxy_error(reason, peer_address(fd_), detail);
+    service_.proxy_error(reason, transport_.endpoints().peer, detail);
     return Next::close;
 }
 
@@ -335,9 +300,10 @@ std::size_t Connection::add_prefixes(const char* in, std::size_t n, char* out) {
 }
 
 Connection::Next Connection::finish_callback() {
-    if (state_ == State::half_closed && pending_.empty() && transmitted()) {
+    if (error_ != 0) return failed(error_);
+    if (state_ == State::half_closed && pending_.empty() && transport_.flushed()) {
         // Half-close done right: everything received has been sent; now send our FIN.
-        ::shutdown(fd_, SHUT_WR);
+        transport_.shutdown_write();
         return Next::close;
     }
     service_.touch(slot_);
@@ -346,7 +312,7 @@ Connection::Next Connection::finish_callback() {
 
 Connection::Next Connection::failed(int error) {
     end_ = End::reset;
-    log::debug("connection fd ", fd_, " ended: ", std::strerror(error));
+    log::debug("connection ", endpoints_.peer, " ended: ", std::strerror(error));
     return Next::close;
 }
 

@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: BSL-1.0
 #include "echomux/core/service.hpp"
 
-#include "echomux/core/connection.hpp"
 #include "echomux/util/log.hpp"
 #include "echomux/util/socket_address.hpp"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -33,14 +31,16 @@ void tune_socket(int fd) {
 }
 }  // namespace
 
-Service::Service(SharedState& shared, LoopHooks& hooks)
+Service::Service(SharedState& shared, LoopHooks& hooks, const Clock& clock)
     : shared_(shared),
       hooks_(hooks),
+      clock_(clock),
       config_(shared.config),
       greeting_(config_.greeting),
       prefix_(config_.prefix),
       scratch_(std::min(config_.read_chunk_bytes, config_.max_buffer_bytes)),
       idle_ms_(seconds_to_ms(config_.idle_timeout)),
+      loop_time_ms_(clock.now_ms()),
       header_ms_(seconds_to_ms(config_.proxy_header_timeout)) {}
 
 void Service::reconfigure(const Config& next) {
@@ -48,19 +48,13 @@ void Service::reconfigure(const Config& next) {
     greeting_ = ReplyText(config_.greeting);
     prefix_ = ReplyText(config_.prefix);
     idle_ms_ = seconds_to_ms(config_.idle_timeout);
-    header_ms_ = seconds_to_ms(config_.proxy_header_timeout);  // for headers still to come
-    hooks_.deadline_changed();  // a shorter idle timeout may be due sooner
+    header_ms_ = seconds_to_ms(config_.proxy_header_timeout);  // for headers awaited now, too
+    hooks_.deadline_changed();  // a shorter timeout may be due sooner
 }
 
 Service::~Service() = default;
 
-long long Service::now_ms() {
-    timespec ts{};
-    ::clock_gettime(CLOCK_MONOTONIC, &ts);  // not _COARSE: its 4 ms steps would show in every deadline
-    return static_cast<long long>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
-
-Service::Slot Service::attach(Connection& c) {
+Service::Slot Service::attach(Expiring& c) {
     reserved_ = false;  // the connection now owns the slot reserved in on_accept
     const bool first = connections_.empty();
     update_time();  // the loop may have slept for hours: no stale stamp for a newcomer
@@ -75,9 +69,9 @@ void Service::detach(Slot slot) {
     if (connections_.empty()) hooks_.deadline_changed();  // no idle deadline left; a drain is done
 }
 
-Service::HeaderSlot Service::await_header(Connection& c) {
+Service::HeaderSlot Service::await_header(Expiring& c) {
     const bool first = awaiting_header_.empty();
-    const HeaderSlot slot = awaiting_header_.insert(awaiting_header_.end(), {&c, now_ms() + header_ms_});
+    const HeaderSlot slot = awaiting_header_.insert(awaiting_header_.end(), {&c, loop_time_ms_});
     if (first) hooks_.deadline_changed();
     return slot;
 }
@@ -188,7 +182,7 @@ std::optional<long long> Service::next_deadline() const {
         if (!next || at < *next) next = at;
     };
     if (idle_ms_ > 0 && !connections_.empty()) consider(connections_.front().last_active_ms + idle_ms_);
-    if (!awaiting_header_.empty()) consider(awaiting_header_.front().second);
+    if (!awaiting_header_.empty()) consider(awaiting_header_.front().since_ms + header_ms_);
     if (draining_ && !connections_.empty()) consider(drain_deadline_ms_);
     if (accept_resume_ms_ != 0) consider(accept_resume_ms_);
     return next;
@@ -206,11 +200,11 @@ void Service::tick() {
     const long long now = loop_time_ms_;
     if (idle_ms_ > 0) {
         while (!connections_.empty() && now - connections_.front().last_active_ms >= idle_ms_) {
-            connections_.front().connection->close(Connection::End::idle);
+            connections_.front().connection->expire(Expiry::idle);  // leaves the list
         }
     }
-    while (!awaiting_header_.empty() && now >= awaiting_header_.front().second)
-        awaiting_header_.front().first->on_header_timeout();  // leaves the list
+    while (!awaiting_header_.empty() && now - awaiting_header_.front().since_ms >= header_ms_)
+        awaiting_header_.front().connection->expire(Expiry::header);  // leaves the list
     if (draining_ && now >= drain_deadline_ms_ && !connections_.empty()) {
         log::warn("drain_timeout reached: closing ", connections_.size(), " open connection(s)");
         close_all();
@@ -237,7 +231,7 @@ void Service::begin_drain() {
 }
 
 void Service::close_all() {
-    while (!connections_.empty()) connections_.front().connection->close(Connection::End::drain);
+    while (!connections_.empty()) connections_.front().connection->expire(Expiry::drain);
 }
 
 }  // namespace echomux

@@ -21,7 +21,7 @@ namespace echomux {
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using boost::asio::ip::tcp;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 namespace {
 
@@ -69,12 +69,12 @@ public:
     }
 
     Phase phase() const { return phase_; }
-    Clock::time_point since() const { return since_; }
+    SteadyClock::time_point since() const { return since_; }
 
 private:
     void enter(Phase phase) {
         phase_ = phase;
-        since_ = Clock::now();
+        since_ = SteadyClock::now();
     }
 
     void wait_for_request() {
@@ -207,7 +207,7 @@ private:
     std::list<HttpSession*>::iterator position_;
     bool open_ = true;
     Phase phase_ = Phase::waiting;
-    Clock::time_point since_ = Clock::now();
+    SteadyClock::time_point since_ = SteadyClock::now();
     beast::flat_buffer buffer_{kHeaderLimit};  // its limit: a request never takes more
     std::optional<http::request_parser<http::empty_body>> parser_;
     http::response<http::string_body> response_;
@@ -265,7 +265,7 @@ struct MetricsServer::Impl {
         victim->close();
         ++sessions.stats.evicted;
         ++evicted;
-        const auto now = Clock::now();
+        const auto now = SteadyClock::now();
         if (now - last_eviction_log < kEvictionLogEvery) return;
         log::warn("metrics_max_connections (", source.shared.config.metrics_max_connections,
                   ") reached: closed the connection idle longest (", evicted, " time(s) since last report)");
@@ -280,7 +280,7 @@ struct MetricsServer::Impl {
     boost::asio::steady_timer retry{io};
     std::string address;
     std::uint64_t evicted = 0;
-    Clock::time_point last_eviction_log{};
+    SteadyClock::time_point last_eviction_log{};
     std::thread thread;
 };
 

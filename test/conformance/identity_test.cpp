@@ -32,6 +32,24 @@ BOOST_AUTO_TEST_CASE(greeting_says_which_server_and_which_client) {
     BOOST_TEST(recv_exact(c.get(), 9) == "then echo");
 }
 
+// A greeting longer than the socket's send buffer and max_buffer_bytes: the first
+// max_buffer_bytes of it arrive, as one line, then the echo, on every backend; the part the
+// first send leaves waits like any reply and goes out as the client reads. (io_uring sent
+// only what the socket took at once, and echoed nothing after.)
+BOOST_AUTO_TEST_CASE(a_greeting_longer_than_the_socket_takes_arrives_then_the_echo) {
+    const std::string part(96 * 1024, 'g');  // an environment string is at most 128 KiB
+    std::string greeting;
+    for (int i = 0; i < 100; ++i) greeting += "${BIG}";  // 9.4 MiB
+    Server server({"--greeting=" + greeting, "--max-buffer-bytes=1MiB"}, ProcessOptions{{{"BIG", part}}, {}, {}});
+    auto c = connect_with_small_window(server.port());
+    set_receive_timeout(c.get(), 10'000);
+    send_all(c.get(), "PING\n");
+    const std::string expected = std::string((1 << 20) - 1, 'g') + "\nPING\n";
+    const std::string got = recv_exact(c.get(), expected.size());
+    BOOST_TEST(got.size() == expected.size());
+    BOOST_TEST((got == expected));
+}
+
 // Each line comes back after the prefix, wherever the reads split it, including a last
 // line without "\n" (istio's tcp-echo drops that one).
 BOOST_AUTO_TEST_CASE(prefix_mode_answers_every_line_whatever_the_fragmentation) {

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: BSL-1.0
-// The shared protocol core on a socketpair, where buffer sizes are small and exact, so
-// the cases the end-to-end tests reach only by timing happen every time.
+// The shared protocol core on a socketpair (through the readiness loops' SocketTransport),
+// where buffer sizes are small and exact, so the cases the end-to-end tests reach only by
+// timing happen every time; and on a completion transport the test drives by hand.
+#include "echomux/backends/socket_transport.hpp"
 #include "echomux/core/connection.hpp"
 #include "echomux/util/fd.hpp"
 #include "echomux/core/service.hpp"
 #include "failing_allocation.hpp"
+#include "support/completion_transport.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -14,6 +17,7 @@
 #include <string>
 
 using namespace echomux;
+using echomux::test::CompletionConnection;
 
 namespace {
 struct NoHooks final : LoopHooks {
@@ -23,11 +27,24 @@ struct NoHooks final : LoopHooks {
     int listener_fd() override { return -1; }
 };
 
-struct TestConnection final : Connection {
-    using Connection::Connection;
+struct TestSocket final : SocketTransport {
+    using SocketTransport::SocketTransport;
     void release() override { released = true; }
     void call_soon() override { called_soon = true; }
     bool released = false, called_soon = false;
+};
+
+// The core over a socket, as a readiness loop drives it.
+struct TestConnection {
+    TestConnection(Service& service, int fd) : socket(fd), connection(service, socket) { connection.start(); }
+    Connection::Next on_read(bool drain = false, bool read_all = false) {
+        return socket.on_read(connection, drain, read_all);
+    }
+    Connection::Next on_write() { return connection.writable(); }
+    Interest interest() const { return connection.interest(); }
+    void close() { connection.close(); }
+    TestSocket socket;
+    Connection connection;
 };
 
 Config small_config() {
@@ -153,35 +170,15 @@ BOOST_AUTO_TEST_CASE(a_short_read_ends_an_edge_triggered_turn_unless_the_peer_hu
     BOOST_TEST(::recv(f.client.get(), &byte, 1, 0) == 0);
 }
 
-namespace {
-// A completion-style transport (as io_uring's): one send in flight at a time, taken whole,
-// finished when the test says so.
-struct CompletionConnection final : Connection {
-    using Connection::Connection;
-    long transmit(const char* bytes, std::size_t n) override {
-        if (in_flight) return 0;
-        in_flight = n;
-        wire.append(bytes, n);
-        return static_cast<long>(n);
-    }
-    bool transmitted() const override { return in_flight == 0; }
-    Next complete_send() {
-        in_flight = 0;
-        return writable();
-    }
-    void release() override {}
-    void call_soon() override {}
-    std::size_t in_flight = 0;
-    std::string wire;  // what the transport was given, in order
-};
-}  // namespace
 
 // The core is fed bytes as a completion loop hands them over, in chunks larger than the room
 // it has: nothing is lost or reordered, reading pauses while bytes are held, and the FIN
 // waits for the last send to complete.
 BOOST_AUTO_TEST_CASE(a_completion_loop_feeding_more_than_fits_loses_nothing_and_fins_last) {
     Fixture f;
-    CompletionConnection c(f.service, f.server.get());
+    CompletionConnection cc(f.service);
+    Connection& c = cc.connection;
+    BOOST_REQUIRE((c.start() == Connection::Next::wait));
     std::string input;
     for (int i = 0; input.size() < 300 * 1024; ++i) input += "line " + std::to_string(i) + "\n";
     const std::size_t chunk = 100 * 1024;  // more than max_buffer_bytes (64 KiB) at once
@@ -192,19 +189,57 @@ BOOST_AUTO_TEST_CASE(a_completion_loop_feeding_more_than_fits_loses_nothing_and_
             at += bytes.size();
             next = c.received(bytes.data(), bytes.size());
         } else {
-            BOOST_REQUIRE(c.in_flight > 0);  // paused only while something is on its way
-            next = c.complete_send();
+            BOOST_REQUIRE(cc.transport.in_flight > 0);  // paused only while something is on its way
+            next = cc.complete_send();
         }
         BOOST_REQUIRE((next != Connection::Next::close));
     }
     next = c.peer_closed();
     for (int i = 0; i < 100 && next != Connection::Next::close; ++i) {
-        BOOST_TEST(c.in_flight > 0);  // not closed before the last send completed
-        next = c.complete_send();
+        BOOST_TEST(cc.transport.in_flight > 0);  // not closed before the last send completed
+        BOOST_TEST(!cc.transport.fin);
+        next = cc.complete_send();
     }
     BOOST_TEST((next == Connection::Next::close));
-    BOOST_TEST(c.wire == input);
+    BOOST_TEST(cc.transport.fin);
+    BOOST_TEST(cc.transport.wire == input);
     BOOST_TEST(f.service.stats().bytes_received.get() == input.size());
+}
+
+// The greeting goes through the transport, from start(), not from a constructor: on a
+// transport that takes 64 KiB a send, a 200 KiB greeting goes out in four sends, each after
+// the last completed, and then the echo. (io_uring stopped after the first before.)
+BOOST_AUTO_TEST_CASE(a_greeting_longer_than_one_send_follows_each_completed_send) {
+    Fixture f;
+    Config c = small_config();
+    c.max_buffer_bytes = 256 * 1024;
+    c.greeting = std::string(200 * 1024, 'g');
+    SharedState shared(c);
+    shared.active = 1;
+    Service service(shared, f.hooks);
+    CompletionConnection cc(service, 64 * 1024);
+    BOOST_TEST(cc.transport.wire.empty());  // nothing sent before start()
+    BOOST_TEST((cc.connection.start() == Connection::Next::wait));
+    BOOST_TEST(cc.transport.wire.size() == 64 * 1024u);
+    for (int i = 0; i < 10 && cc.connection.interest().write; ++i) cc.complete_send();
+    BOOST_TEST(cc.transport.wire == c.greeting + "\n");
+    std::string ping = "PING\n";
+    cc.complete_send();
+    cc.connection.received(ping.data(), ping.size());
+    BOOST_TEST(cc.transport.wire == c.greeting + "\nPING\n");
+}
+
+// The greeting's placeholders are the transport's endpoints, asked for once, at start().
+BOOST_AUTO_TEST_CASE(the_greeting_names_the_endpoints_the_transport_reports) {
+    Fixture f;
+    Config c = small_config();
+    c.greeting = "you are %p, I am %l";
+    SharedState shared(c);
+    shared.active = 1;
+    Service service(shared, f.hooks);
+    CompletionConnection cc(service);
+    cc.connection.start();
+    BOOST_TEST(cc.transport.wire == "you are 192.0.2.1:5000, I am 192.0.2.2:7007\n");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

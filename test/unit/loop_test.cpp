@@ -24,7 +24,7 @@
 
 using namespace echomux;
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 namespace {
 const char* const backends[] = {"asio", "epoll-level", "epoll-edge", "poll", "select"};
@@ -114,8 +114,8 @@ BOOST_DATA_TEST_CASE(accept_pause_after_emfile_lasts_100_ms, boost::unit_test::d
         Fd first = test::connect_to(loop.port());
         expect_echo(first.get(), "warm");
     }
-    const auto warm_start = Clock::now();
-    while (loop.stats().closed_eof.get() == 0 && Clock::now() - warm_start < 5s) std::this_thread::sleep_for(1ms);
+    const auto warm_start = SteadyClock::now();
+    while (loop.stats().closed_eof.get() == 0 && SteadyClock::now() - warm_start < 5s) std::this_thread::sleep_for(1ms);
     BOOST_REQUIRE_EQUAL(loop.stats().closed_eof.get(), 1u);
     // The count comes before the close is done; an echo on another connection comes after
     // it (one thread runs the loop).
@@ -131,12 +131,12 @@ BOOST_DATA_TEST_CASE(accept_pause_after_emfile_lasts_100_ms, boost::unit_test::d
             BOOST_REQUIRE(::connect(c.get(), address->get(), address->length) == 0);  // no new descriptor here
             BOOST_REQUIRE(::send(c.get(), "x", 1, MSG_NOSIGNAL) == 1);
         }
-        const auto start = Clock::now();
+        const auto start = SteadyClock::now();
         std::uint64_t seen = 0;
-        while (retry_ms.size() < 6 && Clock::now() - start < 3s) {
+        while (retry_ms.size() < 6 && SteadyClock::now() - start < 3s) {
             const std::uint64_t now_seen = loop.stats().fd_exhaustion.get();
             if (now_seen != seen) {
-                retry_ms.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
+                retry_ms.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start).count());
                 seen = now_seen;
             }
             std::this_thread::sleep_for(1ms);  // the sampling period of this measurement
@@ -150,12 +150,12 @@ BOOST_DATA_TEST_CASE(accept_pause_after_emfile_lasts_100_ms, boost::unit_test::d
     const double pause = (retry_ms.back() - retry_ms.front()) / 5.0;
     BOOST_TEST(pause >= 90);
     BOOST_TEST(pause <= 150);
-    const auto restored = Clock::now();
+    const auto restored = SteadyClock::now();
     for (auto& c : clients) {
         test::set_receive_timeout(c.get(), 2000);
         BOOST_TEST(test::recv_exact(c.get(), 1) == "x");
     }
-    BOOST_TEST((Clock::now() - restored <= 250ms));  // served at the next retry (100 ms), with slack for a busy machine
+    BOOST_TEST((SteadyClock::now() - restored <= 250ms));  // served at the next retry (100 ms), with slack for a busy machine
     BOOST_TEST(loop.failure() == "");
 }
 

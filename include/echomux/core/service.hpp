@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: BSL-1.0
 // The part of the echo service that belongs to one event loop but to no backend:
 // accepting under max_connections and fd exhaustion, the idle timeout, draining on
-// shutdown, every timer (one next_deadline() that the loop waits on), the shared read
-// buffer and the counters. Backends implement LoopHooks.
+// shutdown, every timer (one next_deadline() that the loop waits on, on an injected clock),
+// the shared read buffer and the counters. Backends implement LoopHooks; connections are
+// seen only through Expiring, what the service's deadlines end.
 #pragma once
 
+#include "echomux/core/clock.hpp"
 #include "echomux/core/config.hpp"
 #include "echomux/core/shared_state.hpp"
 #include "echomux/core/reply_text.hpp"
@@ -19,8 +21,6 @@
 
 namespace echomux {
 
-class Connection;
-
 class LoopHooks {
 public:
     virtual ~LoopHooks() = default;
@@ -33,10 +33,31 @@ public:
     virtual void deadline_changed() {}
 };
 
+// Why the service ends (or moves on) a connection: its deadlines.
+enum class Expiry {
+    idle,    // idle_timeout: nothing received or sent for that long
+    drain,   // drain_timeout: the drain is over
+    header,  // proxy_header_timeout: no whole PROXY header yet
+};
+
+// What the service's deadlines act on (a Connection). expire() may end it (idle, drain: it
+// must leave the service's lists, as detach() does) or move it on (header).
+class Expiring {
+public:
+    virtual void expire(Expiry why) = 0;
+
+protected:
+    ~Expiring() = default;
+};
+
 class Service {
     struct Activity {
-        Connection* connection;
+        Expiring* connection;
         long long last_active_ms;
+    };
+    struct AwaitingHeader {
+        Expiring* connection;
+        long long since_ms;  // the deadline is since_ms + the timeout in force (a reload moves it)
     };
 
 public:
@@ -44,10 +65,10 @@ public:
     // hands it back; only the service looks inside.
     using Slot = std::list<Activity>::iterator;
     // A connection still waiting for its PROXY header, in accept order: one timeout for
-    // all, so the front is always due first.
-    using HeaderSlot = std::list<std::pair<Connection*, long long>>::iterator;
+    // all, so the front is always due first, before and after a reload changes it.
+    using HeaderSlot = std::list<AwaitingHeader>::iterator;
 
-    Service(SharedState& shared, LoopHooks& hooks);
+    Service(SharedState& shared, LoopHooks& hooks, const Clock& clock = monotonic_clock());
     ~Service();
     Service(const Service&) = delete;
     Service& operator=(const Service&) = delete;
@@ -78,10 +99,10 @@ public:
     bool may_accept_in_bulk() const;
 
     // What connections report: they started, did some work, ended.
-    Slot attach(Connection& c);
+    Slot attach(Expiring& c);
     void touch(Slot slot);
     void detach(Slot slot);
-    HeaderSlot await_header(Connection& c);
+    HeaderSlot await_header(Expiring& c);
     void header_done(HeaderSlot slot);
     // A connection closed for its PROXY header: counted under `reason`, logged at most
     // once a second.
@@ -108,11 +129,12 @@ public:
     char* scratch() { return scratch_.data(); }
     std::size_t read_size() const { return scratch_.size(); }
 
-    static long long now_ms();  // monotonic clock
+    long long now_ms() const { return clock_.now_ms(); }
     // The loop's clock, as libuv's uv_now() and Redis's cached mstime: read when the loop
     // wakes, not per callback, so activity stamps cost no clock read each. Every loop calls
     // update_time() before it runs callbacks; attach() and tick() refresh it as well.
     void update_time() { loop_time_ms_ = now_ms(); }
+    long long loop_time_ms() const { return loop_time_ms_; }
 
 private:
     void reject(int fd);
@@ -128,15 +150,16 @@ private:
 
     SharedState& shared_;
     LoopHooks& hooks_;
+    const Clock& clock_;
     Config config_;
     ReplyText greeting_, prefix_;  // environment filled in when the settings are read
     Stats stats_;
     std::vector<char> scratch_;
     long long idle_ms_;                    // 0 = no idle timeout
-    long long loop_time_ms_ = now_ms();    // update_time()
+    long long loop_time_ms_;               // update_time()
     std::list<Activity> connections_;      // least recently active first
     long long header_ms_;
-    std::list<std::pair<Connection*, long long>> awaiting_header_;  // with their deadlines
+    std::list<AwaitingHeader> awaiting_header_;
     bool draining_ = false;
     long long drain_deadline_ms_ = 0;
     long long accept_resume_ms_ = 0;  // non-zero while accepting is paused

@@ -10,12 +10,16 @@ namespace echomux::asio {
 using boost::asio::ip::tcp;
 
 AsioSession::AsioSession(Service& service, ReadBufferPool& buffers, Socket socket)
-    : Connection(service, socket.native_handle()), buffers_(buffers), socket_(std::move(socket)) {}
+    : SocketTransport(socket.native_handle()),
+      service_(service),
+      buffers_(buffers),
+      socket_(std::move(socket)),
+      connection_(service, *this) {}
 
 AsioSession::~AsioSession() { buffers_.give_back(*this); }
 
 void AsioSession::watch() {
-    const Interest want = interest();
+    const Interest want = connection_.interest();
     if (!read_armed_) {
         if (!want.read)
             buffers_.give_back(*this);  // paused or finished: a buffer not in use goes back
@@ -28,7 +32,7 @@ void AsioSession::watch() {
         write_armed_ = true;
         socket_.async_wait(tcp::socket::wait_write, [self = shared_from_this()](const boost::system::error_code& ec) {
             self->write_armed_ = false;
-            self->on_ready(ec, [&] { return self->on_write(); });
+            self->on_ready(ec, [&] { return self->connection_.writable(); });
         });
     }
 }
@@ -42,7 +46,7 @@ void AsioSession::wait_readable() {
         self->read_armed_ = false;
         self->on_ready(ec, [&] {
             self->receiving_ = true;
-            return self->on_read();
+            return self->on_read(self->connection_);
         });
     });
 }
@@ -56,7 +60,7 @@ void AsioSession::wait_readable() {
 void AsioSession::receive() {
     read_armed_ = true;
     boost::asio::post(socket_.get_executor(), [self = shared_from_this()] {
-        if (self->closed()) {
+        if (self->connection_.closed()) {
             self->read_armed_ = false;
             return self->buffers_.give_back(*self);
         }
@@ -66,7 +70,7 @@ void AsioSession::receive() {
 
 void AsioSession::start_receive() {
     char* const buffer = ReadBufferPool::buffer_of(*this);
-    const std::size_t room = std::min(read_room(), buffers_.buffer_bytes());
+    const std::size_t room = std::min(connection_.read_room(), buffers_.buffer_bytes());
     socket_.async_read_some(boost::asio::buffer(buffer, room),
                             [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
                                 self->read_armed_ = false;
@@ -75,17 +79,17 @@ void AsioSession::start_receive() {
 }
 
 void AsioSession::on_received(const boost::system::error_code& ec, std::size_t n) {
-    if (closed()) return buffers_.give_back(*this);  // the read was cancelled by close()
-    service().update_time();  // Asio's loop wakes into each handler: no hook of its own
+    if (connection_.closed()) return buffers_.give_back(*this);  // the read was cancelled by close()
+    service_.update_time();  // Asio's loop wakes into each handler: no hook of its own
     if (ec == boost::asio::error::operation_aborted) {  // idle for the sweep: wait buffer-less
         receiving_ = false;
         buffers_.give_back(*this);
         return watch();
     }
-    if (ec == boost::asio::error::eof) return follow(peer_closed());
-    if (ec) return follow(failed(ec.value()));
+    if (ec == boost::asio::error::eof) return follow(connection_.peer_closed());
+    if (ec) return follow(connection_.failed(ec.value()));
     ReadBufferPool::mark_used(*this);
-    follow(received(ReadBufferPool::buffer_of(*this), n));
+    follow(connection_.received(ReadBufferPool::buffer_of(*this), n));
 }
 
 // Cancels the write wait too, if there is one: on_ready() arms it again. (A per-operation
@@ -98,16 +102,16 @@ void AsioSession::return_when_idle() {
 
 template <class Callback>
 void AsioSession::on_ready(const boost::system::error_code& ec, Callback callback) {
-    if (closed()) return;  // a wait cancelled by close()
+    if (connection_.closed()) return;  // a wait cancelled by close()
     if (ec == boost::asio::error::operation_aborted) return watch();  // by return_when_idle()
     // The reactor could not wait on this socket: end this connection, never the loop.
-    if (ec) return follow(failed(ec.value()));
-    service().update_time();
+    if (ec) return follow(connection_.failed(ec.value()));
+    service_.update_time();
     follow(callback());
 }
 
 void AsioSession::follow(Next next) {
-    if (next == Next::close) return close();
+    if (next == Next::close) return connection_.close();
     // Bytes the connection holds (after backpressure, or with a PROXY header) are no
     // readiness Asio would report: they need a call of their own. Bytes still in the
     // socket are found by the next wait or receive, both of which see what is there.
@@ -119,9 +123,9 @@ void AsioSession::call_soon() {
     // resume(), never a read of our own: a receive may be in flight, and bytes it already
     // took must be echoed before any read after them.
     boost::asio::post(socket_.get_executor(), [self = shared_from_this()] {
-        if (self->closed()) return;
-        self->service().update_time();
-        self->follow(self->resume());
+        if (self->connection_.closed()) return;
+        self->service_.update_time();
+        self->follow(self->connection_.resume());
     });
 }
 

@@ -12,24 +12,30 @@ unsigned NativeConnection::selector_events(Interest interest) {
 }
 
 NativeConnection::NativeConnection(NativeLoop& loop, Service& service, Fd fd)
-    : Connection(service, fd.get()), loop_(loop), fd_(std::move(fd)), watched_(interest()) {
+    : SocketTransport(fd.get()), loop_(loop), fd_(std::move(fd)), connection_(service, *this) {
     loop_.selector().register_fd(fd_.get(), selector_events(watched_), this);
 }
+
+void NativeConnection::start() { follow(connection_.start()); }
 
 void NativeConnection::on_events(unsigned events) {
     const bool edge = loop_.selector().edge_triggered();
     Next next = Next::wait;
-    // Write first: it may make room that the read can use at once.
-    if (events & EVENT_WRITE) next = on_write();
+    // on_write first: it may make room that the read can use at once.
+    if (events & EVENT_WRITE) next = connection_.writable();
     if (next != Next::close && (events & EVENT_READ)) {
-        const Next after_read = on_read(edge, (events & (EVENT_HANGUP | EVENT_URGENT)) != 0);
+        const Next after_read = on_read(connection_, edge, (events & (EVENT_HANGUP | EVENT_URGENT)) != 0);
         if (after_read != Next::wait || next == Next::wait) next = after_read;
     }
+    follow(next);
+}
+
+void NativeConnection::follow(Next next) {
     // Level-triggered readiness would report the socket again, but not bytes the connection
     // already holds (they came with a PROXY header): ask for a call either way.
     if (next == Next::again) loop_.call_again(*this, fd());
-    if (next != Next::close) next = watch(interest());
-    if (next == Next::close) close();
+    if (next != Next::close) next = watch(connection_.interest());
+    if (next == Next::close) connection_.close();
 }
 
 // The selector's view follows interest(). If it cannot (epoll_ctl's ENOMEM or ENOSPC),
@@ -39,7 +45,7 @@ Connection::Next NativeConnection::watch(Interest want) {
     try {
         loop_.selector().modify(fd(), selector_events(want), this);
     } catch (const std::system_error& e) {
-        return failed(e.code().value());
+        return connection_.failed(e.code().value());
     }
     watched_ = want;
     return Next::wait;

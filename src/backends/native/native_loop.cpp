@@ -79,6 +79,7 @@ void NativeLoop::adopt(int fd) {
     Fd owned(fd);
     if (static_cast<std::size_t>(fd) >= connections_.size()) connections_.resize(fd + 1);
     connections_[fd] = std::make_unique<NativeConnection>(*this, service_, std::move(owned));
+    connections_[fd]->start();
 }
 
 void NativeLoop::destroy(NativeConnection& connection) { closed_.push_back(std::move(connections_[connection.fd()])); }

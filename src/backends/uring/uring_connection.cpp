@@ -2,6 +2,7 @@
 #include "echomux/backends/uring/uring_connection.hpp"
 
 #include "echomux/backends/uring/uring_loop.hpp"
+#include "echomux/util/socket_address.hpp"
 
 #include <sys/socket.h>
 
@@ -15,9 +16,9 @@ constexpr std::size_t kMostSendBytes = 64 * 1024;
 }  // namespace
 
 UringConnection::UringConnection(UringLoop& loop, Service& service, Fd fd)
-    : Connection(service, fd.get()), loop_(loop), fd_(std::move(fd)) {}
+    : loop_(loop), fd_(std::move(fd)), connection_(service, *this) {}
 
-void UringConnection::start() { follow(Next::wait); }
+void UringConnection::start() { follow(connection_.start()); }
 
 // One receive at a time, of at most read_room() bytes, into a buffer the kernel picks from
 // the ring when bytes arrive: nothing arrives that the core has no room for. (A multishot
@@ -25,7 +26,7 @@ void UringConnection::start() { follow(Next::wait); }
 // of a fast sender's stream arrived after the core had stopped reading, and were held.)
 void UringConnection::receive() {
     io_uring_sqe* entry = loop_.sqe();
-    const std::size_t room = std::min(read_room(), loop_.buffers().size());
+    const std::size_t room = std::min(connection_.read_room(), loop_.buffers().size());
     io_uring_prep_recv(entry, fd_.get(), nullptr, room, 0);
     entry->flags |= IOSQE_BUFFER_SELECT;
     entry->buf_group = BufferRing::kGroup;
@@ -46,23 +47,23 @@ void UringConnection::on_received(const io_uring_cqe& cqe) {
         // Bytes that arrived after a close (the cancel raced them) are dropped, as a closed
         // socket would; the buffer goes back then, or once a send lent it is over.
         arrived_ = id;
-        if (!released_) next = received(loop_.buffers().buffer(id), static_cast<std::size_t>(cqe.res));
-        if (arrived_ >= 0) loop_.buffers().recycle(id);  // unless transmit() lent it to a send
+        if (!released_) next = connection_.received(loop_.buffers().buffer(id), static_cast<std::size_t>(cqe.res));
+        if (arrived_ >= 0) loop_.buffers().recycle(id);  // unless send() lent it to a send
         arrived_ = -1;
     } else if (cqe.res == 0) {
         peer_done_ = true;
-        if (!released_) next = peer_closed();
+        if (!released_) next = connection_.peer_closed();
     } else if (cqe.res != -ECANCELED && cqe.res != -ENOBUFS) {
         // ENOBUFS: the ring was empty for a moment; received again below, with the buffers
         // this turn gave back.
         peer_done_ = true;
-        if (!released_) next = failed(-cqe.res);
+        if (!released_) next = connection_.failed(-cqe.res);
     }
     if (released_) return finish_if_idle();
     follow(next);
 }
 
-long UringConnection::transmit(const char* bytes, std::size_t n) {
+long UringConnection::send(const char* bytes, std::size_t n) {
     if (out_ || released_) return 0;  // one send at a time: writable() comes when it is done
     // Up to 64 KiB (a readiness loop's read_chunk_bytes) in one send: 16 KiB at a time, a
     // stream's pipeline was too shallow; all the core holds, its memory would double.
@@ -79,11 +80,11 @@ long UringConnection::transmit(const char* bytes, std::size_t n) {
     }
     out_size_ = take;
     out_sent_ = 0;
-    send();
+    submit_send();
     return static_cast<long>(take);
 }
 
-void UringConnection::send() {
+void UringConnection::submit_send() {
     io_uring_sqe* entry = loop_.sqe();
     // MSG_NOSIGNAL: a peer that went away is an EPIPE for this connection, not a SIGPIPE.
     io_uring_prep_send(entry, fd_.get(), out_ + out_sent_, out_size_ - out_sent_, MSG_NOSIGNAL);
@@ -99,12 +100,12 @@ void UringConnection::on_sent(const io_uring_cqe& cqe) {
     }
     if (cqe.res < 0) {
         sent();
-        return follow(failed(-cqe.res));
+        return follow(connection_.failed(-cqe.res));
     }
     out_sent_ += static_cast<std::size_t>(cqe.res);
-    if (out_sent_ < out_size_) return send();  // a short send: the rest, before anything newer
+    if (out_sent_ < out_size_) return submit_send();  // a short send: the rest, before anything newer
     sent();
-    follow(writable());
+    follow(connection_.writable());
 }
 
 // An idle connection holds no buffer.
@@ -117,9 +118,14 @@ void UringConnection::sent() {
 
 void UringConnection::follow(Next next) {
     if (released_) return;
-    if (next == Next::close) return close();
+    // Bytes that wait with no send in flight go now: nothing else would send them.
+    if (next != Next::close && !out_ && connection_.interest().write) {
+        const Next after = connection_.writable();
+        if (after != Next::wait) next = after;
+    }
+    if (next == Next::close) return connection_.close();
     if (next == Next::again) loop_.call_soon(*this);
-    const bool want = !peer_done_ && read_room() > 0;
+    const bool want = !peer_done_ && connection_.read_room() > 0;
     if (want && !receiving_) receive();
     else if (!want && receiving_ && !cancelling_) {
         // No room any more (a receive is sized to the room, so only after a resume):
@@ -130,7 +136,7 @@ void UringConnection::follow(Next next) {
 }
 
 void UringConnection::on_soon() {
-    if (!released_) follow(resume());
+    if (!released_) follow(connection_.resume());
 }
 
 void UringConnection::call_soon() { loop_.call_soon(*this); }
@@ -143,11 +149,16 @@ void UringConnection::release() {
     finish_if_idle();
 }
 
+// Sent at once, not through the ring: every send of ours has completed by now (flushed()).
+void UringConnection::shutdown_write() { ::shutdown(fd_.get(), SHUT_WR); }
+
+Endpoints UringConnection::endpoints() const { return {peer_address(fd_.get()), local_address(fd_.get())}; }
+
 // The descriptor closes only once no operation of the kernel's uses it.
 void UringConnection::finish_if_idle() {
     if (receiving_ || out_) return;
+    loop_.destroy(*this);  // freed after this turn (destroy() finds it by its descriptor)
     fd_.reset();
-    loop_.destroy(*this);
 }
 
 }  // namespace echomux::uring

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: BSL-1.0
-// One connection on the Asio backend: owns the socket and feeds the protocol core what
-// Asio reports. It starts waiting the buffer-less way (async_wait: readiness, then a read
+// One connection on the Asio backend: owns the socket and the protocol core's Connection,
+// and feeds the core what Asio reports. It starts waiting the buffer-less way (async_wait: readiness, then a read
 // into the loop's scratch space); once the client sends, it receives with async_read_some
 // into a buffer borrowed from the loop's ReadBufferPool, which needs no epoll_ctl per
 // request. A connection that goes quiet gives the buffer back and waits buffer-less again.
 #pragma once
 
 #include "echomux/backends/asio/read_buffer_pool.hpp"
+#include "echomux/backends/socket_transport.hpp"
 #include "echomux/core/connection.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -16,7 +17,7 @@
 
 namespace echomux::asio {
 
-class AsioSession final : public Connection,
+class AsioSession final : private SocketTransport,
                           public ReadBufferPool::Borrower,
                           public std::enable_shared_from_this<AsioSession> {
 public:
@@ -27,9 +28,10 @@ public:
 
     AsioSession(Service& service, ReadBufferPool& buffers, Socket socket);
     ~AsioSession();
-    void start() { watch(); }
+    void start() { follow(connection_.start()); }  // the greeting, or the wait for a PROXY header
 
 private:
+    using Next = Connection::Next;
     void watch();  // arm what interest() asks for
     void wait_readable();  // no buffer: readiness, then on_read()
     void receive();        // into the borrowed buffer, once the queued handlers ran
@@ -42,8 +44,10 @@ private:
     void call_soon() override;
     void return_when_idle() override;
 
+    Service& service_;
     ReadBufferPool& buffers_;
     Socket socket_;
+    Connection connection_;
     bool read_armed_ = false;
     bool write_armed_ = false;
     bool receiving_ = false;  // the client sends: borrow a buffer for the next reads

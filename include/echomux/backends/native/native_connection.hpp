@@ -1,22 +1,28 @@
 // SPDX-License-Identifier: BSL-1.0
-// One connection on a native backend: owns the fd, keeps the selector registration in
-// line with Connection::interest(), and turns ready events into on_read / on_write.
+// One connection on a native backend: owns the fd and the protocol core's Connection,
+// keeps the selector registration in line with its interest(), and turns ready events
+// into on_read / on_write.
 #pragma once
 
+#include "echomux/backends/native/selector.hpp"
+#include "echomux/backends/socket_transport.hpp"
 #include "echomux/core/connection.hpp"
 #include "echomux/util/fd.hpp"
-#include "echomux/backends/native/selector.hpp"
 
 namespace echomux::native {
 
 class NativeLoop;
 
-class NativeConnection final : public Connection, public Handler {
+class NativeConnection final : public Handler, private SocketTransport {
 public:
     NativeConnection(NativeLoop& loop, Service& service, Fd fd);
+    void start();  // once registered: the greeting, or the wait for a PROXY header
     void on_events(unsigned events) override;
+    using SocketTransport::fd;
 
 private:
+    using Next = Connection::Next;
+    void follow(Next next);  // after the core answered: come back soon, watch, or close
     Next watch(Interest want);
     void release() override;
     void call_soon() override;
@@ -24,7 +30,8 @@ private:
 
     NativeLoop& loop_;
     Fd fd_;
-    Interest watched_;
+    Connection connection_;
+    Interest watched_{true, false};
 };
 
 }  // namespace echomux::native

@@ -9,6 +9,7 @@
 #pragma once
 
 #include "echomux/core/connection.hpp"
+#include "echomux/core/transport.hpp"
 #include "echomux/util/fd.hpp"
 #include "echomux/backends/uring/completion.hpp"
 
@@ -18,13 +19,15 @@ namespace echomux::uring {
 
 class UringLoop;
 
-class UringConnection final : public Connection {
+class UringConnection final : private Transport {
 public:
     UringConnection(UringLoop& loop, Service& service, Fd fd);
-    void start();    // the first receive
+    void start();    // the greeting, or the wait for a PROXY header; the first receive
     void on_soon();  // call_soon()'s turn
+    int fd() const { return fd_.get(); }
 
 private:
+    using Next = Connection::Next;
     // A completion handler calling back one of our methods.
     struct Operation final : Completion {
         Operation(UringConnection& c, void (UringConnection::*method)(const io_uring_cqe&)) : c(c), method(method) {}
@@ -33,21 +36,24 @@ private:
         void (UringConnection::*method)(const io_uring_cqe&);
     };
 
-    long transmit(const char* bytes, std::size_t n) override;
-    bool transmitted() const override { return !out_; }
+    long send(const char* bytes, std::size_t n) override;
+    bool flushed() const override { return !out_; }
+    void shutdown_write() override;
     void release() override;
     void call_soon() override;
+    Endpoints endpoints() const override;
 
     void on_received(const io_uring_cqe& cqe);
     void on_sent(const io_uring_cqe& cqe);
     void follow(Next next);  // after the core answered: close, come back, receive or not
     void receive();
-    void send();
+    void submit_send();
     void sent();  // the send in flight is over: its bytes go
     void finish_if_idle();
 
     UringLoop& loop_;
     Fd fd_;
+    Connection connection_;
     Operation receive_{*this, &UringConnection::on_received};
     Operation send_{*this, &UringConnection::on_sent};
     bool receiving_ = false;     // a receive is in flight
@@ -55,7 +61,7 @@ private:
     bool more_waiting_ = false;  // the last receive left bytes in the socket
     bool peer_done_ = false;   // EOF or a receive error: nothing more will arrive
     bool released_ = false;
-    int arrived_ = -1;  // in received(): the ring buffer the bytes are in, unless a send keeps it
+    int arrived_ = -1;  // in on_received(): the ring buffer the bytes are in, unless a send keeps it
     const char* out_ = nullptr;  // what the send in flight sends; null while none is
     std::size_t out_sent_ = 0, out_size_ = 0;
     int lent_buffer_ = -1;          // ...out of this ring buffer,
