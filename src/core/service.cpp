@@ -49,6 +49,10 @@ void Service::reconfigure(const Config& next) {
     prefix_ = ReplyText(config_.prefix);
     idle_ms_ = seconds_to_ms(config_.idle_timeout);
     header_ms_ = seconds_to_ms(config_.proxy_header_timeout);  // for headers awaited now, too
+    // Between callbacks: no read is using it. Open connections keep their max_buffer_bytes,
+    // and a read is never larger than the connection's room.
+    scratch_.resize(std::min(config_.read_chunk_bytes, config_.max_buffer_bytes));
+    scratch_.shrink_to_fit();
     hooks_.deadline_changed();  // a shorter timeout may be due sooner
 }
 

@@ -243,4 +243,27 @@ BOOST_AUTO_TEST_CASE(the_nearest_of_all_deadlines_is_the_one_waited_for) {
     BOOST_TEST(f.due_in() == 30'000);
 }
 
+// max_buffer_bytes reloads wholly: new connections' buffers and the loop's read size (a
+// read is never larger than what the connection has room for, old or new).
+BOOST_AUTO_TEST_CASE(a_reload_of_max_buffer_bytes_bounds_new_buffers_and_the_read_size) {
+    Fixture f(with([](Config& c) {
+        c.max_buffer_bytes = 256 * 1024;
+        c.read_chunk_bytes = 64 * 1024;
+    }));
+    auto& old = f.connect();
+    BOOST_TEST(old.connection.read_room() == 64 * 1024u);
+    Config next = f.service.config();
+    next.max_buffer_bytes = 8 * 1024;
+    f.service.reconfigure(next);
+    BOOST_TEST(f.service.read_size() == 8 * 1024u);
+    BOOST_TEST(old.connection.read_room() == 8 * 1024u);
+    auto& newer = f.connect();
+    newer.transport.most = 0;  // takes nothing: what arrives waits in the buffer
+    newer.receive(std::string(8 * 1024, 'x'));
+    BOOST_TEST(newer.connection.read_room() == 0u);  // full at the new limit
+    next.max_buffer_bytes = 1024 * 1024;
+    f.service.reconfigure(next);
+    BOOST_TEST(f.service.read_size() == 64 * 1024u);  // read_chunk_bytes again
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -110,6 +110,9 @@ void AsioLoop::adopt(int fd) {
 }
 
 void AsioLoop::deadline_changed() {
+    // Sessions freed with io_'s handlers (the loop is being destroyed, after run() returned or
+    // threw) detach after the timers are gone: nothing to arm or cancel.
+    if (destroying_) return;
     arm_timer();
     // The last connection went (it may be a drain): no sweep timer keeps io_.run() going.
     if (!service_.has_connections() && sweep_armed_) {
