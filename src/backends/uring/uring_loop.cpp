@@ -38,6 +38,7 @@ UringLoop::UringLoop(SharedState& shared, Fd listener, Fd udp)
       udp_echo_(service_),
       listener_(std::move(listener)),
       udp_(std::move(udp)),
+      turn_(service_, queue_),
       one_listener_(shared.one_listener),
       udp_open_(static_cast<bool>(udp_)) {
     completions_.resize(kBatch);
@@ -65,22 +66,17 @@ void UringLoop::run() {
     while (!(service_.finished() && in_flight_ == 0)) turn();
 }
 
-// As NativeLoop's round: wait no longer than the nearest deadline (not at all while a
-// connection has bytes to resume), then completions, resumes, timers.
 void UringLoop::turn() {
-    wait(soon_.empty() && !udp_again_ ? service_.wait_ms() : 0);
-    service_.update_time();
+    wait(udp_again_ ? 0 : turn_.wait_ms());
+    turn_.woke();
     dispatch();
-    soon_now_.swap(soon_);
-    soon_.clear();
-    for (std::size_t i = 0; i < soon_now_.size(); ++i)  // by index: a resume may close another (nulled)
-        if (soon_now_[i]) soon_now_[i]->on_soon();
     if (udp_again_) {
         udp_again_ = false;
         if (udp_open_) udp_again_ = udp_echo_.on_read(udp_.get());
     }
-    service_.tick();
-    closed_.clear();
+    turn_.finish([](UringConnection* soon) {
+        if (soon) soon->on_soon();  // null: it closed meanwhile
+    });
 }
 
 void UringLoop::wait(int timeout_ms) {
@@ -108,9 +104,7 @@ void UringLoop::dispatch() {
             const io_uring_cqe& cqe = completions_[i];
             // user_data 0: a cancellation that found nothing to cancel (the operation had ended).
             if (cqe.user_data != 0) reinterpret_cast<Completion*>(cqe.user_data)->on_complete(cqe);
-            // Between completions, as NativeLoop does between callbacks: a drain request
-            // and what fell due are served inside a long batch, not after it.
-            if (requests_.drain_requested()) service_.begin_drain();
+            turn_.between_callbacks();
         }
         if (n < kBatch) return;
     }
@@ -204,32 +198,33 @@ void UringLoop::on_udp(const io_uring_cqe& cqe) {
 // Not counted in in_flight_: it reads nothing into our memory, and the ring's end cancels it.
 void UringLoop::arm_wake() {
     io_uring_sqe* entry = sqe();
-    io_uring_prep_poll_multishot(entry, requests_.fd(), POLLIN);
+    io_uring_prep_poll_multishot(entry, queue_.fd(), POLLIN);
     io_uring_sqe_set_data(entry, static_cast<Completion*>(&wake_callback_));
 }
 
 void UringLoop::on_wake(const io_uring_cqe& cqe) {
-    requests_.apply(service_);
+    queue_.run_posted();
     if (Completion::final(cqe)) arm_wake();
 }
 
-void UringLoop::request_drain() { requests_.request_drain(); }
+void UringLoop::request_drain() {
+    queue_.post([this] { service_.begin_drain(); });
+}
 
-void UringLoop::request_reconfigure(const Config& next) { requests_.request_reconfigure(next); }
+void UringLoop::request_reconfigure(const Config& next) {
+    queue_.post([this, next] { service_.reconfigure(next); });
+}
 
 void UringLoop::adopt(int fd) {
     Fd owned(fd);
-    if (static_cast<std::size_t>(fd) >= connections_.size()) connections_.resize(fd + 1);
-    connections_[fd] = std::make_unique<UringConnection>(*this, service_, std::move(owned));
-    connections_[fd]->start();
+    connections_.put(fd, std::make_unique<UringConnection>(*this, service_, std::move(owned))).start();
 }
 
-void UringLoop::call_soon(UringConnection& connection) { soon_.push_back(&connection); }
+void UringLoop::call_soon(UringConnection& connection) { turn_.call_again(&connection); }
 
 void UringLoop::destroy(UringConnection& connection) {
-    std::replace(soon_.begin(), soon_.end(), &connection, static_cast<UringConnection*>(nullptr));
-    std::replace(soon_now_.begin(), soon_now_.end(), &connection, static_cast<UringConnection*>(nullptr));
-    closed_.push_back(std::move(connections_[connection.fd()]));
+    turn_.forget(&connection, nullptr);
+    turn_.free_after_turn(connections_.take(connection.fd()));
 }
 
 }  // namespace echomux::uring

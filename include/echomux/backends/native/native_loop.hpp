@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: BSL-1.0
 // The native backends' event loop (after Redis's ae): one Selector, the listener, the UDP
-// socket (udp = on), a wake eventfd for requests from other threads, and the shared Service. The same loop runs on
-// select, poll and epoll; only the Selector differs.
+// socket (udp = on), a queue for work posted by other threads, and the shared Service,
+// turning as every loop does (LoopTurn). The same loop runs on select, poll and epoll; only
+// the Selector differs.
 #pragma once
 
+#include "echomux/backends/connection_table.hpp"
 #include "echomux/backends/event_loop.hpp"
-#include "echomux/backends/loop_requests.hpp"
+#include "echomux/backends/loop_queue.hpp"
+#include "echomux/backends/loop_turn.hpp"
 #include "echomux/backends/native/selector.hpp"
 #include "echomux/backends/udp_echo.hpp"
 
@@ -54,14 +57,13 @@ private:
     std::unique_ptr<Selector> selector_;
     UdpEcho udp_echo_;
     Fd listener_, udp_;
-    LoopRequests requests_;
+    LoopQueue queue_;
+    LoopTurn<Ready, NativeConnection> turn_;
     Callback accept_callback_{*this, &NativeLoop::on_accept};
     Callback udp_callback_{*this, &NativeLoop::on_udp};
     Callback wake_callback_{*this, &NativeLoop::on_wake};
     bool listener_watched_ = false;
-    std::vector<std::unique_ptr<NativeConnection>> connections_;  // indexed by fd
-    std::vector<std::unique_ptr<NativeConnection>> closed_;       // freed after each round
-    std::vector<Ready> again_, again_now_;
+    ConnectionTable<NativeConnection> connections_;
 };
 
 }  // namespace echomux::native

@@ -3,13 +3,15 @@
 // a multishot accept on the listener (one at a time near the open file limit), receives
 // into a provided-buffer ring (idle connections hold no buffer), sends of what came in,
 // and every submission of a turn going in with the wait for the next one (one
-// io_uring_enter per turn). The wait is as long as Service::wait_ms(); an eventfd polled by
-// the ring wakes it for a drain or a reload. UDP: the socket is polled (multishot) and
+// io_uring_enter per turn). It turns as every loop does (LoopTurn); the eventfd of its
+// LoopQueue, polled by the ring, wakes it for a drain or a reload. UDP: the socket is polled (multishot) and
 // UdpEcho::on_read answers.
 #pragma once
 
+#include "echomux/backends/connection_table.hpp"
 #include "echomux/backends/event_loop.hpp"
-#include "echomux/backends/loop_requests.hpp"
+#include "echomux/backends/loop_queue.hpp"
+#include "echomux/backends/loop_turn.hpp"
 #include "echomux/backends/udp_echo.hpp"
 #include "echomux/backends/uring/buffer_ring.hpp"
 #include "echomux/backends/uring/completion.hpp"
@@ -69,7 +71,8 @@ private:
     BufferRing buffers_;
     UdpEcho udp_echo_;
     Fd listener_, udp_;
-    LoopRequests requests_;
+    LoopQueue queue_;
+    LoopTurn<UringConnection*, UringConnection> turn_;
     Callback accept_callback_{*this, &UringLoop::on_accept};
     Callback udp_callback_{*this, &UringLoop::on_udp};
     Callback wake_callback_{*this, &UringLoop::on_wake};
@@ -80,9 +83,7 @@ private:
     bool accept_multishot_ = false;  // the armed accept is multishot (Service::may_accept_in_bulk)
     bool udp_open_;
     long in_flight_ = 0;  // operations whose last completion has not come: run() waits for them
-    std::vector<std::unique_ptr<UringConnection>> connections_;  // indexed by fd
-    std::vector<std::unique_ptr<UringConnection>> closed_;       // freed after each turn
-    std::vector<UringConnection*> soon_, soon_now_;
+    ConnectionTable<UringConnection> connections_;
     std::vector<io_uring_cqe> completions_;  // a batch, copied out so the ring's slots are free
 };
 
