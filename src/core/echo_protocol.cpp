@@ -3,20 +3,13 @@
 
 namespace echomux {
 
-std::optional<Mode> parse_mode(std::string_view name) {
-    if (name == "echo") return Mode::echo;
-    if (name == "upper") return Mode::upper;
-    if (name == "prefix") return Mode::prefix;
-    return std::nullopt;
+NameTable<Mode> mode_names() {
+    static constexpr Named<Mode> rows[] = {{"echo", Mode::echo}, {"upper", Mode::upper}, {"prefix", Mode::prefix}};
+    return rows;
 }
 
-const char* mode_name(Mode mode) {
-    switch (mode) {
-        case Mode::echo: return "echo";
-        case Mode::upper: return "upper";
-        case Mode::prefix: return "prefix";
-    }
-    return "?";
-}
+std::optional<Mode> parse_mode(std::string_view name) { return mode_names().parse(name); }
+
+const char* mode_name(Mode mode) { return mode_names().name(mode); }
 
 }  // namespace echomux

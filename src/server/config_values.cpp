@@ -72,6 +72,43 @@ std::string parse_reply_text(const std::string& v) {
     return v;
 }
 
+Parser<unsigned long long> whole(unsigned long long min, unsigned long long max, const char* what) {
+    return {[=](const std::string& v) { return parse_whole(v, min, max, what); }, "N", ""};
+}
+
+Parser<std::size_t> bytes(unsigned long long min, unsigned long long max) {
+    return {[=](const std::string& v) { return parse_bytes(v, min, max); }, "SIZE", ""};
+}
+
+Parser<double> seconds(unsigned long long max) {
+    return {[=](const std::string& v) { return parse_seconds(v, max); }, "DURATION", ""};
+}
+
+Parser<double> positive_seconds(unsigned long long max) {
+    return {[=](const std::string& v) {
+                const std::string range =
+                    "must be a duration from 1ms to " + std::to_string(max) + " seconds (\"5\", \"500ms\")";
+                double s = 0;
+                try {
+                    s = parse_seconds(v, max);
+                } catch (const BadValue&) {
+                    throw BadValue(range);
+                }
+                if (s == 0) throw BadValue(range);
+                return s;
+            },
+            "DURATION", ""};
+}
+
+Parser<std::string> address() { return {parse_address, "ADDRESS", ""}; }
+
+Parser<std::string> reply_text() { return {parse_reply_text, "TEXT", ""}; }
+
+NameTable<bool> on_off_names() {
+    static constexpr Named<bool> rows[] = {{"on", true}, {"off", false}};
+    return rows;
+}
+
 std::string quoted(const std::string& text) {
     constexpr std::size_t kShown = 60;
     if (text.size() <= kShown + 20) return "'" + printable(text) + "'";

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: BSL-1.0
 // Internal to the config loader: turns one setting's text into a value, or throws BadValue
 // saying what the text must be (the caller adds the key and where the text came from); and
-// shows an operator's text back in a message safely.
+// shows an operator's text back in a message safely. Each kind of value also comes as a
+// Parser, the form the key table (config_keys.cpp) takes it in.
 #pragma once
 
+#include "echomux/util/name_table.hpp"
 #include "echomux/util/printable.hpp"
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -33,10 +36,32 @@ std::string parse_reply_text(const std::string& text);
 // 'text' for a message: printable, and cut short when long ("'aaa...' (10000 bytes)").
 std::string quoted(const std::string& text);
 
-template <class T, class Parse>
-T parse_choice(const std::string& text, Parse parse, const char* choices) {
-    if (auto v = parse(text)) return *v;
-    throw BadValue(std::string("must be one of: ") + choices);
+// One kind of value: how its text is read and checked, and how --help shows it.
+template <class T>
+struct Parser {
+    std::function<T(const std::string&)> parse;
+    const char* placeholder;  // the value in --help: N, SIZE, DURATION, ADDRESS, TEXT, NAME
+    std::string choices;      // a named choice's names ("on, off"); empty for the others
+};
+
+Parser<unsigned long long> whole(unsigned long long min, unsigned long long max, const char* what);
+Parser<std::size_t> bytes(unsigned long long min, unsigned long long max);
+Parser<double> seconds(unsigned long long max);           // 0 allowed: the key says what it means
+Parser<double> positive_seconds(unsigned long long max);  // at least 1 ms
+Parser<std::string> address();
+Parser<std::string> reply_text();
+
+// One of a table's names.
+template <class T>
+Parser<T> one_of(NameTable<T> names) {
+    return {[names](const std::string& text) {
+                if (auto v = names.parse(text)) return *v;
+                throw BadValue("must be one of: " + names.joined());
+            },
+            "NAME", names.joined()};
 }
+
+// on / off, as udp and access_log are written.
+NameTable<bool> on_off_names();
 
 }  // namespace echomux

@@ -153,7 +153,7 @@ int run_server(const LoadedConfig& loaded, const std::function<LoadedConfig()>& 
     Config config;  // as requested, with max_connections what the open file limit allows (and reloaded)
     std::map<std::string, std::string> values = loaded.values;  // as written, for naming what a reload changes
     try {
-        config = fit_fd_budget(requested);
+        config = fit_fd_budget(resolve_backend(requested));
     } catch (const std::exception& e) {
         log::error(e.what());
         return 1;

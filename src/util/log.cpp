@@ -125,38 +125,26 @@ bool enabled(Level level) {
     return static_cast<int>(level) <= current_level.load(std::memory_order_relaxed);
 }
 
-const char* level_name(Level level) {
-    switch (level) {
-        case Level::error: return "error";
-        case Level::warn: return "warn";
-        case Level::info: return "info";
-        case Level::debug: return "debug";
-    }
-    return "?";
+NameTable<Level> level_names() {
+    static constexpr Named<Level> rows[] = {
+        {"error", Level::error}, {"warn", Level::warn}, {"info", Level::info}, {"debug", Level::debug}};
+    return rows;
 }
 
-std::optional<Level> parse_level(std::string_view name) {
-    for (auto level : {Level::error, Level::warn, Level::info, Level::debug})
-        if (name == level_name(level)) return level;
-    return std::nullopt;
-}
+const char* level_name(Level level) { return level_names().name(level); }
+
+std::optional<Level> parse_level(std::string_view name) { return level_names().parse(name); }
 
 void set_format(Format format) { current_format.store(static_cast<int>(format)); }
 
-const char* format_name(Format format) {
-    switch (format) {
-        case Format::text: return "text";
-        case Format::logfmt: return "logfmt";
-        case Format::json: return "json";
-    }
-    return "?";
+NameTable<Format> format_names() {
+    static constexpr Named<Format> rows[] = {{"text", Format::text}, {"logfmt", Format::logfmt}, {"json", Format::json}};
+    return rows;
 }
 
-std::optional<Format> parse_format(std::string_view name) {
-    for (auto format : {Format::text, Format::logfmt, Format::json})
-        if (name == format_name(format)) return format;
-    return std::nullopt;
-}
+const char* format_name(Format format) { return format_names().name(format); }
+
+std::optional<Format> parse_format(std::string_view name) { return format_names().parse(name); }
 
 std::string format_line(Format format, std::string_view time, Level level, std::string_view message,
                         const Fields& fields) {

@@ -40,7 +40,7 @@ expect() {
 expect "echomux --ba" "--backend --backlog"
 expect "echomux --print-c" "--print-config"
 expect "echomux --mode " "echo upper prefix"
-expect "echomux --backend " "asio epoll poll select io_uring"
+expect "echomux --backend " "asio auto epoll epoll-level epoll-edge poll select io_uring"
 expect "echomux --epoll-mode = e" "edge"
 expect "echomux --log-level=w" "--log-level=warn"
 expect "echomux --proxy-protocol " "off optional required"

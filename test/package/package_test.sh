@@ -137,7 +137,7 @@ echo "== bash completion from the package"
 PATH=$bin:$PATH bash -c '
     source "$1/usr/share/bash-completion/completions/echomux-client"
     COMP_WORDS=(echomux --backend ""); COMP_CWORD=2; _echomux
-    [ "${COMPREPLY[*]}" = "asio epoll poll select io_uring" ] || { echo "got: ${COMPREPLY[*]}"; exit 1; }
+    [ "${COMPREPLY[*]}" = "asio auto epoll epoll-level epoll-edge poll select io_uring" ] || { echo "got: ${COMPREPLY[*]}"; exit 1; }
 ' _ "$tmp/x" || fail "the packaged completion does not complete echomux --backend"
 
 echo "== apt-get install / dpkg --purge in a chroot"

@@ -90,3 +90,15 @@ BOOST_AUTO_TEST_CASE(the_test_probe_skips_with_the_reason_only_where_the_kernel_
         BOOST_TEST(*status == 3);  // the command ran, and its status is the test's
     }
 }
+
+// backend = auto where the kernel refuses io_uring: epoll, and the reason, then it serves.
+BOOST_AUTO_TEST_CASE(backend_auto_falls_back_to_epoll_with_the_kernels_reason) {
+    Process p({ECHOMUX_DENY_IO_URING, "EPERM", echomux_binary(), "--backend=auto", "--listen=127.0.0.1", "--port=0"});
+    BOOST_TEST(p.wait_for_err("listening on ", 10s), p.err());
+    BOOST_TEST(p.err().find(" echomux info: backend auto: epoll-level (io_uring refused: the kernel refused "
+                            "io_uring_setup (" + eperm_reason() + "))\n") != std::string::npos,
+               p.err());
+    BOOST_TEST(p.err().find(" backend=epoll-level ") != std::string::npos, p.err());
+    p.signal(SIGTERM);
+    BOOST_TEST(p.wait(10s).value_or(-1) == 0);
+}

@@ -10,7 +10,12 @@
 
 namespace echomux {
 
-// The loop for config.backend, serving connections from `listener` and, unless it is
+// `config` with backend = auto made a loop: io_uring where this kernel sets up a ring as the
+// io_uring loop needs it, else epoll (in config.epoll_mode). Logs one line saying which and
+// why. Any other backend comes back as it is. The one place auto is decided.
+Config resolve_backend(Config config);
+
+// The loop for config.backend (resolved), serving connections from `listener` and, unless it is
 // empty (udp = off), datagrams on `udp`.
 std::unique_ptr<EventLoop> make_event_loop(SharedState& shared, Fd listener, Fd udp);
 

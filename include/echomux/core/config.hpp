@@ -5,17 +5,29 @@
 
 #include "echomux/core/echo_protocol.hpp"
 #include "echomux/util/log.hpp"
+#include "echomux/util/name_table.hpp"
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace echomux {
 
-enum class Backend { asio, epoll, poll, select, io_uring };
+// `automatic` is backend = auto as asked: resolve_backend (event_loop_factory.hpp) makes it
+// io_uring or epoll at start, so no loop ever runs as it.
+enum class Backend { asio, epoll, poll, select, io_uring, automatic };
 enum class EpollMode { level, edge };
 // A PROXY protocol header (v1 or v2) before the client's bytes: none, maybe, or always.
 enum class ProxyProtocol { off, optional, required };
+
+// What a `backend` value names: a loop, and for epoll-level / epoll-edge its mode too
+// (plain `epoll` leaves the mode to epoll_mode).
+struct BackendChoice {
+    Backend backend;
+    std::optional<EpollMode> mode;
+    bool operator==(const BackendChoice& o) const { return backend == o.backend && mode == o.mode; }
+};
 
 struct Config {
     std::string listen = "0.0.0.0";
@@ -44,5 +56,20 @@ struct Config {
     std::uint16_t metrics_port = 0;  // 0 = no metrics endpoint
     std::size_t metrics_max_connections = 16;  // HTTP sessions; each is a descriptor and a few KiB
 };
+
+// Each enum's names, once (src/core/config_names.cpp): what the conf file accepts, and
+// what logs, metrics, --version and --print-config print.
+NameTable<BackendChoice> backend_names();
+NameTable<EpollMode> epoll_mode_names();
+NameTable<ProxyProtocol> proxy_protocol_names();
+
+const char* backend_name(Backend backend);  // "epoll" for both modes
+const char* epoll_mode_name(EpollMode mode);
+const char* proxy_protocol_name(ProxyProtocol p);
+// The loop that runs, as a `backend` value that selects exactly it: "asio", "epoll-edge"...
+std::string backend_label(Backend backend, EpollMode mode);
+std::string backend_label(const Config& config);
+// Every loop a server can run, as labels: "asio epoll-level epoll-edge poll select io_uring".
+std::string backend_labels();
 
 }  // namespace echomux

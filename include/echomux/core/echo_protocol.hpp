@@ -3,6 +3,8 @@
 // Pure, no I/O, so every backend shares it.
 #pragma once
 
+#include "echomux/util/name_table.hpp"
+
 #include <cstddef>
 #include <optional>
 #include <string_view>
@@ -15,6 +17,7 @@ enum class Mode {
     prefix,  // the `prefix` text before each line (as istio's tcp-echo), bytes unchanged
 };
 
+NameTable<Mode> mode_names();
 std::optional<Mode> parse_mode(std::string_view name);
 const char* mode_name(Mode mode);
 

@@ -16,11 +16,6 @@
 
 namespace echomux {
 
-const char* backend_name(Backend backend);
-const char* epoll_mode_name(EpollMode mode);
-const char* proxy_protocol_name(ProxyProtocol p);
-// "asio", "poll", "select", "epoll-level", "epoll-edge", "io_uring": for logs and metrics.
-std::string backend_label(const Config& config);
 // What --version prints: "echomux 0.1.0 (revision 4d1da88)" and a "backends: ..." line.
 std::string version_text();
 
@@ -46,7 +41,7 @@ struct LoadedConfig {
 
 // What a reload (SIGHUP) can apply while serving: the settings new connections start with,
 // the limits and timeouts, the logs. Anything else (addresses, ports, backend, threads,
-// buffers sized at start) needs a restart.
+// buffers sized at start) needs a restart. Each key's row in the table says which.
 bool reloadable(const std::string& key);
 // `running`, with the reloadable settings taken from `next`.
 Config with_reloadable(const Config& running, const Config& next);

@@ -4,6 +4,8 @@
 // message and, optionally, key=value fields (numbers stay numbers in JSON).
 #pragma once
 
+#include "echomux/util/name_table.hpp"
+
 #include <cmath>
 #include <optional>
 #include <sstream>
@@ -55,10 +57,12 @@ using Fields = std::vector<Field>;
 
 void set_level(Level level);
 bool enabled(Level level);
+NameTable<Level> level_names();
 std::optional<Level> parse_level(std::string_view name);
 const char* level_name(Level level);
 
 void set_format(Format format);
+NameTable<Format> format_names();
 std::optional<Format> parse_format(std::string_view name);
 const char* format_name(Format format);
 

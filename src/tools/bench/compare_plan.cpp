@@ -3,6 +3,8 @@
 
 #include "open_files.hpp"
 
+#include "echomux/core/config.hpp"
+
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -109,9 +111,12 @@ std::vector<std::string> probe_backends(const std::string& echomux) {
 ServerSpec echomux_server(const std::string& echomux, const std::string& backend) {
     std::vector<std::string> argv = {echomux, "--listen=127.0.0.1", "--port={port}", "--log-level=warn",
                                      "--idle-timeout=0", "--max-connections=100000"};
-    if (backend == "epoll-level" || backend == "epoll-edge") {
-        argv.push_back("--backend=epoll");
-        argv.push_back(backend == "epoll-edge" ? "--epoll-mode=edge" : "--epoll-mode=level");
+    // A label with a mode as two flags, which echomux binaries from before epoll-edge was a
+    // backend value accept too: compare runs old builds side by side with new ones.
+    const auto choice = backend_names().parse(backend);
+    if (choice && choice->mode) {
+        argv.push_back(std::string("--backend=") + backend_name(choice->backend));
+        argv.push_back(std::string("--epoll-mode=") + epoll_mode_name(*choice->mode));
     } else {
         argv.push_back("--backend=" + backend);
     }

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: BSL-1.0
+#include "config_sources.hpp"
+
+#include "config_keys.hpp"
+#include "echomux/server/config.hpp"
+#include "echomux/util/fd.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <sstream>
+
+namespace echomux {
+namespace {
+
+// Blanks around conf file keys and values, and the CR of a CR LF line end.
+std::string trim(const std::string& s) {
+    const auto b = s.find_first_not_of(" \t\r");
+    if (b == std::string::npos) return "";
+    return s.substr(b, s.find_last_not_of(" \t\r") + 1 - b);
+}
+
+// A conf file is small: anything bigger is a wrong path (a log, a device), not settings.
+constexpr std::size_t kMaxConfBytes = 1 << 20;
+
+std::string read_conf_text(const std::string& path) {
+    const auto fail = [&](const std::string& why) {
+        return ConfigError("cannot read config file " + path + ": " + why);
+    };
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) throw fail(std::strerror(errno));
+    std::string text;
+    char chunk[4096];
+    for (;;) {
+        const ssize_t n = ::read(fd.get(), chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw fail(std::strerror(errno));  // e.g. EISDIR: open(2) accepts a directory
+        if (n == 0) return text;
+        text.append(chunk, static_cast<std::size_t>(n));
+        if (text.size() > kMaxConfBytes) throw fail("larger than 1 MiB");
+    }
+}
+
+}  // namespace
+
+// `key = value` lines; `#` starts a comment. Read by hand rather than with Program_options,
+// so every message has its line and Windows files (UTF-8 BOM, CR LF) just work.
+void read_conf_file(const std::string& path, Settings& settings) {
+    std::string text = read_conf_text(path);
+    if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);
+    std::map<std::string, int> first_line;
+    std::istringstream lines(text);
+    int n = 0;
+    for (std::string line; std::getline(lines, line);) {
+        const std::string place = path + ":" + std::to_string(++n);
+        const std::string content = trim(line.substr(0, line.find('#')));
+        if (content.empty()) continue;
+        const auto eq = content.find('=');
+        if (eq == std::string::npos) throw ConfigError(place + ": expected key = value, not " + quoted(content));
+        const std::string key = trim(content.substr(0, eq));
+        if (!find_key(key)) {
+            std::string hint;
+            for (const auto& k : keys())
+                if (key == flag_name(k.name)) hint = std::string(" (conf file keys use _: ") + k.name + ")";
+            throw ConfigError(place + ": unknown key " + quoted(key) + hint);
+        }
+        if (const auto [first, inserted] = first_line.emplace(key, n); !inserted)
+            throw ConfigError(place + ": key '" + key + "' is set more than once (first on line " +
+                              std::to_string(first->second) + ")");
+        settings[key] = {trim(content.substr(eq + 1)), "file " + place};
+    }
+}
+
+// Unknown ECHOMUX_* variables are not an error (other tools set some), but a typo should
+// not pass silently: each becomes a warning.
+void read_environment(const char* const* envp, Settings& settings, std::vector<std::string>& warnings) {
+    for (; envp && *envp; ++envp) {
+        const std::string entry = *envp;
+        const auto eq = entry.find('=');
+        if (eq == std::string::npos || entry.rfind("ECHOMUX_", 0) != 0) continue;
+        const std::string name = entry.substr(0, eq);
+        bool known = name == "ECHOMUX_CONFIG";
+        for (const auto& k : keys())
+            if (name == env_name(k.name)) {
+                settings[k.name] = {entry.substr(eq + 1), "env " + name};
+                known = true;
+            }
+        if (!known) warnings.push_back("ignoring environment variable " + printable(name) + ": not an echomux setting");
+    }
+}
+
+}  // namespace echomux
