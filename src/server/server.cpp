@@ -2,6 +2,7 @@
 #include "echomux/server/server.hpp"
 
 #include "echomux/backends/event_loop_factory.hpp"
+#include "echomux/server/descriptor_budget.hpp"
 #include "echomux/server/listener.hpp"
 #include "echomux/util/log.hpp"
 #include "echomux/server/metrics_server.hpp"
@@ -9,7 +10,6 @@
 #include "echomux/util/version.hpp"
 
 #include <signal.h>
-#include <sys/resource.h>
 
 #include <atomic>
 #include <chrono>
@@ -29,56 +29,6 @@
 namespace echomux {
 namespace {
 
-// Descriptors kept out of the echo connections' budget. Measured: 3 stdio, 4 per asio loop (listener, epoll, eventfd, timerfd; native loops use
-// fewer) and its UDP socket with udp = on, 4 for the metrics thread (acceptor, epoll,
-// eventfd, timerfd). Spares: one per loop to accept and close a connection over
-// max_connections, one for a metrics newcomer accepted before the session it replaces is
-// closed. The rest is slack for descriptors inherited from whoever started us.
-rlim_t reserved_descriptors(const Config& config) {
-    return 16 + (config.udp ? 9 : 8) * static_cast<rlim_t>(config.threads);
-}
-rlim_t metrics_descriptors(const Config& config) {
-    return config.metrics_port != 0 ? config.metrics_max_connections : 0;
-}
-
-// Descriptors the open file limit leaves for echo connections (SharedState::descriptor_budget).
-std::size_t echo_descriptor_budget(const Config& config) {
-    rlimit limit{};
-    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return SIZE_MAX;
-    const rlim_t taken = reserved_descriptors(config) + metrics_descriptors(config);
-    return limit.rlim_cur > taken ? static_cast<std::size_t>(limit.rlim_cur - taken) : 0;
-}
-
-// Every connection is a descriptor; the default soft limit (often 1024) would make
-// max_connections a lie. Take what the hard limit allows, as servers usually do, then make
-// the budget explicit: echo connections, metrics sessions and a reserve must all fit, or an
-// echo flood would take the descriptor /healthz needs (and silent scrapers the echo ones).
-// Returns the configuration to serve with: max_connections lowered to what fits.
-Config fit_fd_budget(const Config& config) {
-    rlimit limit{};
-    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return config;
-    if (limit.rlim_cur < limit.rlim_max) {
-        limit.rlim_cur = limit.rlim_max;
-        ::setrlimit(RLIMIT_NOFILE, &limit);
-        ::getrlimit(RLIMIT_NOFILE, &limit);
-    }
-    const rlim_t reserve = reserved_descriptors(config);
-    const rlim_t metrics = metrics_descriptors(config);
-    const rlim_t needed = config.max_connections + metrics + reserve;
-    if (limit.rlim_cur >= needed) return config;
-    const std::string parts =
-        (metrics ? "metrics " + std::to_string(metrics) + " + " : "") + "reserve " + std::to_string(reserve);
-    if (limit.rlim_cur < metrics + reserve + 1)
-        throw std::runtime_error("open file limit " + std::to_string(limit.rlim_cur) + " < " +
-                                 std::to_string(metrics + reserve + 1) + " needed for one connection (" + parts +
-                                 " + 1): raise it (ulimit -n)");
-    Config fitted = config;
-    fitted.max_connections = limit.rlim_cur - metrics - reserve;
-    log::warn("open file limit ", limit.rlim_cur, " < ", needed, " needed (max_connections ", config.max_connections,
-              " + ", parts, "): serving at most ", fitted.max_connections, " connections");
-    return fitted;
-}
-
 // "SIGTERM", as operators write it (strsignal says "Terminated").
 std::string signal_name(int sig) {
     const char* abbreviation = ::sigabbrev_np(sig);
@@ -96,7 +46,7 @@ void reload(const std::function<LoadedConfig()>& load, Config& running,
     Config fitted;
     try {
         next = load();
-        fitted = fit_fd_budget(with_reloadable(running, next.config));
+        fitted = DescriptorBudget(with_reloadable(running, next.config), raise_open_file_limit()).fitted();
     } catch (const std::exception& e) {
         log::error("reload: ", e.what(), "; the running settings stay");
         return;
@@ -150,17 +100,18 @@ int run_server(const LoadedConfig& loaded, const std::function<LoadedConfig()>& 
     ::sigaction(SIGHUP, &noop, nullptr);
     ::signal(SIGPIPE, SIG_IGN);  // belt and braces: sends already use MSG_NOSIGNAL
 
+    const std::optional<std::uint64_t> open_files = raise_open_file_limit();
     Config config;  // as requested, with max_connections what the open file limit allows (and reloaded)
     std::map<std::string, std::string> values = loaded.values;  // as written, for naming what a reload changes
     try {
-        config = fit_fd_budget(requested);
+        config = DescriptorBudget(requested, open_files).fitted();
     } catch (const std::exception& e) {
         log::error(e.what());
         return 1;
     }
     Listeners listeners;
     SharedState shared(config);
-    shared.descriptor_budget = echo_descriptor_budget(config);
+    shared.descriptor_budget = DescriptorBudget(config, open_files).echo_connections();
     std::vector<std::unique_ptr<EventLoop>> loops;
     std::atomic<bool> stopping{false};  // /healthz (readiness) answers 503 once set
     std::atomic<bool> draining{false};  // the listeners are closed
