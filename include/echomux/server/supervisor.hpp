@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: BSL-1.0
+// The process around the event loops: runs each loop on a thread of its own, answers the
+// signals (drain after shutdown_delay, reload, counters, exit at once on a second stop
+// signal) and decides the exit status. A loop that fails makes the others drain and the
+// status 1: a half-working server is worse than a restarted one.
+#pragma once
+
+#include "echomux/backends/event_loop.hpp"
+#include "echomux/core/clock.hpp"
+#include "echomux/core/shared_state.hpp"
+#include "echomux/server/service_notify.hpp"
+#include "echomux/server/signal_source.hpp"
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace echomux {
+
+class Supervisor {
+public:
+    // One loop to make: the sockets it serves and the state it shares with its listener's
+    // other loops. Several listeners (issue 22) are more plans, each with its own state.
+    struct LoopPlan {
+        SharedState* shared;
+        Fd listener;
+        Fd udp;  // empty: udp = off
+    };
+    // make_event_loop, or a test's fakes. What it throws fails the start (see the constructor).
+    using LoopFactory = std::function<std::unique_ptr<EventLoop>(SharedState&, Fd listener, Fd udp)>;
+    // The signals that do not stop the server; each runs on the supervisor's thread.
+    struct Actions {
+        std::function<void()> reload;        // SIGHUP; a good reload calls reconfigure()
+        std::function<void()> log_counters;  // SIGUSR1
+    };
+
+    // Makes every loop, none running yet; throws what the factory throws.
+    Supervisor(const Config& config, std::vector<LoopPlan> plans, const LoopFactory& make_loop, SignalSource& signals,
+               ServiceNotifier& notifier, const Clock& clock = monotonic_clock());
+    ~Supervisor();  // joins any thread still running (run() has returned or was never called)
+    Supervisor(const Supervisor&) = delete;
+    Supervisor& operator=(const Supervisor&) = delete;
+
+    std::vector<const Stats*> stats() const;
+    const std::atomic<bool>& stopping() const { return stopping_; }  // readiness (/healthz) says 503
+    const std::atomic<bool>& draining() const { return draining_; }  // the loops were asked to drain
+
+    // Runs every loop until all have ended. Returns the exit status: 0 after a drain, 1 when
+    // a loop failed (its run() threw, or its thread could not start).
+    int run(const Actions& actions);
+    // A reload's settings: every loop takes them, and so do shutdown_delay and drain_timeout.
+    void reconfigure(const Config& next);
+
+private:
+    struct Slot {
+        std::unique_ptr<EventLoop> loop;
+        std::thread thread;
+        std::atomic<bool> ended{false};
+        std::optional<std::string> failure;  // why it failed, written before `ended`
+        bool reported = false;               // its failure is logged (supervisor's thread only)
+    };
+
+    void start_threads();
+    void finish(Slot& slot, std::optional<std::string> failure);
+    bool report_failures();
+    bool all_ended() const;
+    void on_signal(int sig, const Actions& actions);
+    void drain_all();
+    std::optional<long long> time_to_drain() const;
+
+    Config config_;
+    std::vector<Slot> slots_;
+    std::vector<const SharedState*> shared_;  // distinct: open connections are counted there
+    SignalSource& signals_;
+    ServiceNotifier& notifier_;
+    const Clock& clock_;
+    std::atomic<bool> stopping_{false};
+    std::atomic<bool> draining_{false};
+    bool failed_ = false;
+    bool signalled_ = false;                // a stop signal came: the next one exits at once
+    std::optional<long long> drain_at_ms_;  // end of shutdown_delay
+};
+
+}  // namespace echomux

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: BSL-1.0
+#include "echomux/server/supervisor.hpp"
+
+#include "echomux/util/log.hpp"
+
+#include <signal.h>
+#include <string.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <exception>
+#include <system_error>
+
+namespace echomux {
+namespace {
+
+// "SIGTERM", as operators write it (strsignal says "Terminated").
+std::string signal_name(int sig) {
+    const char* abbreviation = ::sigabbrev_np(sig);
+    return abbreviation ? std::string("SIG") + abbreviation : "signal " + std::to_string(sig);
+}
+
+}  // namespace
+
+Supervisor::Supervisor(const Config& config, std::vector<LoopPlan> plans, const LoopFactory& make_loop,
+                       SignalSource& signals, ServiceNotifier& notifier, const Clock& clock)
+    : config_(config), slots_(plans.size()), signals_(signals), notifier_(notifier), clock_(clock) {
+    for (std::size_t i = 0; i < plans.size(); ++i) {
+        slots_[i].loop = make_loop(*plans[i].shared, std::move(plans[i].listener), std::move(plans[i].udp));
+        if (std::find(shared_.begin(), shared_.end(), plans[i].shared) == shared_.end())
+            shared_.push_back(plans[i].shared);
+    }
+}
+
+Supervisor::~Supervisor() {
+    for (auto& slot : slots_)
+        if (slot.thread.joinable()) slot.thread.join();
+}
+
+std::vector<const Stats*> Supervisor::stats() const {
+    std::vector<const Stats*> stats;
+    for (const auto& slot : slots_) stats.push_back(&slot.loop->stats());
+    return stats;
+}
+
+int Supervisor::run(const Actions& actions) {
+    start_threads();
+    while (!all_ended()) {
+        if (report_failures() && !draining_) drain_all();
+        if (drain_at_ms_ && !draining_ && clock_.now_ms() >= *drain_at_ms_) {
+            drain_all();
+            log::info("shutdown_delay over: no longer accepting; draining for up to ", config_.drain_timeout, "s");
+        }
+        const int sig = signals_.wait(time_to_drain());
+        if (sig != 0) on_signal(sig, actions);
+    }
+    report_failures();  // of the loop that ended last
+    for (auto& slot : slots_)
+        if (slot.thread.joinable()) slot.thread.join();  // not joinable: its thread never started
+    return failed_ ? 1 : 0;
+}
+
+void Supervisor::reconfigure(const Config& next) {
+    config_ = next;
+    for (auto& slot : slots_) slot.loop->request_reconfigure(next);
+}
+
+void Supervisor::start_threads() {
+    for (auto& slot : slots_) {
+        try {
+            slot.thread = std::thread([this, &slot] {
+                try {
+                    slot.loop->run();
+                    finish(slot, std::nullopt);
+                } catch (const std::exception& e) {
+                    finish(slot, e.what());
+                } catch (...) {
+                    finish(slot, "an exception that is not a std::exception");
+                }
+            });
+        } catch (const std::system_error& e) {  // this loop and the ones after it never run
+            finish(slot, std::string("cannot start its thread: ") + e.what());
+            for (Slot* rest = &slot + 1; rest != slots_.data() + slots_.size(); ++rest) finish(*rest, std::nullopt);
+            return;
+        }
+    }
+}
+
+void Supervisor::finish(Slot& slot, std::optional<std::string> failure) {
+    slot.failure = std::move(failure);
+    slot.ended.store(true, std::memory_order_release);
+    signals_.wake();
+}
+
+// One line per failed loop, from this thread; true when there was a new one.
+bool Supervisor::report_failures() {
+    bool any = false;
+    for (std::size_t i = 0; i < slots_.size(); ++i) {
+        Slot& slot = slots_[i];
+        if (slot.reported || !slot.ended.load(std::memory_order_acquire) || !slot.failure) continue;
+        slot.reported = true;
+        any = true;
+        const char* next = failed_ ? "" : slots_.size() > 1 ? "; draining the other event loops, then exiting with status 1"
+                                                            : "; exiting with status 1";
+        log::error("event loop ", i + 1, " of ", slots_.size(), " failed: ", *slot.failure, next);
+        failed_ = true;
+    }
+    return any;
+}
+
+bool Supervisor::all_ended() const {
+    return std::all_of(slots_.begin(), slots_.end(),
+                       [](const Slot& slot) { return slot.ended.load(std::memory_order_acquire); });
+}
+
+// After the first stop signal: shutdown_delay of serving as usual while readiness says 503
+// (load balancers stop sending new clients), then the drain. A second one exits at once.
+void Supervisor::on_signal(int sig, const Actions& actions) {
+    if (sig == SIGHUP || sig == SIGUSR1) {
+        const auto& action = sig == SIGHUP ? actions.reload : actions.log_counters;
+        if (action) action();
+        return;
+    }
+    if (signalled_) {  // not just draining: a failed loop starts a drain the operator did not ask for
+        log::warn("second ", signal_name(sig), ": exiting now");
+        std::_Exit(128 + sig);
+    }
+    signalled_ = true;
+    notifier_.stopping("received " + signal_name(sig));
+    if (config_.shutdown_delay > 0 && !draining_) {
+        stopping_ = true;  // before the log line: whoever reads it may rely on /healthz saying 503
+        drain_at_ms_ = clock_.now_ms() + static_cast<long long>(std::ceil(config_.shutdown_delay * 1000));
+        log::info("received ", signal_name(sig), ": /healthz says 503; still accepting for ", config_.shutdown_delay,
+                  "s (shutdown_delay), then draining for up to ", config_.drain_timeout,
+                  "s (send again to exit at once)");
+        return;
+    }
+    drain_all();  // before the log line: whoever reads it may rely on /healthz saying 503
+    log::info("received ", signal_name(sig), ": no longer accepting; draining for up to ", config_.drain_timeout,
+              "s (send again to exit at once)");
+}
+
+void Supervisor::drain_all() {
+    stopping_ = true;
+    draining_ = true;
+    for (auto& slot : slots_) slot.loop->request_drain();
+    std::size_t active = 0;
+    for (const SharedState* shared : shared_) active += shared->active.load(std::memory_order_acquire);
+    notifier_.status("draining " + std::to_string(active) + " connections");
+}
+
+std::optional<long long> Supervisor::time_to_drain() const {
+    if (!drain_at_ms_ || draining_) return std::nullopt;
+    return std::max(0LL, *drain_at_ms_ - clock_.now_ms());
+}
+
+}  // namespace echomux
