@@ -93,6 +93,28 @@ BOOST_DATA_TEST_CASE(unregister_stops_reports, boost::unit_test::data::make(kind
     BOOST_TEST(s->select(0).empty());
 }
 
+// epoll keeps a registration while any dup of its fd lives: an fd closed before it was
+// unregistered (EPOLL_CTL_DEL then fails) is still reported, with no key left for it. The
+// event is skipped and the rest are served. (select and poll report from their own tables,
+// which unregister empties, so they cannot be made to report such an fd.)
+BOOST_DATA_TEST_CASE(an_event_for_an_fd_without_a_key_is_skipped,
+                     boost::unit_test::data::make({"epoll-level", "epoll-edge"}), kind) {
+    auto s = make(kind);
+    Pair stale, live;
+    Recorder handler;
+    const Fd dup(::dup(stale.a.get()));  // keeps the closed fd's registration in the kernel
+    const int stale_fd = stale.a.get();
+    s->register_fd(stale_fd, EVENT_READ, &handler);
+    s->register_fd(live.a.get(), EVENT_READ, &handler);
+    stale.a.reset();
+    s->unregister(stale_fd);
+    BOOST_REQUIRE(::write(stale.b.get(), "x", 1) == 1);
+    BOOST_REQUIRE(::write(live.b.get(), "y", 1) == 1);
+    const auto& ready = s->select(1000);
+    BOOST_REQUIRE_EQUAL(ready.size(), 1u);
+    BOOST_TEST(ready[0].key.fd == live.a.get());
+}
+
 BOOST_DATA_TEST_CASE(select_waits_for_the_timeout, boost::unit_test::data::make(kinds), kind) {
     auto s = make(kind);
     Pair p;
