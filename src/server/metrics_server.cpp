@@ -222,7 +222,8 @@ struct MetricsServer::Impl {
         const auto ip = boost::asio::ip::make_address(c.metrics_listen, ec);
         const tcp::endpoint endpoint(ip, c.metrics_port);
         address = describe_address(c.metrics_listen, c.metrics_port);
-        acceptor.open(endpoint.protocol(), ec);
+        // Each step only if all before it succeeded: a bad address must not become 0.0.0.0.
+        if (!ec) acceptor.open(endpoint.protocol(), ec);
         if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
         if (!ec) acceptor.bind(endpoint, ec);
         if (!ec) acceptor.listen(boost::asio::socket_base::max_listen_connections, ec);

@@ -70,7 +70,7 @@ BOOST_AUTO_TEST_CASE(healthz_turns_503_while_draining) {
     Server server = Server::with_metrics({"--drain-timeout=20"});
     const int metrics_port = server.metrics_port();
     auto client = connect_to(server.port());
-    send_all(client.get(), "ready");  // accepted, not just queued: a drain resets the backlog
+    send_all(client.get(), "ready");  // echoed: open before the drain (the drain accepts queued ones too)
     BOOST_REQUIRE(recv_exact(client.get(), 5) == "ready");
     const HttpReply before = http_get(metrics_port, "/healthz");
     BOOST_TEST(before.status == 200);

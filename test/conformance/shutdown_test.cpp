@@ -22,7 +22,7 @@ BOOST_AUTO_TEST_SUITE(graceful_shutdown)
 BOOST_AUTO_TEST_CASE(sigterm_drains_open_connections_and_exits_zero) {
     Server server({"--drain-timeout=20"});
     auto c = connect_to(server.port());
-    send_all(c.get(), "ready");  // accepted, not just queued: a drain resets the backlog
+    send_all(c.get(), "ready");  // echoed: open before the drain (the drain accepts queued ones too)
     BOOST_REQUIRE(recv_exact(c.get(), 5) == "ready");
     const std::size_t size = 1u << 20;
     const auto payload = random_bytes(size, 3);

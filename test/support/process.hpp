@@ -73,8 +73,8 @@ Run run_to_end(const std::vector<std::string>& argv, const ProcessOptions& optio
 std::string echomux_binary();
 std::string tool_binary(const std::string& name);
 
-// The backend the conformance suite runs against (ECHOMUX_TEST_BACKEND: asio, epoll-level,
-// epoll-edge, poll, select, io_uring), as echomux arguments.
+// The backend the conformance suite runs against (ECHOMUX_TEST_BACKEND, one of
+// support/backends.hpp's all_backends()), as echomux arguments.
 std::vector<std::string> backend_args();
 
 // echomux on 127.0.0.1 and a free port, with the backend under test and `args` on top.

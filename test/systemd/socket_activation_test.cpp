@@ -125,8 +125,8 @@ BOOST_AUTO_TEST_CASE(systemd_socket_activate_serves_echo_on_every_thread_through
         per_loop = accepted_per_loop(server->err());
         if (per_loop.size() == 2 && per_loop[0] > 0 && per_loop[1] > 0) break;
     }
+    BOOST_REQUIRE_EQUAL(per_loop.size(), 2u);  // before indexing it
     BOOST_TEST_MESSAGE("accepted_per_loop after socket activation: " << per_loop[0] << "," << per_loop[1]);
-    BOOST_REQUIRE_EQUAL(per_loop.size(), 2u);
     BOOST_TEST(per_loop[0] > 0);
     BOOST_TEST(per_loop[1] > 0);
 

@@ -44,7 +44,7 @@ BOOST_AUTO_TEST_CASE(emptying_resets_to_the_front) {
     BOOST_TEST(std::string(b.data(), b.size()) == "wxyz");
 }
 
-BOOST_AUTO_TEST_CASE(storage_is_allocated_only_while_bytes_wait) {
+BOOST_AUTO_TEST_CASE(large_storage_is_given_back_when_the_buffer_empties) {
     Buffer b(1 << 20);
     BOOST_TEST(b.capacity() == 0u);
     const std::string block(300 * 1024, 'x');
@@ -54,6 +54,32 @@ BOOST_AUTO_TEST_CASE(storage_is_allocated_only_while_bytes_wait) {
     BOOST_TEST(b.capacity() >= block.size());  // one byte still waits
     b.consume(1);
     BOOST_TEST(b.capacity() == 0u);  // given back, not kept for the connection's life
+}
+
+// A connection that queues every message (prefix mode) keeps one small store rather than
+// allocating and freeing it once per message.
+BOOST_AUTO_TEST_CASE(small_storage_is_kept_when_the_buffer_empties) {
+    Buffer b(1 << 20);
+    const std::string message(64, 'm');
+    std::size_t emptied_without_storage = 0;
+    for (int i = 0; i < 1000; ++i) {
+        b.append(message.data(), message.size());
+        b.consume(message.size());
+        emptied_without_storage += b.capacity() == 0;
+    }
+    BOOST_TEST(emptied_without_storage == 0u);
+    BOOST_TEST(b.capacity() == message.size());  // the first allocation, never grown
+}
+
+BOOST_AUTO_TEST_CASE(storage_up_to_the_kept_size_is_kept_and_beyond_it_given_back) {
+    const std::string kept(Buffer::kKeptWhenEmpty, 'k'), more(Buffer::kKeptWhenEmpty + 1, 'm');
+    Buffer b(1 << 20);
+    b.append(kept.data(), kept.size());
+    b.consume(kept.size());
+    BOOST_TEST(b.capacity() == Buffer::kKeptWhenEmpty);
+    b.append(more.data(), more.size());
+    b.consume(more.size());
+    BOOST_TEST(b.capacity() == 0u);
 }
 
 // A greeting that went out whole leaves nothing to queue (UBSan: memcpy to a null store).

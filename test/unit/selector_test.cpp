@@ -36,9 +36,10 @@ struct Pair {
     Fd a, b;
 };
 
-struct Recorder final : Handler {
-    void on_events(unsigned e) override { events |= e; }
-    unsigned events = 0;
+// What a key carries. A selector never calls it (its caller does), so it does nothing:
+// the tests assert on what select() returns, not on what a callback saw.
+struct Callback final : Handler {
+    void on_events(unsigned) override {}
 };
 
 unsigned ready_events(Selector& s, int fd, int timeout_ms = 0) {
@@ -54,7 +55,7 @@ BOOST_AUTO_TEST_SUITE(selector)
 BOOST_DATA_TEST_CASE(reports_readable_and_writable_sockets, boost::unit_test::data::make(kinds), kind) {
     auto s = make(kind);
     Pair p;
-    Recorder handler;
+    Callback handler;
     s->register_fd(p.a.get(), EVENT_READ | EVENT_WRITE, &handler);
     BOOST_TEST(ready_events(*s, p.a.get()) == EVENT_WRITE);  // writable, nothing to read
     BOOST_REQUIRE(::write(p.b.get(), "x", 1) == 1);
@@ -62,15 +63,14 @@ BOOST_DATA_TEST_CASE(reports_readable_and_writable_sockets, boost::unit_test::da
     BOOST_REQUIRE_EQUAL(ready.size(), 1u);
     BOOST_TEST(ready[0].key.fd == p.a.get());
     BOOST_TEST(ready[0].key.data == &handler);  // the key carries the callback
-    BOOST_TEST((ready[0].events & EVENT_READ) != 0u);
-    ready[0].key.data->on_events(ready[0].events);
-    BOOST_TEST((handler.events & EVENT_READ) != 0u);
+    BOOST_TEST(ready[0].key.events == (EVENT_READ | EVENT_WRITE));
+    BOOST_TEST(ready[0].events == (EVENT_READ | EVENT_WRITE));  // readable now, and still writable
 }
 
 BOOST_DATA_TEST_CASE(modify_changes_what_is_watched_and_the_data, boost::unit_test::data::make(kinds), kind) {
     auto s = make(kind);
     Pair p;
-    Recorder first, second;
+    Callback first, second;
     s->register_fd(p.a.get(), EVENT_WRITE, &first);
     BOOST_TEST(ready_events(*s, p.a.get()) == EVENT_WRITE);
     s->modify(p.a.get(), EVENT_READ, &second);
@@ -84,7 +84,7 @@ BOOST_DATA_TEST_CASE(modify_changes_what_is_watched_and_the_data, boost::unit_te
 BOOST_DATA_TEST_CASE(unregister_stops_reports, boost::unit_test::data::make(kinds), kind) {
     auto s = make(kind);
     Pair p;
-    Recorder handler;
+    Callback handler;
     s->register_fd(p.a.get(), EVENT_READ, &handler);
     BOOST_REQUIRE(::write(p.b.get(), "x", 1) == 1);
     s->unregister(p.a.get());
@@ -93,10 +93,32 @@ BOOST_DATA_TEST_CASE(unregister_stops_reports, boost::unit_test::data::make(kind
     BOOST_TEST(s->select(0).empty());
 }
 
+// epoll keeps a registration while any dup of its fd lives: an fd closed before it was
+// unregistered (EPOLL_CTL_DEL then fails) is still reported, with no key left for it. The
+// event is skipped and the rest are served. (select and poll report from their own tables,
+// which unregister empties, so they cannot be made to report such an fd.)
+BOOST_DATA_TEST_CASE(an_event_for_an_fd_without_a_key_is_skipped,
+                     boost::unit_test::data::make({"epoll-level", "epoll-edge"}), kind) {
+    auto s = make(kind);
+    Pair stale, live;
+    Callback handler;
+    const Fd dup(::dup(stale.a.get()));  // keeps the closed fd's registration in the kernel
+    const int stale_fd = stale.a.get();
+    s->register_fd(stale_fd, EVENT_READ, &handler);
+    s->register_fd(live.a.get(), EVENT_READ, &handler);
+    stale.a.reset();
+    s->unregister(stale_fd);
+    BOOST_REQUIRE(::write(stale.b.get(), "x", 1) == 1);
+    BOOST_REQUIRE(::write(live.b.get(), "y", 1) == 1);
+    const auto& ready = s->select(1000);
+    BOOST_REQUIRE_EQUAL(ready.size(), 1u);
+    BOOST_TEST(ready[0].key.fd == live.a.get());
+}
+
 BOOST_DATA_TEST_CASE(select_waits_for_the_timeout, boost::unit_test::data::make(kinds), kind) {
     auto s = make(kind);
     Pair p;
-    Recorder handler;
+    Callback handler;
     s->register_fd(p.a.get(), EVENT_READ, &handler);
     const auto start = std::chrono::steady_clock::now();
     BOOST_TEST(s->select(100).empty());
@@ -108,7 +130,7 @@ BOOST_DATA_TEST_CASE(select_waits_for_the_timeout, boost::unit_test::data::make(
 BOOST_DATA_TEST_CASE(misuse_is_a_clear_error, boost::unit_test::data::make(kinds), kind) {
     auto s = make(kind);
     Pair p;
-    Recorder handler;
+    Callback handler;
     s->register_fd(p.a.get(), EVENT_READ, &handler);
     BOOST_CHECK_THROW(s->register_fd(p.a.get(), EVENT_READ, &handler), std::invalid_argument);
     BOOST_CHECK_THROW(s->unregister(p.b.get()), std::invalid_argument);
@@ -130,7 +152,7 @@ BOOST_DATA_TEST_CASE(misuse_is_a_clear_error, boost::unit_test::data::make(kinds
 BOOST_DATA_TEST_CASE(hang_up_is_readable_and_keeps_data, boost::unit_test::data::make(kinds), kind) {
     auto s = make(kind);
     Pair p;
-    Recorder handler;
+    Callback handler;
     s->register_fd(p.a.get(), EVENT_READ, &handler);
     BOOST_REQUIRE(::write(p.b.get(), "last", 4) == 4);
     p.b.reset();
@@ -145,7 +167,7 @@ BOOST_DATA_TEST_CASE(hang_up_is_readable_and_keeps_data, boost::unit_test::data:
 BOOST_DATA_TEST_CASE(level_triggered_repeats_edge_triggered_does_not, boost::unit_test::data::make(kinds), kind) {
     auto s = make(kind);
     Pair p;
-    Recorder handler;
+    Callback handler;
     s->register_fd(p.a.get(), EVENT_READ, &handler);
     BOOST_REQUIRE(::write(p.b.get(), "xy", 2) == 2);
     BOOST_TEST(ready_events(*s, p.a.get(), 1000) == EVENT_READ);
@@ -171,7 +193,7 @@ BOOST_AUTO_TEST_CASE(select_watches_fds_beyond_fd_setsize) {
     Pair p;
     Fd high(::fcntl(p.a.get(), F_DUPFD_CLOEXEC, FD_SETSIZE + 10));
     BOOST_REQUIRE(high.get() >= FD_SETSIZE);
-    Recorder handler;
+    Callback handler;
     s->register_fd(high.get(), EVENT_READ, &handler);
     BOOST_TEST(ready_events(*s, high.get()) == 0u);
     BOOST_REQUIRE(::write(p.b.get(), "x", 1) == 1);

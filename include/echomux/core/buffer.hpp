@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: BSL-1.0
 // Bounded byte buffer (after muduo's Buffer): a readable region followed by a writable
-// one, grown on demand but never past its limit. Storage is only allocated while bytes
-// actually have to wait and is given back as soon as they have all gone (muduo's
-// Buffer::shrink, taken to zero), so a connection that was once slow and is now idle
-// costs no buffer memory.
+// one, grown on demand but never past its limit. Storage is allocated when bytes first have
+// to wait. Once they have all gone, storage that grew past kKeptWhenEmpty is given back
+// (muduo's Buffer::shrink), so a connection that was once slow and is now idle costs no
+// more than that; storage up to it is kept, so a connection that queues every message
+// (prefix mode, a peer slow by a little) does not allocate and free once per message.
 #pragma once
 
 #include <cstddef>
@@ -14,6 +15,10 @@ namespace echomux {
 
 class Buffer {
 public:
+    // Storage kept when the buffer empties; more than this goes back. 4 KiB: messages up
+    // to that size allocate once per connection, which then holds one page at most.
+    static constexpr std::size_t kKeptWhenEmpty = 4096;
+
     explicit Buffer(std::size_t limit) : limit_(limit) {}
 
     std::size_t size() const { return end_ - begin_; }
@@ -25,7 +30,7 @@ public:
 
     void consume(std::size_t n) {
         begin_ += n;
-        if (begin_ == end_) release();
+        if (begin_ == end_) emptied();
     }
     std::size_t capacity() const { return store_.capacity(); }
 
@@ -52,9 +57,9 @@ public:
     }
 
 private:
-    void release() {
+    void emptied() {
         begin_ = end_ = 0;
-        std::vector<char>().swap(store_);
+        if (store_.capacity() > kKeptWhenEmpty) std::vector<char>().swap(store_);
     }
 
     std::vector<char> store_;

@@ -46,7 +46,7 @@ void EpollSelector::wait(int timeout_ms, std::vector<Ready>& ready) {
         if (e & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) events |= EVENT_HANGUP;
         if (e & EPOLLPRI) events |= EVENT_URGENT;
         if (e & (EPOLLOUT | EPOLLHUP | EPOLLERR)) events |= EVENT_WRITE;
-        ready.push_back({*key_of(events_[i].data.fd), events});
+        report(ready, events_[i].data.fd, events);
     }
     if (static_cast<std::size_t>(n) == events_.size()) events_.resize(events_.size() * 2);  // busy: take more per call
 }

@@ -42,7 +42,7 @@ void PollSelector::wait(int timeout_ms, std::vector<Ready>& ready) {
         unsigned events = 0;
         if (p.revents & ~POLLOUT) events |= EVENT_READ;
         if (p.revents & ~POLLIN) events |= EVENT_WRITE;
-        ready.push_back({*key_of(p.fd), events});
+        report(ready, p.fd, events);
     }
 }
 

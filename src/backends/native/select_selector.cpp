@@ -31,7 +31,7 @@ void SelectSelector::remove(int fd) {
     if (fd != max_fd_) return;
     do {
         --max_fd_;
-    } while (max_fd_ >= 0 && !key_of(max_fd_));
+    } while (max_fd_ >= 0 && !get_key(max_fd_));
 }
 
 void SelectSelector::wait(int timeout_ms, std::vector<Ready>& ready) {
@@ -55,7 +55,7 @@ void SelectSelector::wait(int timeout_ms, std::vector<Ready>& ready) {
             unsigned events = 0;
             if (read_ready_[w] & (Word{1} << bit)) events |= EVENT_READ;
             if (write_ready_[w] & (Word{1} << bit)) events |= EVENT_WRITE;
-            ready.push_back({*key_of(fd), events});
+            report(ready, fd, events);
         }
     }
 }

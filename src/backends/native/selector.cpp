@@ -42,6 +42,10 @@ void Selector::unregister(int fd) {
     --registered_;
 }
 
+void Selector::report(std::vector<Ready>& ready, int fd, unsigned events) const {
+    if (const SelectorKey* key = get_key(fd)) ready.push_back({*key, events});
+}
+
 const std::vector<Ready>& Selector::select(int timeout_ms) {
     ready_.clear();
     wait(timeout_ms, ready_);

@@ -67,10 +67,14 @@ protected:
     virtual void add(int fd, unsigned events) = 0;
     virtual void change(int fd, unsigned events) = 0;
     virtual void remove(int fd) = 0;
-    // Appends {key, events} for ready fds (events not yet masked by the key's).
+    // Appends {key, events} for ready fds (events not yet masked by the key's), through report().
     virtual void wait(int timeout_ms, std::vector<Ready>& ready) = 0;
 
-    const SelectorKey* key_of(int fd) const { return get_key(fd); }
+    // Appends fd's key with events, or nothing where fd has no key, as selectors.py's
+    // _key_from_fd returns None: the kernel may still report an fd that is no longer ours
+    // (epoll keeps a registration while a dup of a closed fd lives), and that is a skipped
+    // event, never a null key.
+    void report(std::vector<Ready>& ready, int fd, unsigned events) const;
 
 private:
     std::vector<SelectorKey> keys_;  // indexed by fd; fd == -1 where none
