@@ -6,8 +6,11 @@
 #include "echomux/core/service.hpp"
 #include "support/completion_transport.hpp"
 #include "support/manual_clock.hpp"
+#include "support/net.hpp"
 
 #include <boost/test/unit_test.hpp>
+
+#include <fcntl.h>
 
 #include <cerrno>
 #include <vector>
@@ -18,13 +21,20 @@ using echomux::test::ManualClock;
 
 namespace {
 struct RecordingHooks final : LoopHooks {
-    void adopt(int) override {}
+    void adopt(int fd) override { adopted.emplace_back(fd); }
     void watch_listener(bool watch) override { watched.push_back(watch); }
-    void close_listener() override { listener_closed = true; }
-    int listener_fd() override { return -1; }
+    void close_listener() override {
+        listener_closed = true;
+        adopted_before_close = adopted.size();
+        listener = -1;
+    }
+    int listener_fd() override { return listener; }
     void deadline_changed() override { ++deadline_changes; }
     std::vector<bool> watched;
+    std::vector<Fd> adopted;
+    std::size_t adopted_before_close = 0;
     bool listener_closed = false;
+    int listener = -1;
     int deadline_changes = 0;
 };
 
@@ -155,6 +165,27 @@ BOOST_AUTO_TEST_CASE(accept_pauses_100_ms_after_emfile_then_resumes) {
     f.advance(1);
     BOOST_TEST((f.hooks.watched == std::vector<bool>{false, true}));
     BOOST_TEST(!f.service.next_deadline().has_value());
+}
+
+// Clients whose connect() completed wait in the listener's backlog; closing the listener
+// would reset them. The drain takes them first, even while accepting is paused (EMFILE):
+// here deterministic, the pause far from over (conformance's shutdown test checks it end
+// to end, where the SIGTERM may or may not fall inside the pause).
+BOOST_AUTO_TEST_CASE(a_drain_during_the_accept_pause_takes_the_backlog_before_closing_the_listener) {
+    Fixture f;
+    int port = 0;
+    Fd listener = test::listen_on_loopback(port);
+    ::fcntl(listener.get(), F_SETFL, ::fcntl(listener.get(), F_GETFL) | O_NONBLOCK);
+    f.hooks.listener = listener.get();
+    std::vector<Fd> clients;
+    for (int i = 0; i < 3; ++i) clients.push_back(test::connect_to(port));  // into the backlog
+    f.service.accept_failed(EMFILE);
+    f.advance(50);  // half the pause
+    BOOST_REQUIRE(f.hooks.watched == std::vector<bool>{false});
+    f.service.begin_drain();
+    BOOST_TEST(f.hooks.listener_closed);
+    BOOST_TEST(f.hooks.adopted_before_close == 3u);
+    BOOST_TEST(f.service.stats().accepted.get() == 3u);
 }
 
 BOOST_AUTO_TEST_CASE(transient_accept_errors_do_not_pause) {
