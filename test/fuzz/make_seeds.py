@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSL-1.0
+"""Writes the structure-aware seed corpus of each fuzz target (test/fuzz/corpus/<target>/).
+Run it again after changing a seed; the files are committed, and fuzz.sh adds what the
+fuzzer finds next to them (those keep libFuzzer's hash names)."""
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def write(target, name, data):
+    d = os.path.join(HERE, "corpus", target)
+    os.makedirs(d, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode("latin-1")
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+# --- PROXY header: v1 every kind, v2 every family, LOCAL, TLVs ---------------------------
+SIG = b"\r\n\r\n\x00\r\nQUIT\n"
+
+
+def v2(ver_cmd, fam, body):
+    return SIG + bytes([ver_cmd, fam]) + struct.pack(">H", len(body)) + body
+
+
+def tlv(t, value):
+    return bytes([t]) + struct.pack(">H", len(value)) + value
+
+
+INET = bytes([192, 168, 0, 1, 192, 168, 0, 11]) + struct.pack(">HH", 56324, 443)
+INET6 = bytes.fromhex("20010db8000000000000000000000001" "20010db8000000000000000000000002") + struct.pack(">HH", 1111, 7007)
+UNIX = b"/run/client.sock".ljust(108, b"\x00") + b"/run/echomux.sock".ljust(108, b"\x00")
+TLVS = (tlv(0x04, b"\x00\x00")                      # NOOP
+        + tlv(0x01, b"h2")                          # ALPN
+        + tlv(0x02, b"echo.example.com")            # AUTHORITY
+        + tlv(0x05, b"\x01" * 16)                   # UNIQUE_ID
+        + tlv(0xEA, b"\x01vpce-0123456789abcdef")   # AWS VPC endpoint id
+        + tlv(0x20, b"\x07" + b"\x00\x00\x00\x00" + tlv(0x21, b"TLSv1.3") + tlv(0x22, b"client"))  # SSL, sub-TLVs
+        + tlv(0x03, b"\x12\x34\x56\x78"))           # CRC32C (not checked)
+seeds = {
+    "v1_tcp4": "PROXY TCP4 192.168.0.1 192.168.0.11 56324 443\r\nGET / HTTP/1.1\r\n",
+    "v1_tcp6": "PROXY TCP6 2001:db8::1 2001:db8::2 1111 7007\r\nhello\n",
+    "v1_tcp6_v4mapped": "PROXY TCP6 ::ffff:192.0.2.1 ::1 65535 1\r\n",
+    "v1_unknown": "PROXY UNKNOWN\r\n",
+    "v1_unknown_addresses": "PROXY UNKNOWN ffff:f...f:ffff ffff:f...f:ffff 65535 65535\r\n",
+    "v1_longest": "PROXY TCP6 ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff 65535 65535\r\n",
+    "v1_leading_zero_port": "PROXY TCP4 1.2.3.4 5.6.7.8 080 443\r\n",
+    "v1_lone_lf": "PROXY TCP4 1.2.3.4 5.6.7.8 80 443\n",
+    "not_proxy": "hello, echo\r\n",
+    "v2_inet": v2(0x21, 0x11, INET) + b"data after",
+    "v2_inet_dgram": v2(0x21, 0x12, INET),
+    "v2_inet6": v2(0x21, 0x21, INET6),
+    "v2_inet6_dgram": v2(0x21, 0x22, INET6),
+    "v2_unix": v2(0x21, 0x31, UNIX),
+    "v2_unix_dgram": v2(0x21, 0x32, UNIX),
+    "v2_unspec": v2(0x21, 0x00, b""),
+    "v2_unspec_with_bytes": v2(0x21, 0x00, b"\x01\x02\x03"),
+    "v2_local": v2(0x20, 0x00, b""),
+    "v2_local_inet_family": v2(0x20, 0x11, INET),
+    "v2_inet_tlvs": v2(0x21, 0x11, INET + TLVS),
+    "v2_inet6_tlvs": v2(0x21, 0x21, INET6 + TLVS),
+    "v2_unix_tlvs": v2(0x21, 0x31, UNIX + TLVS),
+    "v2_local_tlvs": v2(0x20, 0x00, TLVS),
+    "v2_largest": v2(0x21, 0x11, INET + tlv(0x04, b"\x00" * (2048 - 16 - 12 - 3))),
+    "v2_oversized": v2(0x21, 0x11, INET + tlv(0x04, b"\x00" * (2048 - 16 - 12 - 2))),
+    "v2_short_length": v2(0x21, 0x11, INET)[:14] + b"\x00\x04" + INET[:4],
+    "v2_bad_version": SIG + b"\x11\x11\x00\x0c" + INET,
+}
+for name, data in seeds.items():
+    write("proxy_header", name, data)
+
+# --- conf files: keys, values, units, comments, line ends --------------------------------
+with open(os.path.join(HERE, "..", "..", "conf", "echomux.conf"), "rb") as f:
+    write("config", "echomux_conf_as_shipped", f.read())
+confs = {
+    "empty": "",
+    "units": "max_buffer_bytes = 1MiB\nread_chunk_bytes = 16K\nidle_timeout = 250ms\n"
+             "drain_timeout = 1.5\nshutdown_delay = 5m\nproxy_header_timeout = 2s\n",
+    "every_key": "listen = 127.0.0.1\nport = 0\nudp = on\nudp_rate_per_source = 0\nmode = prefix\n"
+                 "prefix = ${HOSTNAME} %p: \ngreeting = echomux %l\nproxy_protocol = optional\n"
+                 "proxy_header_timeout = 1\nbackend = epoll-edge\nepoll_mode = edge\nthreads = 4\n"
+                 "max_connections = 100\nmax_buffer_bytes = 4KiB\nread_chunk_bytes = 1G\nbacklog = 1\n"
+                 "idle_timeout = 0\ndrain_timeout = 0.001\nshutdown_delay = 0\naccess_log = on\n"
+                 "log_level = debug\nlog_format = json\nmetrics_listen = [::1]\nmetrics_port = 9100\n"
+                 "metrics_max_connections = 10000\n",
+    "windows": "\xef\xbb\xbfmode = upper\r\nport = 7008 # comment\r\n\r\n  # indented comment\r\n",
+    "section": "[server]\nport = 7007\n",
+    "duplicate": "port = 1\nport = 2\n",
+    "flag_spelling": "max-connections = 5\n",
+    "contradiction": "backend = epoll-level\nepoll_mode = edge\n",
+    "prefix_small_buffer": "mode = prefix\nprefix = x\nmax_buffer_bytes = 4095\n",
+    "quoted": "greeting = \"hello\"\n",
+    "service_link": "port = tcp://10.0.0.1:7007\n",
+    "no_equals": "port 7007\n",
+    "control_bytes": "greeting = a\x1b[31mb\x00c\n",
+    "overflow": "max_connections = 99999999999999999999999\nidle_timeout = 1e9\n",
+}
+for name, text in confs.items():
+    write("config", name, text)
+
+# --- greeting / prefix texts (a NUL, then client NUL local, sets the addresses) -----------
+texts = {
+    "hostname_client": "echomux ${HOSTNAME} %p",
+    "every_form": "%p %l %% ${ECHOMUX_FUZZ_A}",
+    "value_with_percent": "[${ECHOMUX_FUZZ_PCT}] %p",
+    "value_with_braces": "${ECHOMUX_FUZZ_BRACE}${ECHOMUX_FUZZ_EMPTY}${ECHOMUX_FUZZ_UNSET}",
+    "addresses": "%p -> %l\x00[2001:db8::1]:1111\x00%p%l%%",
+    "unterminated": "${HOSTNAME",
+    "bad_name": "${1A} ${} ${A-B}",
+    "bad_percent": "100% sure %",
+    "control": "tab\there",
+    "long": "%p" * 600,
+}
+for name, text in texts.items():
+    write("reply_text", name, text)
+
+# --- metrics endpoint requests (first byte: 1 stopping, 2 draining) -----------------------
+reqs = {
+    "get_metrics": "\x00GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n",
+    "head_healthz": "\x00HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+    "readyz_draining": "\x03GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n",
+    "readyz_stopping": "\x01GET /readyz?x=1#f HTTP/1.0\r\n\r\n",
+    "livez_absolute": "\x00GET http://127.0.0.1:9100/livez HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    "not_found": "\x00GET /nope HTTP/1.1\r\n\r\n",
+    "post_body": "\x00POST /metrics HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello",
+    "delete": "\x00DELETE /metrics HTTP/1.1\r\n\r\n",
+    "chunked": "\x00GET /metrics HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+    "pipelined": "\x00" + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" * 3 + "GET /metrics HTTP/1.1\r\n\r\n",
+    "http2_preface": "\x00PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+    "garbage": "\x00\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
+    "big_header": "\x00GET /metrics HTTP/1.1\r\nX-Big: " + "a" * 9000 + "\r\n\r\n",
+    "half_request": "\x00GET /metr",
+    "lf_only": "\x00GET /healthz HTTP/1.1\nHost: x\n\n",
+}
+for name, r in reqs.items():
+    write("metrics_http", name, r)
+
+
+# --- connection scripts: [mode|greeting] [max_buffer: 2] [read_chunk] [most] events -------
+def script(mode, greeting, max_buffer, chunk, most, *events):
+    head = bytes([mode | (0x08 if greeting else 0)]) + struct.pack(">H", max_buffer) + bytes([chunk, most])
+    return head + b"".join(events)
+
+
+def recv(data, scratch=False):
+    return bytes([0x40 if scratch else 0, len(data) - 1]) + data
+
+
+def recv_made_up(length_byte, shift, pattern):
+    return bytes([0x80 | (shift << 3), length_byte, pattern])
+
+
+FIN, COMPLETE, WRITABLE, RESUME = b"\x02", b"\x03", b"\x04", b"\x05"
+def most(n): return bytes([6, n])
+RESET, SEND_FAILS = b"\x07\x00", b"\x07\x01"
+def tick(arg_times_4): return bytes([7, (arg_times_4 * 4 + 2) & 0xff])
+
+
+ECHO, UPPER, PREFIX = 0, 1, 2
+conns = {
+    "echo_fin": script(ECHO, False, 100, 16, 0, recv(b"hello\n"), COMPLETE, FIN),
+    "echo_partial_sends": script(ECHO, True, 64, 8, 3, recv(b"abcdefgh"), recv(b"ijkl"), COMPLETE, WRITABLE,
+                                 COMPLETE, recv(b"mnop", True), FIN, COMPLETE, COMPLETE, COMPLETE),
+    "echo_backpressure": script(ECHO, False, 10, 200, 1, recv(b"0123456789"), recv(b"x"), COMPLETE, RESUME,
+                                recv(b"abc"), COMPLETE, COMPLETE, FIN),
+    "echo_one_byte_buffer": script(ECHO, True, 1, 1, 1, recv(b"a"), recv(b"b"), COMPLETE, recv(b"c"), FIN, COMPLETE),
+    "upper_stream": script(UPPER, False, 4096, 255, 0, recv_made_up(255, 4, 0), COMPLETE, recv_made_up(255, 5, 3),
+                           most(7), COMPLETE, COMPLETE, FIN),
+    "upper_bytes": script(UPPER, True, 300, 40, 5, recv(bytes(range(256))[:40]), COMPLETE, recv(b"zZaA{`@["), FIN),
+    "prefix_lines": script(PREFIX, True, 0, 64, 0, recv(b"one\ntwo\n"), recv(b"thr"), COMPLETE, recv(b"ee\n\n"),
+                           COMPLETE, FIN),
+    "prefix_full": script(PREFIX, False, 0, 255, 2, recv_made_up(255, 3, 2), COMPLETE, recv_made_up(255, 3, 5), RESUME,
+                          COMPLETE, WRITABLE, FIN),
+    "reset_mid_stream": script(ECHO, False, 50, 10, 4, recv(b"0123456789"), RESET, recv(b"x")),
+    "send_fails": script(UPPER, False, 50, 10, 4, recv(b"abc"), SEND_FAILS, COMPLETE, recv(b"def")),
+    "idle_timeout": script(ECHO, True, 50, 10, 0, recv(b"abc"), tick(10), tick(40), recv(b"late")),
+    "fin_first": script(PREFIX, True, 0, 10, 0, FIN, COMPLETE),
+}
+for name, data in conns.items():
+    write("connection", name, data)
