@@ -97,21 +97,29 @@ private:
         stream_.expires_after(kRequestTimeout);
         parser_.emplace();
         parser_->header_limit(kHeaderLimit);
-        parser_->body_limit(0);  // GET and HEAD carry no body
-        http::async_read(stream_, buffer_, *parser_,
-                         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+        // The header only: a body is never read, whatever its declared size, so the method
+        // decides the answer (405 for a POST, 413 for a GET with a body), not the body.
+        parser_->body_limit(boost::none);
+        http::async_read_header(stream_, buffer_, *parser_,
+                                [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
     }
 
-    void on_read(beast::error_code ec) {
+    void on_header(beast::error_code ec) {
         if (!open_) return;
         if (ec == http::error::header_limit || ec == http::error::buffer_overflow)
             return fail(http::status::request_header_fields_too_large, "request header over 8 KiB\n");
-        if (ec == http::error::body_limit) return fail(http::status::payload_too_large, "no request body, please\n");
         if (ec == http::error::end_of_stream || ec == http::error::partial_message) return;  // the client left
         if (ec.category() == http::make_error_code(http::error::bad_target).category())
             return fail(http::status::bad_request, "not an HTTP/1.x request\n");
         if (ec) return;  // timeout (the stream closed itself), reset, ...
-        respond(parser_->get());
+        const auto& request = parser_->get();
+        // RFC 9112 section 3.2: an HTTP/1.1 request with no Host, or more than one, is a 400.
+        if (request.version() >= 11 && request.count(http::field::host) != 1)
+            return fail(http::status::bad_request, "HTTP/1.1 needs exactly one Host header\n");
+        const bool has_body = parser_->chunked() || parser_->content_length().value_or(0) > 0;
+        const bool readable = request.method() == http::verb::get || request.method() == http::verb::head;
+        if (has_body && readable) return fail(http::status::payload_too_large, "no request body, please\n");
+        respond(request, !has_body);  // a body left unread ends the connection after the answer
     }
 
     // Absolute-form targets ("http://host:port/metrics") name the path after the authority;
@@ -125,9 +133,9 @@ private:
         return target.substr(0, target.find_first_of("?#"));
     }
 
-    void respond(const http::request<http::empty_body>& request) {
+    void respond(const http::request<http::empty_body>& request, bool can_continue) {
         response_.version(request.version());
-        response_.keep_alive(request.keep_alive());
+        response_.keep_alive(request.keep_alive() && can_continue);
         response_.set(http::field::server, "echomux");
         response_.set(http::field::content_type, "text/plain; charset=utf-8");
         const auto path = path_of(request.target());

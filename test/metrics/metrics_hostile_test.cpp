@@ -188,8 +188,17 @@ BOOST_AUTO_TEST_CASE(every_request_gets_an_exact_status) {
         {"GET http://" + host + "/other HTTP/1.0\r\n\r\n", 404},
         {"POST /metrics HTTP/1.0\r\nContent-Length: 0\r\n\r\n", 405},
         {"BREW /coffee HTTP/1.1\r\nHost: a\r\n\r\n", 405},
+        // The method decides, not the body (issue 26: a POST with a body got 413).
+        {"POST /metrics HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 405},
+        {"POST /healthz HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello", 405},
+        {"POST /healthz HTTP/1.1\r\nHost: a\r\nContent-Length: 5000000\r\n\r\nhello", 405},
+        {"PUT /healthz HTTP/1.1\r\nHost: a\r\n\r\n", 405},
         {"GET /metrics HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nx", 413},
-        {"POST /metrics HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 413},
+        {"GET /healthz HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n", 413},
+        // RFC 9112 section 3.2: HTTP/1.1 without exactly one Host is a 400; HTTP/1.0 needs none.
+        {"GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n", 400},
+        {"GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n", 400},
+        {"POST /healthz HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi", 400},
         {"GET /metrics\r\n\r\n", 400},  // HTTP/0.9
         {"G@T /metrics HTTP/1.1\r\n\r\n", 400},
         {"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 not http at all\r\n\r\n", 400},  // a TLS hello
@@ -207,8 +216,11 @@ BOOST_AUTO_TEST_CASE(every_request_gets_an_exact_status) {
     BOOST_TEST(status_of(head) == 200);
     BOOST_TEST(head.find("Content-Length: ") != std::string::npos);
     BOOST_TEST(head.substr(head.find("\r\n\r\n") + 4).empty());  // no body after a HEAD
-    const std::string not_allowed = round_trip(port, "DELETE /metrics HTTP/1.0\r\n\r\n");
-    BOOST_TEST(not_allowed.find("\r\nAllow: GET, HEAD\r\n") != std::string::npos);
+    for (const char* request : {"DELETE /metrics HTTP/1.0\r\n\r\n",
+                                "POST /healthz HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello"}) {
+        const std::string not_allowed = round_trip(port, request);
+        BOOST_TEST(not_allowed.find("\r\nAllow: GET, HEAD\r\n") != std::string::npos, not_allowed);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(pipelined_and_byte_by_byte_requests_are_all_answered) {
