@@ -27,7 +27,7 @@ std::uint16_t port_of(const sockaddr_storage& s) {
 UdpEcho::UdpEcho(Service& service)
     : service_(service),
       stats_(service.stats()),
-      rate_limit_(service.config().udp_rate_per_source),
+      rate_limit_(service.config().udp_rate_per_source, service.config().udp_rate_ipv6_prefix),
       datagram_(kReceiveBytes) {}
 
 bool UdpEcho::blocked_source_port(std::uint16_t port) {

@@ -47,10 +47,15 @@ bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 bool is_hex_digit(unsigned char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
 // "1.2.3.4:1111" / "[2001:db8::1]:1111" from an address's bytes in network order (copied
-// first: the bytes may sit at any alignment).
+// first: the bytes may sit at any alignment). An IPv4-mapped IPv6 source (a proxy listening
+// on ::) is named as its IPv4 address, as the server names its own clients.
 std::string describe(int family, const unsigned char* address, std::uint16_t port) {
     in6_addr aligned{};
     std::memcpy(&aligned, address, family == AF_INET ? sizeof(in_addr) : sizeof(in6_addr));
+    if (family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&aligned)) {
+        family = AF_INET;
+        std::memmove(&aligned, aligned.s6_addr + 12, sizeof(in_addr));
+    }
     char text[INET6_ADDRSTRLEN] = "";
     ::inet_ntop(family, &aligned, text, sizeof text);
     return describe_address(text, port);

@@ -45,7 +45,8 @@ std::uint64_t siphash24(const std::uint64_t key[2], const unsigned char* data, s
     return v0 ^ v1 ^ v2 ^ v3;
 }
 
-SourceRateLimit::SourceRateLimit(std::uint32_t per_second) : per_second_(per_second) {
+SourceRateLimit::SourceRateLimit(std::uint32_t per_second, unsigned ipv6_prefix)
+    : per_second_(per_second), ipv6_prefix_(std::clamp(ipv6_prefix, 1u, 128u)) {
     // Without entropy (no getrandom), a clock-based key still spreads sources; it is only
     // guessable, which lets a sender aim collisions: stricter limits for a victim, no more.
     if (::getrandom(key_, sizeof key_, GRND_NONBLOCK) != static_cast<ssize_t>(sizeof key_)) {
@@ -57,11 +58,17 @@ SourceRateLimit::SourceRateLimit(std::uint32_t per_second) : per_second_(per_sec
 std::size_t SourceRateLimit::slot_of(const sockaddr_storage& source) const {
     // The address as IPv6, IPv4 as ::ffff:a.b.c.d: the same host whether it reached an
     // IPv4 socket or a dual-stack one.
-    unsigned char address[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    alignas(in6_addr) unsigned char address[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
     if (source.ss_family == AF_INET6)
         std::memcpy(address, &reinterpret_cast<const sockaddr_in6&>(source).sin6_addr, 16);
     else
         std::memcpy(address + 12, &reinterpret_cast<const sockaddr_in&>(source).sin_addr, 4);
+    // A real IPv6 source is its prefix: the bits after it cleared. IPv4, in either form, is
+    // kept whole (its prefix would be ::ffff:0:0/96 and more: every IPv4 host in one bucket).
+    if (!IN6_IS_ADDR_V4MAPPED(reinterpret_cast<const in6_addr*>(address))) {
+        for (unsigned bit = ipv6_prefix_; bit < 128; ++bit)
+            address[bit / 8] &= static_cast<unsigned char>(~(0x80u >> (bit % 8)));
+    }
     return static_cast<std::size_t>(siphash24(key_, address, sizeof address) % kSlots);
 }
 

@@ -45,6 +45,8 @@ const std::vector<Key>& keys() {
             "on: also echo UDP datagrams on the same listen address and port (RFC 862 section 2)"),
         key("udp_rate_per_source", "1000", restart, &Config::udp_rate_per_source, whole(0, 10000000, "a whole number"),
             "UDP replies per second to one source address (burst: one second's worth); 0 = no limit"),
+        key("udp_rate_ipv6_prefix", "64", restart, &Config::udp_rate_ipv6_prefix, whole(1, 128, "a prefix length"),
+            "udp_rate_per_source counts IPv6 sources per prefix of this many bits (one /64 = one source); 128 = per address"),
         key("mode", "echo", live, &Config::mode, one_of(mode_names()),
             "what comes back: the bytes unchanged, ASCII letters upper-cased, or `prefix` before each line"),
         key("prefix", "", live, &Config::prefix, reply_text(),

@@ -10,10 +10,16 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <list>
 #include <optional>
+#include <string_view>
 #include <thread>
 
 namespace echomux {
@@ -33,9 +39,22 @@ constexpr auto kIdleTimeout = std::chrono::seconds(10);     // waiting for a req
 constexpr auto kRequestTimeout = std::chrono::seconds(5);   // first byte to end of header, in total
 constexpr auto kWriteTimeout = std::chrono::seconds(5);     // a client that does not read its answer
 constexpr auto kLingerTimeout = std::chrono::seconds(2);    // closing: let the client read the answer
+// A connection is handed to accept() only once it has sent something (or after about this
+// long): silent connections wait in the kernel and take no session (nginx's `deferred`).
+constexpr int kDeferAcceptSeconds = 1;
+using DeferAccept = boost::asio::detail::socket_option::integer<IPPROTO_TCP, TCP_DEFER_ACCEPT>;
+// At the cap, how long each phase may last before its session is the first to give way. A
+// probe sends its request at once, in one segment, and reads its answer at once; what takes
+// longer is a slow or hostile client, which should yield to it (issue 26).
+constexpr auto kRequestGrace = std::chrono::seconds(1);         // connected (or answered), nothing sent
+constexpr auto kHeaderGrace = std::chrono::milliseconds(250);   // a request begun and not finished
+constexpr auto kAnswerGrace = std::chrono::seconds(1);          // an answer the client does not take
 constexpr auto kEvictionLogEvery = std::chrono::seconds(1);
 
 class HttpSession;
+
+// Who gives way first at the cap, lowest first: (still wanted?, when it should have moved on).
+using EvictionRank = std::pair<bool, SteadyClock::time_point>;
 
 // The open sessions of one endpoint, oldest first. Only the endpoint's thread touches it.
 struct Sessions {
@@ -48,8 +67,7 @@ struct Sessions {
 // after a final answer (an error, Connection: close, HTTP/1.0), close without a reset.
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
 public:
-    // What the session waits for. At the cap the endpoint closes the first session in this
-    // order (then the one in its phase longest): closing anyway, silent, part-sent, answering.
+    // What the session waits for.
     enum class Phase { lingering, waiting, reading, writing };
 
     HttpSession(tcp::socket socket, const MetricsSource& source, Sessions& sessions)
@@ -68,8 +86,33 @@ public:
         stream_.close();
     }
 
-    Phase phase() const { return phase_; }
-    SteadyClock::time_point since() const { return since_; }
+    // At the cap, who gives way first (the lowest rank): a session gone anyway (closing, or
+    // its client left), then the one most overdue in its phase (its grace ended longest ago).
+    // nullopt: never this one, a request is in flight. With `ask_kernel`, a session still
+    // waiting is judged by what its socket holds that the loop has not read yet: a whole
+    // request header (in flight: a probe that sent is kept), part of one (as if reading),
+    // or the client's FIN.
+    std::optional<EvictionRank> eviction_rank(SteadyClock::time_point now, bool ask_kernel) {
+        switch (phase_) {
+            case Phase::lingering: return EvictionRank(false, since_);
+            case Phase::waiting:
+                if (ask_kernel) {
+                    std::array<char, kFirstRead> head;
+                    const ssize_t n = ::recv(stream_.socket().native_handle(), head.data(), head.size(),
+                                             MSG_PEEK | MSG_DONTWAIT);
+                    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) return EvictionRank(false, since_);
+                    if (n > 0 && std::string_view(head.data(), n).find("\r\n\r\n") != std::string_view::npos)
+                        return std::nullopt;
+                    if (n > 0) return EvictionRank(true, since_ + kHeaderGrace);
+                }
+                return EvictionRank(true, since_ + kRequestGrace);
+            case Phase::reading: return EvictionRank(true, since_ + kHeaderGrace);
+            case Phase::writing:
+                if (since_ + kAnswerGrace > now) return std::nullopt;
+                return EvictionRank(true, since_ + kAnswerGrace);
+        }
+        return std::nullopt;
+    }
 
 private:
     void enter(Phase phase) {
@@ -97,21 +140,29 @@ private:
         stream_.expires_after(kRequestTimeout);
         parser_.emplace();
         parser_->header_limit(kHeaderLimit);
-        parser_->body_limit(0);  // GET and HEAD carry no body
-        http::async_read(stream_, buffer_, *parser_,
-                         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+        // The header only: a body is never read, whatever its declared size, so the method
+        // decides the answer (405 for a POST, 413 for a GET with a body), not the body.
+        parser_->body_limit(boost::none);
+        http::async_read_header(stream_, buffer_, *parser_,
+                                [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
     }
 
-    void on_read(beast::error_code ec) {
+    void on_header(beast::error_code ec) {
         if (!open_) return;
         if (ec == http::error::header_limit || ec == http::error::buffer_overflow)
             return fail(http::status::request_header_fields_too_large, "request header over 8 KiB\n");
-        if (ec == http::error::body_limit) return fail(http::status::payload_too_large, "no request body, please\n");
         if (ec == http::error::end_of_stream || ec == http::error::partial_message) return;  // the client left
         if (ec.category() == http::make_error_code(http::error::bad_target).category())
             return fail(http::status::bad_request, "not an HTTP/1.x request\n");
         if (ec) return;  // timeout (the stream closed itself), reset, ...
-        respond(parser_->get());
+        const auto& request = parser_->get();
+        // RFC 9112 section 3.2: an HTTP/1.1 request with no Host, or more than one, is a 400.
+        if (request.version() >= 11 && request.count(http::field::host) != 1)
+            return fail(http::status::bad_request, "HTTP/1.1 needs exactly one Host header\n");
+        const bool has_body = parser_->chunked() || parser_->content_length().value_or(0) > 0;
+        const bool readable = request.method() == http::verb::get || request.method() == http::verb::head;
+        if (has_body && readable) return fail(http::status::payload_too_large, "no request body, please\n");
+        respond(request, !has_body);  // a body left unread ends the connection after the answer
     }
 
     // Absolute-form targets ("http://host:port/metrics") name the path after the authority;
@@ -125,9 +176,9 @@ private:
         return target.substr(0, target.find_first_of("?#"));
     }
 
-    void respond(const http::request<http::empty_body>& request) {
+    void respond(const http::request<http::empty_body>& request, bool can_continue) {
         response_.version(request.version());
-        response_.keep_alive(request.keep_alive());
+        response_.keep_alive(request.keep_alive() && can_continue);
         response_.set(http::field::server, "echomux");
         response_.set(http::field::content_type, "text/plain; charset=utf-8");
         const auto path = path_of(request.target());
@@ -225,6 +276,7 @@ struct MetricsServer::Impl {
         // Each step only if all before it succeeded: a bad address must not become 0.0.0.0.
         if (!ec) acceptor.open(endpoint.protocol(), ec);
         if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+        if (!ec) acceptor.set_option(DeferAccept(kDeferAcceptSeconds), ec);
         if (!ec) acceptor.bind(endpoint, ec);
         if (!ec) acceptor.listen(boost::asio::socket_base::max_listen_connections, ec);
         if (ec) {
@@ -245,8 +297,8 @@ struct MetricsServer::Impl {
         acceptor.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
             if (ec == boost::asio::error::operation_aborted) return;
             if (!ec) {
-                if (sessions.open.size() >= source.shared.config.metrics_max_connections) make_room();
-                std::make_shared<HttpSession>(std::move(socket), source, sessions)->start();
+                const bool full = sessions.open.size() >= source.shared.config.metrics_max_connections;
+                if (!full || make_room()) std::make_shared<HttpSession>(std::move(socket), source, sessions)->start();
                 return accept();
             }
             retry.expires_after(std::chrono::milliseconds(100));  // e.g. EMFILE: don't spin
@@ -256,22 +308,38 @@ struct MetricsServer::Impl {
         });
     }
 
-    // At the cap a newcomer is always served, so whoever holds idle connections cannot keep
-    // a liveness probe out: the session closed is one already closing, else the one that has
-    // waited longest for a request, else (all are answering) the one writing longest.
-    void make_room() {
-        HttpSession* victim = nullptr;
-        for (HttpSession* s : sessions.open)
-            if (!victim || std::pair(s->phase(), s->since()) < std::pair(victim->phase(), victim->since())) victim = s;
-        victim->close();
+    // At the cap a newcomer is served and an open session gives way, chosen by what it has
+    // done (HttpSession::eviction_rank): one gone anyway, else the one most overdue, so silent,
+    // trickling or non-reading clients cannot push out a probe that sent its request. Only
+    // when every session is within its grace (a burst of connections) is each waiting socket
+    // asked what it holds: a syscall per session, paid only then. False, and the newcomer is
+    // the one closed, while every session has a request in flight.
+    bool make_room() {
+        const auto now = SteadyClock::now();
+        auto victim = most_overdue(now, false);
+        const bool within_grace = !victim || (victim->second.first && victim->second.second > now);
+        if (within_grace) victim = most_overdue(now, true);
+        if (victim) victim->first->close();
         ++sessions.stats.evicted;
         ++evicted;
-        const auto now = SteadyClock::now();
-        if (now - last_eviction_log < kEvictionLogEvery) return;
-        log::warn("metrics_max_connections (", source.shared.config.metrics_max_connections,
-                  ") reached: closed the connection idle longest (", evicted, " time(s) since last report)");
-        last_eviction_log = now;
-        evicted = 0;
+        if (now - last_eviction_log >= kEvictionLogEvery) {
+            log::warn("metrics_max_connections (", source.shared.config.metrics_max_connections,
+                      ") reached: closed the connection most overdue (silent, trickling or not reading; ", evicted,
+                      " time(s) since last report)");
+            last_eviction_log = now;
+            evicted = 0;
+        }
+        return victim.has_value();
+    }
+
+    // The session that gives way first and its rank; nullopt when every one is answering.
+    std::optional<std::pair<HttpSession*, EvictionRank>> most_overdue(SteadyClock::time_point now, bool ask_kernel) {
+        std::optional<std::pair<HttpSession*, EvictionRank>> victim;
+        for (HttpSession* s : sessions.open) {
+            const auto rank = s->eviction_rank(now, ask_kernel);
+            if (rank && (!victim || *rank < victim->second)) victim = std::pair(s, *rank);
+        }
+        return victim;
     }
 
     MetricsSource source;

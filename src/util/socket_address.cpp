@@ -12,6 +12,12 @@ std::string describe_socket_address(const sockaddr_storage& s) {
     char ip[INET6_ADDRSTRLEN] = "?";
     if (s.ss_family == AF_INET6) {
         const auto& a = reinterpret_cast<const sockaddr_in6&>(s);
+        // An IPv4 client of a dual-stack socket (listen = ::) is still an IPv4 client: named
+        // as people write it, as Go's net.IP.String() does, not [::ffff:127.0.0.1].
+        if (IN6_IS_ADDR_V4MAPPED(&a.sin6_addr)) {
+            ::inet_ntop(AF_INET, a.sin6_addr.s6_addr + 12, ip, sizeof ip);
+            return std::string(ip) + ":" + std::to_string(ntohs(a.sin6_port));
+        }
         ::inet_ntop(AF_INET6, &a.sin6_addr, ip, sizeof ip);
         return "[" + std::string(ip) + "]:" + std::to_string(ntohs(a.sin6_port));
     }

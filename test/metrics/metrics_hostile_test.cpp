@@ -112,9 +112,11 @@ BOOST_AUTO_TEST_CASE(huge_headers_get_431_with_bounded_memory) {
     BOOST_TEST(http_get(port, "/healthz").status == 200);
 }
 
-// At the session cap the session that has waited longest for a request gives way, so an
-// attacker holding silent connections cannot starve a liveness probe.
-BOOST_AUTO_TEST_CASE(silent_connections_beyond_the_cap_give_way_to_a_probe) {
+// Silent connections take no session: the kernel hands a connection over only once it has
+// sent something (TCP_DEFER_ACCEPT), so 200 of them cannot keep a probe out. When the kernel
+// gives up waiting (after about a second) they take sessions like any connection and, at the
+// cap, give way to each other: all but kCap are closed, each one counted.
+BOOST_AUTO_TEST_CASE(silent_connections_take_no_session_and_give_way_at_the_cap) {
     constexpr int kCap = 16;
     Server server = Server::with_metrics({"--metrics-max-connections=" + std::to_string(kCap)});
     const int port = server.metrics_port();
@@ -123,25 +125,24 @@ BOOST_AUTO_TEST_CASE(silent_connections_beyond_the_cap_give_way_to_a_probe) {
     const HttpReply health = http_get(port, "/healthz");
     BOOST_TEST(health.status == 200);
     BOOST_TEST(health.body == "ok\n");
-    // Each connection beyond the cap closed the oldest silent one, and so did the probe.
-    const int expected_closed = kHostileClients - kCap + 1;
+    const int expected_closed = kHostileClients - kCap;
     int closed = 0;
-    for (const auto deadline = Clock::now() + 5s; Clock::now() < deadline && closed < expected_closed;) {
+    for (const auto deadline = Clock::now() + 10s; Clock::now() < deadline && closed < expected_closed;) {
         closed = 0;
         for (auto& fd : silent) closed += peer_closed_within(fd.get(), 0) ? 1 : 0;
         if (closed < expected_closed) std::this_thread::sleep_for(10ms);
     }
     BOOST_TEST(closed == expected_closed);
-    for (int i = 0; i < kHostileClients - kCap + 1; ++i)  // the oldest ones, in order
-        BOOST_TEST(peer_closed_within(silent[i].get(), 0));
-    // Operators see it: every one of them counted (the scrape itself fits under the cap).
-    const std::string page = http_get(port, "/metrics").body;
-    BOOST_TEST(metric_sample(page, "echomux_metrics_connections_evicted_total") == expected_closed);
+    // Operators see it: every one counted, and one more for the scrape that finds the table
+    // full (and one for the probe, if the kernel had handed the silent ones over before it).
+    const long long evicted = metric_sample(http_get(port, "/metrics").body, "echomux_metrics_connections_evicted_total");
+    BOOST_TEST(evicted >= expected_closed + 1);
+    BOOST_TEST(evicted <= expected_closed + 2);
 }
 
 // Slowloris: a header trickled a byte at a time is cut off at a fixed deadline from its
 // first byte (5 s), however steadily the bytes come; a silent connection at the idle
-// timeout (10 s).
+// timeout (10 s) after the kernel hands it over (about 1 s: TCP_DEFER_ACCEPT).
 BOOST_AUTO_TEST_CASE(trickling_and_silent_clients_are_cut_off_at_fixed_deadlines) {
     Server server = Server::with_metrics();
     const int port = server.metrics_port();
@@ -167,7 +168,7 @@ BOOST_AUTO_TEST_CASE(trickling_and_silent_clients_are_cut_off_at_fixed_deadlines
     const auto silent_cut = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
     BOOST_TEST(silent_closed);
     BOOST_TEST(silent_cut >= 9500);
-    BOOST_TEST(silent_cut < 12000);
+    BOOST_TEST(silent_cut < 14000);
 }
 
 BOOST_AUTO_TEST_CASE(every_request_gets_an_exact_status) {
@@ -188,8 +189,17 @@ BOOST_AUTO_TEST_CASE(every_request_gets_an_exact_status) {
         {"GET http://" + host + "/other HTTP/1.0\r\n\r\n", 404},
         {"POST /metrics HTTP/1.0\r\nContent-Length: 0\r\n\r\n", 405},
         {"BREW /coffee HTTP/1.1\r\nHost: a\r\n\r\n", 405},
+        // The method decides, not the body (issue 26: a POST with a body got 413).
+        {"POST /metrics HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 405},
+        {"POST /healthz HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello", 405},
+        {"POST /healthz HTTP/1.1\r\nHost: a\r\nContent-Length: 5000000\r\n\r\nhello", 405},
+        {"PUT /healthz HTTP/1.1\r\nHost: a\r\n\r\n", 405},
         {"GET /metrics HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nx", 413},
-        {"POST /metrics HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 413},
+        {"GET /healthz HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n", 413},
+        // RFC 9112 section 3.2: HTTP/1.1 without exactly one Host is a 400; HTTP/1.0 needs none.
+        {"GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n", 400},
+        {"GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n", 400},
+        {"POST /healthz HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi", 400},
         {"GET /metrics\r\n\r\n", 400},  // HTTP/0.9
         {"G@T /metrics HTTP/1.1\r\n\r\n", 400},
         {"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 not http at all\r\n\r\n", 400},  // a TLS hello
@@ -207,8 +217,11 @@ BOOST_AUTO_TEST_CASE(every_request_gets_an_exact_status) {
     BOOST_TEST(status_of(head) == 200);
     BOOST_TEST(head.find("Content-Length: ") != std::string::npos);
     BOOST_TEST(head.substr(head.find("\r\n\r\n") + 4).empty());  // no body after a HEAD
-    const std::string not_allowed = round_trip(port, "DELETE /metrics HTTP/1.0\r\n\r\n");
-    BOOST_TEST(not_allowed.find("\r\nAllow: GET, HEAD\r\n") != std::string::npos);
+    for (const char* request : {"DELETE /metrics HTTP/1.0\r\n\r\n",
+                                "POST /healthz HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello"}) {
+        const std::string not_allowed = round_trip(port, request);
+        BOOST_TEST(not_allowed.find("\r\nAllow: GET, HEAD\r\n") != std::string::npos, not_allowed);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(pipelined_and_byte_by_byte_requests_are_all_answered) {

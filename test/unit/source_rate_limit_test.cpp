@@ -7,8 +7,11 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <memory>
 #include <random>
+#include <string>
+#include <vector>
 
 using namespace echomux;
 
@@ -34,6 +37,28 @@ sockaddr_storage v6(const char* text, std::uint16_t port = 5000) {
 int allowed(SourceRateLimit& limit, const sockaddr_storage& source, int tries, long long now_ms) {
     int n = 0;
     for (int i = 0; i < tries; ++i) n += limit.allow(source, now_ms);
+    return n;
+}
+
+// `base` with `bits` set from `value`'s low bits, `width` of them ending at bit `end` (bit 0
+// is the address's first): addresses that differ exactly where a test wants them to.
+sockaddr_storage v6_varied(const char* base, int end, int width, std::uint64_t value) {
+    sockaddr_storage s = v6(base);
+    auto& bytes = reinterpret_cast<sockaddr_in6&>(s).sin6_addr.s6_addr;
+    for (int i = 0; i < width; ++i) {
+        const int bit = end - 1 - i;
+        const auto mask = static_cast<unsigned char>(0x80u >> (bit % 8));
+        if ((value >> i) & 1) bytes[bit / 8] |= mask;
+        else bytes[bit / 8] &= static_cast<unsigned char>(~mask);
+    }
+    return s;
+}
+
+// Replies the sources get together when each asks for twice the rate, all at one instant.
+template <class Sources>
+int allowed_together(SourceRateLimit& limit, const Sources& sources, int rate) {
+    int n = 0;
+    for (const auto& source : sources) n += allowed(limit, source, 2 * rate, 0);
     return n;
 }
 }  // namespace
@@ -64,6 +89,51 @@ BOOST_AUTO_TEST_CASE(a_source_is_its_address_in_any_form_whatever_the_port) {
     BOOST_TEST(allowed(*limit, v4(0x0a000001, 1111), 3, 0) == 3);
     BOOST_TEST(allowed(*limit, v4(0x0a000001, 2222), 3, 0) == 2);
     BOOST_TEST(allowed(*limit, v6("::ffff:10.0.0.1", 3333), 3, 0) == 0);
+}
+
+// One host (or one LAN) is routinely given a whole /64: its addresses are one source, or a
+// sender that rotates through them gets 2^64 rates. Issue 26: 50 addresses got 47 times it.
+BOOST_AUTO_TEST_CASE(fifty_addresses_of_one_slash_64_share_one_rate) {
+    constexpr int kRate = 10;
+    auto limit = std::make_unique<SourceRateLimit>(kRate);
+    std::mt19937_64 random(26);
+    std::vector<sockaddr_storage> one_64;
+    for (int i = 0; i < 50; ++i) one_64.push_back(v6_varied("2001:db8:0:1::", 128, 64, random()));
+    BOOST_TEST(allowed_together(*limit, one_64, kRate) == kRate);
+    BOOST_TEST(allowed(*limit, v6("2001:db8:0:2::1"), 2 * kRate, 0) == kRate);  // the next /64 is another source
+}
+
+// The prefix is configurable, to the bit: sources that differ only after it share a bucket;
+// eight that differ inside it get (all but a one-in-4096^7 collision) more than one rate.
+BOOST_AUTO_TEST_CASE(the_ipv6_prefix_length_decides_what_one_source_is) {
+    constexpr int kRate = 10;
+    for (const int prefix : {4, 48, 57, 64, 100, 127}) {
+        auto limit = std::make_unique<SourceRateLimit>(kRate, prefix);
+        std::vector<sockaddr_storage> after, inside;
+        for (std::uint64_t i = 0; i < 8; ++i) {
+            after.push_back(v6_varied("2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff", 128, 128 - prefix, i * 0x9e3779b97f4a7c15ULL));
+            inside.push_back(v6_varied("2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff", prefix, std::min(prefix, 3), i));
+        }
+        BOOST_TEST(allowed_together(*limit, after, kRate) == kRate, "/" << prefix);
+        BOOST_TEST(allowed_together(*limit, inside, kRate) > kRate, "/" << prefix);
+    }
+    auto per_address = std::make_unique<SourceRateLimit>(kRate, 128);
+    std::vector<sockaddr_storage> one_64;
+    for (std::uint64_t i = 0; i < 8; ++i) one_64.push_back(v6_varied("2001:db8::", 128, 3, i));
+    BOOST_TEST(allowed_together(*per_address, one_64, kRate) > kRate);
+}
+
+// IPv4 clients of a dual-stack socket arrive as ::ffff:a.b.c.d, all in one IPv6 /64 (and
+// /96): they are still one source per IPv4 address, as they are on an IPv4 socket.
+BOOST_AUTO_TEST_CASE(ipv4_mapped_sources_count_as_their_ipv4_address_not_a_prefix) {
+    constexpr int kRate = 10;
+    for (const int prefix : {1, 64, 96, 128}) {
+        auto limit = std::make_unique<SourceRateLimit>(kRate, prefix);
+        std::vector<sockaddr_storage> mapped;
+        for (std::uint32_t i = 1; i <= 8; ++i) mapped.push_back(v6(("::ffff:10.0.0." + std::to_string(i)).c_str()));
+        BOOST_TEST(allowed_together(*limit, mapped, kRate) > 4 * kRate, "/" << prefix);
+        BOOST_TEST(allowed(*limit, v4(0x0a000001), kRate, 0) == 0, "/" << prefix);  // 10.0.0.1 spent it as ::ffff:10.0.0.1
+    }
 }
 
 BOOST_AUTO_TEST_CASE(zero_means_no_limit) {

@@ -55,6 +55,7 @@ struct Config {
     std::string metrics_listen = "0.0.0.0";
     std::uint16_t metrics_port = 0;  // 0 = no metrics endpoint
     std::size_t metrics_max_connections = 16;  // HTTP sessions; each is a descriptor and a few KiB
+    unsigned udp_rate_ipv6_prefix = 64;  // udp_rate_per_source counts an IPv6 source per this many bits
 };
 
 // Each enum's names, once (src/core/config_names.cpp): what the conf file accepts, and

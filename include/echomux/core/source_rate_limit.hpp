@@ -5,6 +5,8 @@
 // key per table) of the source address without its port. Sources whose hashes collide share
 // a bucket, so together they get one source's rate: the limit can only get stricter, never
 // looser, and as the key is secret a sender cannot aim collisions at a chosen victim.
+// An IPv6 source is its prefix (a /64 by default): one host or LAN is routinely given a
+// whole /64, so counting its addresses one by one would give it 2^64 rates.
 #pragma once
 
 #include <sys/socket.h>
@@ -19,10 +21,12 @@ public:
     static constexpr std::size_t kSlots = 4096;  // 16 B each: 64 KiB per event loop
 
     // `per_second` tokens a second, up to a burst of one second's worth; 0 = no limit.
-    explicit SourceRateLimit(std::uint32_t per_second);
+    // IPv6 sources share a bucket per `ipv6_prefix` bits (1..128; 128 = per address).
+    explicit SourceRateLimit(std::uint32_t per_second, unsigned ipv6_prefix = 64);
 
     // Takes a token from the bucket of `source` (IPv4, IPv6 or IPv4-mapped IPv6; the same
-    // host in either form shares a bucket) at `now_ms`; false when it is empty.
+    // host in either form shares a bucket, and an IPv4-mapped source counts as its IPv4
+    // address, never as part of an IPv6 prefix) at `now_ms`; false when it is empty.
     bool allow(const sockaddr_storage& source, long long now_ms);
 
 private:
@@ -33,6 +37,7 @@ private:
     std::size_t slot_of(const sockaddr_storage& source) const;
 
     const std::int64_t per_second_;
+    const unsigned ipv6_prefix_;
     std::uint64_t key_[2] = {};
     std::array<Bucket, kSlots> buckets_{};
 };

@@ -3,8 +3,9 @@
 // GET /healthz (200 while serving, 503 while draining). It has its own thread and
 // io_context, so a scrape never delays an echo handler, whichever backend serves echo.
 // Whoever reaches the port is a stranger: at most metrics_max_connections sessions (a new
-// one is always served, the one idle longest gives way), 8 KiB of header, no body, fixed
-// deadlines, and an exact status (400, 404, 405, 413, 431) for anything else.
+// one is served, the one most overdue gives way: silent, trickling or not reading its
+// answer; never one being answered), 8 KiB of header, no body, fixed deadlines, and an exact
+// status (400, 404, 405, 413, 431) for anything else.
 #pragma once
 
 #include "echomux/server/metrics.hpp"
