@@ -3,11 +3,11 @@
 # Installs what echomux needs on Debian 12 (as root). Idempotent.
 #   install-deps.sh          what the server and its two tools need to build: compiler, CMake,
 #                            Boost headers and Program_options, liburing (backend = io_uring)
-#                            and pkg-config to find it (the README's run command)
+#                            and pkg-config to find it, OpenSSL (tls_cert) (the README's run command)
 #   install-deps.sh --test   that, plus what the test suite and the packaging need
 set -eu
 # The server-only set stays small on purpose: the run command must be quick on a fresh box.
-packages="cmake g++ make pkg-config libboost1.81-dev libboost-program-options1.81-dev liburing-dev"
+packages="cmake g++ make pkg-config libboost1.81-dev libboost-program-options1.81-dev liburing-dev libssl-dev"
 case "${1:-}" in
     "") ;;
     --test)
@@ -19,7 +19,8 @@ case "${1:-}" in
         # help2man and groff-base: the man pages; dpkg-dev (dpkg-shlibdeps, for Depends) and
         # lintian: the .deb and its test. systemd: systemd-socket-activate and systemd-analyze for
         # test/systemd (nothing needs it running).
-        packages="$packages libboost-test1.81-dev libssl-dev gnuplot-nox netcat-openbsd yamllint python3-yaml
+        # openssl: scripts/tls-certs.sh, which makes the TLS tests' throwaway CA.
+        packages="$packages libboost-test1.81-dev libssl-dev openssl gnuplot-nox netcat-openbsd yamllint python3-yaml
                   python3-jsonschema help2man groff-base dpkg-dev lintian systemd"
         ;;
     *)

@@ -29,8 +29,7 @@ void SocketTransport::shutdown_write() { ::shutdown(fd_, SHUT_WR); }
 
 Endpoints SocketTransport::endpoints() const { return {peer_address(fd_), local_address(fd_)}; }
 
-Connection::Next SocketTransport::on_read(Connection& connection, bool drain, bool read_all) {
-    using Next = Connection::Next;
+Next SocketTransport::on_read(Session& connection, bool drain, bool read_all) {
     if (connection.holding()) {
         const Next next = connection.resume();
         if (next != Next::wait) return next;

@@ -28,6 +28,11 @@ NameTable<ProxyProtocol> proxy_protocol_names() {
     return rows;
 }
 
+NameTable<TlsVersion> tls_version_names() {
+    static constexpr Named<TlsVersion> rows[] = {{"1.2", TlsVersion::v1_2}, {"1.3", TlsVersion::v1_3}};
+    return rows;
+}
+
 const char* backend_name(Backend backend) { return backend_names().name({backend, std::nullopt}); }
 
 const char* epoll_mode_name(EpollMode mode) { return epoll_mode_names().name(mode); }

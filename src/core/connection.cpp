@@ -78,6 +78,7 @@ const char* Connection::end_name(End end) {
         case End::drain: return "drain";
         case End::reset: return "reset";
         case End::proxy_error: return "proxy_error";
+        case End::tls_error: return "tls_error";
     }
     return "?";
 }
@@ -95,6 +96,7 @@ void Connection::close(End why) {
         case End::drain: stats.closed_drain.add(); break;
         case End::reset: stats.closed_reset.add(); break;
         case End::proxy_error: stats.closed_proxy_error.add(); break;
+        case End::tls_error: stats.closed_tls_error.add(); break;
     }
     const long long duration_ms = service_.loop_time_ms() - started_ms_;
     service_.stats().connection_ms.observe(static_cast<std::uint64_t>(duration_ms));
@@ -302,9 +304,11 @@ std::size_t Connection::add_prefixes(const char* in, std::size_t n, char* out) {
 Connection::Next Connection::finish_callback() {
     if (error_ != 0) return failed(error_);
     if (state_ == State::half_closed && pending_.empty() && transport_.flushed()) {
-        // Half-close done right: everything received has been sent; now send our FIN.
-        transport_.shutdown_write();
-        return Next::close;
+        // Half-close done right: everything received has been sent; now send our FIN (a
+        // TLS layer first sends its close_notify: closed once that is out too).
+        if (!fin_sent_) transport_.shutdown_write();
+        fin_sent_ = true;
+        if (transport_.flushed()) return Next::close;
     }
     service_.touch(slot_);
     return Next::wait;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSL-1.0
 #include "echomux/core/service.hpp"
 
+#include "echomux/core/tls_context.hpp"
 #include "echomux/util/log.hpp"
 #include "echomux/util/socket_address.hpp"
 
@@ -20,7 +21,21 @@ constexpr int kAcceptsPerTurn = 64;
 constexpr long long kAcceptPauseMs = 100;  // after EMFILE & co: retry, don't spin
 constexpr long long kLimitLogEveryMs = 1000;
 
+constexpr std::size_t kTlsRecordBytes = 16 * 1024;  // the most plaintext one TLS record holds
+
 long long seconds_to_ms(double s) { return static_cast<long long>(s * 1000 + 0.5); }
+
+// New handshakes use the files as they are now; open connections keep what they started
+// with. Files that do not load leave the settings in force, said in one line.
+std::shared_ptr<const TlsContext> reload_tls(const Config& c, std::shared_ptr<const TlsContext> current) {
+    if (c.tls_cert.empty()) return nullptr;
+    try {
+        return std::make_shared<const TlsContext>(c);
+    } catch (const std::exception& e) {
+        log::error("reload: ", e.what(), current ? "; new TLS connections keep the previous certificate" : "");
+        return current;
+    }
+}
 
 void tune_socket(int fd) {
     const int on = 1;
@@ -41,14 +56,22 @@ Service::Service(SharedState& shared, LoopHooks& hooks, const Clock& clock)
       scratch_(std::min(config_.read_chunk_bytes, config_.max_buffer_bytes)),
       idle_ms_(seconds_to_ms(config_.idle_timeout)),
       loop_time_ms_(clock.now_ms()),
-      header_ms_(seconds_to_ms(config_.proxy_header_timeout)) {}
+      // At start a file that cannot be loaded fails the loop (the shell checked them first).
+      tls_(config_.tls_cert.empty() ? nullptr : std::make_shared<const TlsContext>(config_)) {
+    if (tls_) tls_scratch_.resize(kTlsRecordBytes);
+    header_.timeout_ms = seconds_to_ms(config_.proxy_header_timeout);
+    handshake_.timeout_ms = seconds_to_ms(config_.tls_handshake_timeout);
+}
 
 void Service::reconfigure(const Config& next) {
     config_ = next;
     greeting_ = ReplyText(config_.greeting);
     prefix_ = ReplyText(config_.prefix);
     idle_ms_ = seconds_to_ms(config_.idle_timeout);
-    header_ms_ = seconds_to_ms(config_.proxy_header_timeout);  // for headers awaited now, too
+    header_.timeout_ms = seconds_to_ms(config_.proxy_header_timeout);  // for those waiting now, too
+    handshake_.timeout_ms = seconds_to_ms(config_.tls_handshake_timeout);
+    tls_ = reload_tls(config_, tls_);
+    if (tls_ && tls_scratch_.empty()) tls_scratch_.resize(kTlsRecordBytes);
     // Between callbacks: no read is using it. Open connections keep their max_buffer_bytes,
     // and a read is never larger than the connection's room.
     scratch_.resize(std::min(config_.read_chunk_bytes, config_.max_buffer_bytes));
@@ -73,14 +96,17 @@ void Service::detach(Slot slot) {
     if (connections_.empty()) hooks_.deadline_changed();  // no idle deadline left; a drain is done
 }
 
-Service::HeaderSlot Service::await_header(Expiring& c) {
-    const bool first = awaiting_header_.empty();
-    const HeaderSlot slot = awaiting_header_.insert(awaiting_header_.end(), {&c, loop_time_ms_});
+Service::WaitSlot Service::await(WaitList& list, Expiring& c) {
+    const bool first = list.waiting.empty();
+    const WaitSlot slot = list.waiting.insert(list.waiting.end(), {&c, loop_time_ms_});
     if (first) hooks_.deadline_changed();
     return slot;
 }
 
-void Service::header_done(HeaderSlot slot) { awaiting_header_.erase(slot); }
+void Service::expire_waiting(WaitList& list, Expiry why, long long now) {
+    while (!list.waiting.empty() && now - list.waiting.front().since_ms >= list.timeout_ms)
+        list.waiting.front().connection->expire(why);  // leaves the list
+}
 
 void Service::proxy_error(Counter Stats::*reason, const std::string& client, const std::string& detail) {
     (stats_.*reason).add();
@@ -186,7 +212,8 @@ std::optional<long long> Service::next_deadline() const {
         if (!next || at < *next) next = at;
     };
     if (idle_ms_ > 0 && !connections_.empty()) consider(connections_.front().last_active_ms + idle_ms_);
-    if (!awaiting_header_.empty()) consider(awaiting_header_.front().since_ms + header_ms_);
+    for (const WaitList* list : {&header_, &handshake_})
+        if (!list->waiting.empty()) consider(list->waiting.front().since_ms + list->timeout_ms);
     if (draining_ && !connections_.empty()) consider(drain_deadline_ms_);
     if (accept_resume_ms_ != 0) consider(accept_resume_ms_);
     return next;
@@ -207,8 +234,8 @@ void Service::tick() {
             connections_.front().connection->expire(Expiry::idle);  // leaves the list
         }
     }
-    while (!awaiting_header_.empty() && now - awaiting_header_.front().since_ms >= header_ms_)
-        awaiting_header_.front().connection->expire(Expiry::header);  // leaves the list
+    expire_waiting(header_, Expiry::header, now);
+    expire_waiting(handshake_, Expiry::handshake, now);
     if (draining_ && now >= drain_deadline_ms_ && !connections_.empty()) {
         log::warn("drain_timeout reached: closing ", connections_.size(), " open connection(s)");
         close_all();

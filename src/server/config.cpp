@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSL-1.0
 #include "echomux/server/config.hpp"
 
+#include "echomux/core/tls_context.hpp"
+
 #include "config_keys.hpp"
 #include "config_sources.hpp"
 #include "config_values.hpp"
@@ -110,6 +112,19 @@ void check_together(const Config& c, Settings& settings, std::vector<std::string
         warnings.push_back("idle_timeout (" + settings["idle_timeout"].value + ") is shorter than "
                            "proxy_header_timeout (" + settings["proxy_header_timeout"].value +
                            "): a connection still waiting for its PROXY header is closed as idle first");
+    if (!c.tls_cert.empty()) {
+        if (c.proxy_protocol != ProxyProtocol::off)
+            throw ConfigError(settings["proxy_protocol"].source +
+                              ": proxy_protocol with tls_cert: a PROXY header before TLS is not served yet");
+        try {
+            const TlsContext loaded(c);  // the files as the loops will load them
+            if (!loaded.expiry_warning().empty()) warnings.push_back(loaded.expiry_warning());
+        } catch (const std::exception& e) {
+            throw ConfigError(settings["tls_cert"].source + ": " + e.what());
+        }
+    } else if (!c.tls_key.empty()) {
+        throw ConfigError(settings["tls_key"].source + ": tls_key without tls_cert: set both, or neither");
+    }
     // Someone tuning edge triggering on poll would otherwise measure nothing and not know
     // why. With auto, epoll may be what runs.
     const bool may_run_epoll = c.backend == Backend::epoll || c.backend == Backend::automatic;

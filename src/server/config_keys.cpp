@@ -58,6 +58,14 @@ const std::vector<Key>& keys() {
         // No 0 ("never"): a stranger could then hold a connection open without a header.
         key("proxy_header_timeout", "5", live, &Config::proxy_header_timeout, positive_seconds(3600),
             "seconds for the PROXY header to arrive; then closed (required) or served as is"),
+        key("tls_cert", "", live, &Config::tls_cert, file_path(),
+            "TLS on the listener: the certificate (PEM; a chain file works); empty = plaintext. A reload "
+            "loads it again: new handshakes use the new pair, open connections keep theirs"),
+        key("tls_key", "", live, &Config::tls_key, file_path(), "the private key (PEM); empty = in tls_cert's file"),
+        key("tls_min_version", "1.2", live, &Config::tls_min_version, one_of(tls_version_names()),
+            "the oldest TLS version served"),
+        key("tls_handshake_timeout", "5", live, &Config::tls_handshake_timeout, positive_seconds(3600),
+            "seconds for a client to finish its TLS handshake; then closed"),
         key("backend", "asio", restart, &Config::backend, backend_choice(),
             "event loop; auto = io_uring where the kernel allows it, else epoll"),
         key("epoll_mode", "level", restart, &Config::epoll_mode, one_of(epoll_mode_names()),

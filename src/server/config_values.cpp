@@ -104,6 +104,15 @@ Parser<std::string> address() { return {parse_address, "ADDRESS", ""}; }
 
 Parser<std::string> reply_text() { return {parse_reply_text, "TEXT", ""}; }
 
+Parser<std::string> file_path() {
+    return {[](const std::string& text) {
+                for (unsigned char c : text)
+                    if (c < 0x20 || c == 0x7f) throw BadValue("must be a file's path (no control characters)");
+                return text;
+            },
+            "PATH", ""};
+}
+
 NameTable<bool> on_off_names() {
     static constexpr Named<bool> rows[] = {{"on", true}, {"off", false}};
     return rows;

@@ -50,6 +50,7 @@ Parser<double> seconds(unsigned long long max);           // 0 allowed: the key 
 Parser<double> positive_seconds(unsigned long long max);  // at least 1 ms
 Parser<std::string> address();
 Parser<std::string> reply_text();
+Parser<std::string> file_path();  // a path as written; printable, no line breaks
 
 // One of a table's names.
 template <class T>

@@ -5,7 +5,7 @@
 // AsioSession's socket) implements release() and call_soon().
 #pragma once
 
-#include "echomux/core/connection.hpp"
+#include "echomux/core/session.hpp"
 #include "echomux/core/transport.hpp"
 
 namespace echomux {
@@ -24,7 +24,7 @@ public:
     // block when `read_all` (the peer's FIN or urgent data came: a short read is no sign of
     // an empty socket, and no new edge will come). Otherwise one read per call, as
     // level-triggered readiness reports again.
-    Connection::Next on_read(Connection& connection, bool drain = false, bool read_all = false);
+    Next on_read(Session& connection, bool drain = false, bool read_all = false);
 
 protected:
     ~SocketTransport() = default;

@@ -16,6 +16,7 @@ namespace echomux {
 
 // `automatic` is backend = auto as asked: resolve_backend (event_loop_factory.hpp) makes it
 // io_uring or epoll at start, so no loop ever runs as it.
+enum class TlsVersion { v1_2, v1_3 };
 enum class Backend { asio, epoll, poll, select, io_uring, automatic };
 enum class EpollMode { level, edge };
 // A PROXY protocol header (v1 or v2) before the client's bytes: none, maybe, or always.
@@ -56,6 +57,10 @@ struct Config {
     std::uint16_t metrics_port = 0;  // 0 = no metrics endpoint
     std::size_t metrics_max_connections = 16;  // HTTP sessions; each is a descriptor and a few KiB
     unsigned udp_rate_ipv6_prefix = 64;  // udp_rate_per_source counts an IPv6 source per this many bits
+    // TLS on the listener: on when tls_cert is set (PEM; a chain file works).
+    std::string tls_cert, tls_key;
+    TlsVersion tls_min_version = TlsVersion::v1_2;
+    double tls_handshake_timeout = 5;  // seconds for a client to finish its handshake
 };
 
 // Each enum's names, once (src/core/config_names.cpp): what the conf file accepts, and
@@ -63,6 +68,7 @@ struct Config {
 NameTable<BackendChoice> backend_names();
 NameTable<EpollMode> epoll_mode_names();
 NameTable<ProxyProtocol> proxy_protocol_names();
+NameTable<TlsVersion> tls_version_names();
 
 const char* backend_name(Backend backend);  // "epoll" for both modes
 const char* epoll_mode_name(EpollMode mode);

@@ -11,6 +11,7 @@
 
 #include "echomux/core/buffer.hpp"
 #include "echomux/core/service.hpp"
+#include "echomux/core/session.hpp"
 #include "echomux/core/transport.hpp"
 
 #include <cstdint>
@@ -18,23 +19,9 @@
 
 namespace echomux {
 
-struct Interest {
-    bool read = false;
-    bool write = false;
-    bool operator==(const Interest& o) const { return read == o.read && write == o.write; }
-    bool operator!=(const Interest& o) const { return !(*this == o); }
-};
-
-class Connection final : private Expiring {
+class Connection final : public Session, private Expiring {
 public:
-    // What the backend does after a callback.
-    enum class Next {
-        wait,   // watch for interest() and wait
-        again,  // bytes may be readable with no new readiness event coming (a fairness
-                // budget ran out, or reading resumed after backpressure): call resume() or
-                // read soon
-        close,  // finished: call close()
-    };
+    using Next = echomux::Next;
     enum class State {
         starting,         // made, not started: its transport may not exist yet
         awaiting_header,  // proxy_protocol: reading the PROXY header; nothing echoed yet
@@ -50,39 +37,44 @@ public:
     Connection& operator=(const Connection&) = delete;
 
     // Once the transport can send: the greeting, or the wait for a PROXY header.
-    Next start();
+    Next start() override;
 
     State state() const { return state_; }
-    bool closed() const { return state_ == State::closed; }
+    bool closed() const override { return state_ == State::closed; }
     // Bytes read but not echoed yet (no room, or they came with the PROXY header): resume()
     // echoes them; no read may come before.
-    bool holding() const { return !held_.empty(); }
+    bool holding() const override { return !held_.empty(); }
 
     // What happened on the socket, from any kind of loop.
     // Bytes arrived (any amount: what cannot be echoed now is held, bounded by what one
     // read can bring, and echoed when room comes). They may be changed in place.
-    Next received(char* bytes, std::size_t n);
-    Next peer_closed();         // the peer's FIN: flush, then ours
-    Next failed(int error);     // the socket failed: counted as a reset, Next::close
-    Next writable();            // the transport takes bytes again: send what waits
-    Next resume();              // after Next::again: echo bytes the connection holds
+    Next received(char* bytes, std::size_t n) override;
+    Next peer_closed() override;         // the peer's FIN: flush, then ours
+    Next failed(int error) override;     // the socket failed: counted as a reset, Next::close
+    Next writable() override;            // the transport takes bytes again: send what waits
+    Next resume() override;              // after Next::again: echo bytes the connection holds
 
     // What to watch for: read while the peer may still send and there is room; write
-    // only while bytes wait (the selectors client/server switch).
-    Interest interest() const { return {reading() && has_room(), !pending_.empty()}; }
+    // only while bytes wait, or our FIN does (the selectors client/server switch).
+    Interest interest() const override { return {reading() && has_room(), !pending_.empty() || fin_sent_}; }
     // At most this many bytes may be read now; 0 while reading is paused (backpressure).
-    std::size_t read_room() const;
+    std::size_t read_room() const override;
     // Where a readiness loop reads into: the loop's scratch space, read_room() bytes of it.
-    char* read_buffer() const { return service_.scratch(); }
+    char* read_buffer() const override { return service_.scratch(); }
 
     // Why a connection ended: the access log's end= and echomux_connections_closed_total{reason}.
-    enum class End { eof, idle, drain, reset, proxy_error };
+    enum class End { eof, idle, drain, reset, proxy_error, tls_error };
     static const char* end_name(End end);
 
     // Ends the connection now, after Next::close for what the connection itself saw (eof,
-    // reset, proxy_error). Idempotent, counted once. The transport stops watching and lets
-    // the descriptor go; the backend frees the object later, never inside this call.
-    void close() { close(end_); }
+    // reset, proxy_error, tls_error). Idempotent, counted once. The transport stops watching
+    // and lets the descriptor go; the backend frees the object later, never inside this call.
+    void close() override { close(end_); }
+    // What a layer in front of it saw end the connection (a TLS handshake that failed).
+    Next end_for(End why) {
+        end_ = why;
+        return Next::close;
+    }
 
 private:
     void close(End why);
@@ -126,6 +118,7 @@ private:
     // echoed before anything else, and the peer's FIN (peer_finished_) after them.
     std::string held_;
     bool peer_finished_ = false;
+    bool fin_sent_ = false;  // shutdown_write() was called; closed once the transport has flushed
     int error_ = 0;  // the transport's last error
     // For the access log and %p/%l: taken at the start, since a reset socket no longer knows its peer.
     Endpoints endpoints_;

@@ -14,12 +14,15 @@
 
 #include <atomic>
 #include <list>
+#include <memory>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace echomux {
+
+class TlsContext;
 
 class LoopHooks {
 public:
@@ -37,7 +40,8 @@ public:
 enum class Expiry {
     idle,    // idle_timeout: nothing received or sent for that long
     drain,   // drain_timeout: the drain is over
-    header,  // proxy_header_timeout: no whole PROXY header yet
+    header,     // proxy_header_timeout: no whole PROXY header yet
+    handshake,  // tls_handshake_timeout: no finished TLS handshake yet
 };
 
 // What the service's deadlines act on (a Connection). expire() may end it (idle, drain: it
@@ -55,18 +59,24 @@ class Service {
         Expiring* connection;
         long long last_active_ms;
     };
-    struct AwaitingHeader {
+    struct Waiting {
         Expiring* connection;
         long long since_ms;  // the deadline is since_ms + the timeout in force (a reload moves it)
+    };
+    // Connections waiting for one thing (a PROXY header, a TLS handshake), in arrival order:
+    // one timeout for all, so the front is always due first.
+    struct WaitList {
+        std::list<Waiting> waiting;
+        long long timeout_ms = 0;
     };
 
 public:
     // A connection's place in the least-recently-active order. The connection holds it and
     // hands it back; only the service looks inside.
     using Slot = std::list<Activity>::iterator;
-    // A connection still waiting for its PROXY header, in accept order: one timeout for
-    // all, so the front is always due first, before and after a reload changes it.
-    using HeaderSlot = std::list<AwaitingHeader>::iterator;
+    // A connection's place in a WaitList, before and after a reload changes its timeout.
+    using WaitSlot = std::list<Waiting>::iterator;
+    using HeaderSlot = WaitSlot;
 
     Service(SharedState& shared, LoopHooks& hooks, const Clock& clock = monotonic_clock());
     ~Service();
@@ -102,8 +112,16 @@ public:
     Slot attach(Expiring& c);
     void touch(Slot slot);
     void detach(Slot slot);
-    HeaderSlot await_header(Expiring& c);
-    void header_done(HeaderSlot slot);
+    HeaderSlot await_header(Expiring& c) { return await(header_, c); }
+    void header_done(HeaderSlot slot) { header_.waiting.erase(slot); }
+    WaitSlot await_handshake(Expiring& c) { return await(handshake_, c); }
+    void handshake_done(WaitSlot slot) { handshake_.waiting.erase(slot); }
+    // The TLS settings new handshakes use (null without TLS): kept by each connection that
+    // started with them, replaced by a reload that loads.
+    const std::shared_ptr<const TlsContext>& tls() const { return tls_; }
+    // Plaintext a TLS session decrypts into, one record at most; a loop runs one callback at a time.
+    char* tls_scratch() { return tls_scratch_.data(); }
+    std::size_t tls_scratch_size() const { return tls_scratch_.size(); }
     // A connection closed for its PROXY header: counted under `reason`, logged at most
     // once a second.
     void proxy_error(Counter Stats::*reason, const std::string& client, const std::string& detail);
@@ -137,6 +155,8 @@ public:
     long long loop_time_ms() const { return loop_time_ms_; }
 
 private:
+    WaitSlot await(WaitList& list, Expiring& c);
+    void expire_waiting(WaitList& list, Expiry why, long long now);
     void reject(int fd);
     void close_all();
 
@@ -158,8 +178,9 @@ private:
     long long idle_ms_;                    // 0 = no idle timeout
     long long loop_time_ms_;               // update_time()
     std::list<Activity> connections_;      // least recently active first
-    long long header_ms_;
-    std::list<AwaitingHeader> awaiting_header_;
+    WaitList header_, handshake_;
+    std::shared_ptr<const TlsContext> tls_;
+    std::vector<char> tls_scratch_;
     bool draining_ = false;
     long long drain_deadline_ms_ = 0;
     long long accept_resume_ms_ = 0;  // non-zero while accepting is paused

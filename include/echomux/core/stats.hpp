@@ -56,11 +56,19 @@ private:
       "Connections closed at once because max_connections were open.")                                                \
     X(closed_eof, "echomux_connections_closed_total", "reason=\"eof\"",                                               \
       "Connections that ended, by why: eof (the client finished), idle (idle_timeout), drain (drain_timeout "         \
-      "ran out), reset (a reset or another socket error), proxy_error (its PROXY header).")                           \
+      "ran out), reset (a reset or another socket error), proxy_error (its PROXY header), tls_error (its TLS).")      \
     X(closed_idle, "echomux_connections_closed_total", "reason=\"idle\"", "")                                         \
     X(closed_drain, "echomux_connections_closed_total", "reason=\"drain\"", "")                                       \
     X(closed_reset, "echomux_connections_closed_total", "reason=\"reset\"", "")                                       \
     X(closed_proxy_error, "echomux_connections_closed_total", "reason=\"proxy_error\"", "")                           \
+    X(closed_tls_error, "echomux_connections_closed_total", "reason=\"tls_error\"", "")                               \
+    X(tls_handshakes_ok, "echomux_tls_handshakes_total", "result=\"ok\"",                                            \
+      "TLS handshakes by result: ok, timeout (tls_handshake_timeout), protocol_error (not TLS, a bad or refused "     \
+      "hello, no shared version or cipher), client_cert_refused (tls_client_auth), abandoned (the client left).")     \
+    X(tls_handshakes_timeout, "echomux_tls_handshakes_total", "result=\"timeout\"", "")                              \
+    X(tls_handshakes_protocol_error, "echomux_tls_handshakes_total", "result=\"protocol_error\"", "")                \
+    X(tls_handshakes_client_cert_refused, "echomux_tls_handshakes_total", "result=\"client_cert_refused\"", "")      \
+    X(tls_handshakes_abandoned, "echomux_tls_handshakes_total", "result=\"abandoned\"", "")                          \
     X(proxy_headers, "echomux_proxy_headers_total", "", "Connections that began with a valid PROXY header.")          \
     X(proxy_malformed, "echomux_proxy_errors_total", "reason=\"malformed\"",                                          \
       "Connections closed for their PROXY header: malformed, oversized, timeout, missing (required), truncated.")     \

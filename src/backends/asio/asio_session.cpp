@@ -14,12 +14,12 @@ AsioSession::AsioSession(Service& service, ReadBufferPool& buffers, Socket socke
       service_(service),
       buffers_(buffers),
       socket_(std::move(socket)),
-      connection_(service, *this) {}
+      session_(make_session(service, *this)) {}
 
 AsioSession::~AsioSession() { buffers_.give_back(*this); }
 
 void AsioSession::watch() {
-    const Interest want = connection_.interest();
+    const Interest want = session_->interest();
     if (!read_armed_) {
         if (!want.read)
             buffers_.give_back(*this);  // paused or finished: a buffer not in use goes back
@@ -32,7 +32,7 @@ void AsioSession::watch() {
         write_armed_ = true;
         socket_.async_wait(tcp::socket::wait_write, [self = shared_from_this()](const boost::system::error_code& ec) {
             self->write_armed_ = false;
-            self->on_ready(ec, [&] { return self->connection_.writable(); });
+            self->on_ready(ec, [&] { return self->session_->writable(); });
         });
     }
 }
@@ -46,7 +46,7 @@ void AsioSession::wait_readable() {
         self->read_armed_ = false;
         self->on_ready(ec, [&] {
             self->receiving_ = true;
-            return self->on_read(self->connection_);
+            return self->on_read(*self->session_);
         });
     });
 }
@@ -60,7 +60,7 @@ void AsioSession::wait_readable() {
 void AsioSession::receive() {
     read_armed_ = true;
     boost::asio::post(socket_.get_executor(), [self = shared_from_this()] {
-        if (self->connection_.closed()) {
+        if (self->session_->closed()) {
             self->read_armed_ = false;
             return self->buffers_.give_back(*self);
         }
@@ -70,7 +70,7 @@ void AsioSession::receive() {
 
 void AsioSession::start_receive() {
     char* const buffer = ReadBufferPool::buffer_of(*this);
-    const std::size_t room = std::min(connection_.read_room(), buffers_.buffer_bytes());
+    const std::size_t room = std::min(session_->read_room(), buffers_.buffer_bytes());
     socket_.async_read_some(boost::asio::buffer(buffer, room),
                             [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
                                 self->read_armed_ = false;
@@ -79,17 +79,17 @@ void AsioSession::start_receive() {
 }
 
 void AsioSession::on_received(const boost::system::error_code& ec, std::size_t n) {
-    if (connection_.closed()) return buffers_.give_back(*this);  // the read was cancelled by close()
+    if (session_->closed()) return buffers_.give_back(*this);  // the read was cancelled by close()
     service_.update_time();  // Asio's loop wakes into each handler: no hook of its own
     if (ec == boost::asio::error::operation_aborted) {  // idle for the sweep: wait buffer-less
         receiving_ = false;
         buffers_.give_back(*this);
         return watch();
     }
-    if (ec == boost::asio::error::eof) return follow(connection_.peer_closed());
-    if (ec) return follow(connection_.failed(ec.value()));
+    if (ec == boost::asio::error::eof) return follow(session_->peer_closed());
+    if (ec) return follow(session_->failed(ec.value()));
     ReadBufferPool::mark_used(*this);
-    follow(connection_.received(ReadBufferPool::buffer_of(*this), n));
+    follow(session_->received(ReadBufferPool::buffer_of(*this), n));
 }
 
 // Cancels the write wait too, if there is one: on_ready() arms it again. (A per-operation
@@ -102,16 +102,16 @@ void AsioSession::return_when_idle() {
 
 template <class Callback>
 void AsioSession::on_ready(const boost::system::error_code& ec, Callback callback) {
-    if (connection_.closed()) return;  // a wait cancelled by close()
+    if (session_->closed()) return;  // a wait cancelled by close()
     if (ec == boost::asio::error::operation_aborted) return watch();  // by return_when_idle()
     // The reactor could not wait on this socket: end this connection, never the loop.
-    if (ec) return follow(connection_.failed(ec.value()));
+    if (ec) return follow(session_->failed(ec.value()));
     service_.update_time();
     follow(callback());
 }
 
 void AsioSession::follow(Next next) {
-    if (next == Next::close) return connection_.close();
+    if (next == Next::close) return session_->close();
     // Bytes the connection holds (after backpressure, or with a PROXY header) are no
     // readiness Asio would report: they need a call of their own. Bytes still in the
     // socket are found by the next wait or receive, both of which see what is there.
@@ -123,9 +123,9 @@ void AsioSession::call_soon() {
     // resume(), never a read of our own: a receive may be in flight, and bytes it already
     // took must be echoed before any read after them.
     boost::asio::post(socket_.get_executor(), [self = shared_from_this()] {
-        if (self->connection_.closed()) return;
+        if (self->session_->closed()) return;
         self->service_.update_time();
-        self->follow(self->connection_.resume());
+        self->follow(self->session_->resume());
     });
 }
 

@@ -12,19 +12,19 @@ unsigned NativeConnection::selector_events(Interest interest) {
 }
 
 NativeConnection::NativeConnection(NativeLoop& loop, Service& service, Fd fd)
-    : SocketTransport(fd.get()), loop_(loop), fd_(std::move(fd)), connection_(service, *this) {
+    : SocketTransport(fd.get()), loop_(loop), fd_(std::move(fd)), session_(make_session(service, *this)) {
     loop_.selector().register_fd(fd_.get(), selector_events(watched_), this);
 }
 
-void NativeConnection::start() { follow(connection_.start()); }
+void NativeConnection::start() { follow(session_->start()); }
 
 void NativeConnection::on_events(unsigned events) {
     const bool edge = loop_.selector().edge_triggered();
     Next next = Next::wait;
     // on_write first: it may make room that the read can use at once.
-    if (events & EVENT_WRITE) next = connection_.writable();
+    if (events & EVENT_WRITE) next = session_->writable();
     if (next != Next::close && (events & EVENT_READ)) {
-        const Next after_read = on_read(connection_, edge, (events & (EVENT_HANGUP | EVENT_URGENT)) != 0);
+        const Next after_read = on_read(*session_, edge, (events & (EVENT_HANGUP | EVENT_URGENT)) != 0);
         if (after_read != Next::wait || next == Next::wait) next = after_read;
     }
     follow(next);
@@ -34,18 +34,18 @@ void NativeConnection::follow(Next next) {
     // Level-triggered readiness would report the socket again, but not bytes the connection
     // already holds (they came with a PROXY header): ask for a call either way.
     if (next == Next::again) loop_.call_again(*this, fd());
-    if (next != Next::close) next = watch(connection_.interest());
-    if (next == Next::close) connection_.close();
+    if (next != Next::close) next = watch(session_->interest());
+    if (next == Next::close) session_->close();
 }
 
 // The selector's view follows interest(). If it cannot (epoll_ctl's ENOMEM or ENOSPC),
 // this connection ends; the loop and every other connection go on.
-Connection::Next NativeConnection::watch(Interest want) {
+Next NativeConnection::watch(Interest want) {
     if (want == watched_) return Next::wait;
     try {
         loop_.selector().modify(fd(), selector_events(want), this);
     } catch (const std::system_error& e) {
-        return connection_.failed(e.code().value());
+        return session_->failed(e.code().value());
     }
     watched_ = want;
     return Next::wait;

@@ -2,6 +2,7 @@
 #include "echomux/backends/uring/uring_connection.hpp"
 
 #include "echomux/backends/uring/uring_loop.hpp"
+#include "echomux/core/service.hpp"
 #include "echomux/util/socket_address.hpp"
 
 #include <sys/socket.h>
@@ -16,9 +17,9 @@ constexpr std::size_t kMostSendBytes = 64 * 1024;
 }  // namespace
 
 UringConnection::UringConnection(UringLoop& loop, Service& service, Fd fd)
-    : loop_(loop), fd_(std::move(fd)), connection_(service, *this) {}
+    : loop_(loop), fd_(std::move(fd)), session_(make_session(service, *this)) {}
 
-void UringConnection::start() { follow(connection_.start()); }
+void UringConnection::start() { follow(session_->start()); }
 
 // One receive at a time, of at most read_room() bytes, into a buffer the kernel picks from
 // the ring when bytes arrive: nothing arrives that the core has no room for. (A multishot
@@ -26,7 +27,7 @@ void UringConnection::start() { follow(connection_.start()); }
 // of a fast sender's stream arrived after the core had stopped reading, and were held.)
 void UringConnection::receive() {
     io_uring_sqe* entry = loop_.sqe();
-    const std::size_t room = std::min(connection_.read_room(), loop_.buffers().size());
+    const std::size_t room = std::min(session_->read_room(), loop_.buffers().size());
     io_uring_prep_recv(entry, fd_.get(), nullptr, room, 0);
     entry->flags |= IOSQE_BUFFER_SELECT;
     entry->buf_group = BufferRing::kGroup;
@@ -47,17 +48,17 @@ void UringConnection::on_received(const io_uring_cqe& cqe) {
         // Bytes that arrived after a close (the cancel raced them) are dropped, as a closed
         // socket would; the buffer goes back then, or once a send lent it is over.
         arrived_ = id;
-        if (!released_) next = connection_.received(loop_.buffers().buffer(id), static_cast<std::size_t>(cqe.res));
+        if (!released_) next = session_->received(loop_.buffers().buffer(id), static_cast<std::size_t>(cqe.res));
         if (arrived_ >= 0) loop_.buffers().recycle(id);  // unless send() lent it to a send
         arrived_ = -1;
     } else if (cqe.res == 0) {
         peer_done_ = true;
-        if (!released_) next = connection_.peer_closed();
+        if (!released_) next = session_->peer_closed();
     } else if (cqe.res != -ECANCELED && cqe.res != -ENOBUFS) {
         // ENOBUFS: the ring was empty for a moment; received again below, with the buffers
         // this turn gave back.
         peer_done_ = true;
-        if (!released_) next = connection_.failed(-cqe.res);
+        if (!released_) next = session_->failed(-cqe.res);
     }
     if (released_) return finish_if_idle();
     follow(next);
@@ -100,12 +101,12 @@ void UringConnection::on_sent(const io_uring_cqe& cqe) {
     }
     if (cqe.res < 0) {
         sent();
-        return follow(connection_.failed(-cqe.res));
+        return follow(session_->failed(-cqe.res));
     }
     out_sent_ += static_cast<std::size_t>(cqe.res);
     if (out_sent_ < out_size_) return submit_send();  // a short send: the rest, before anything newer
     sent();
-    follow(connection_.writable());
+    follow(session_->writable());
 }
 
 // An idle connection holds no buffer.
@@ -119,13 +120,13 @@ void UringConnection::sent() {
 void UringConnection::follow(Next next) {
     if (released_) return;
     // Bytes that wait with no send in flight go now: nothing else would send them.
-    if (next != Next::close && !out_ && connection_.interest().write) {
-        const Next after = connection_.writable();
+    if (next != Next::close && !out_ && session_->interest().write) {
+        const Next after = session_->writable();
         if (after != Next::wait) next = after;
     }
-    if (next == Next::close) return connection_.close();
+    if (next == Next::close) return session_->close();
     if (next == Next::again) loop_.call_soon(*this);
-    const bool want = !peer_done_ && connection_.read_room() > 0;
+    const bool want = !peer_done_ && session_->read_room() > 0;
     if (want && !receiving_) receive();
     else if (!want && receiving_ && !cancelling_) {
         // No room any more (a receive is sized to the room, so only after a resume):
@@ -136,7 +137,7 @@ void UringConnection::follow(Next next) {
 }
 
 void UringConnection::on_soon() {
-    if (!released_) follow(connection_.resume());
+    if (!released_) follow(session_->resume());
 }
 
 void UringConnection::call_soon() { loop_.call_soon(*this); }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSL-1.0
-// One connection on the Asio backend: owns the socket and the protocol core's Connection,
+// One connection on the Asio backend: owns the socket and the protocol core's Session,
 // and feeds the core what Asio reports. It starts waiting the buffer-less way (async_wait: readiness, then a read
 // into the loop's scratch space); once the client sends, it receives with async_read_some
 // into a buffer borrowed from the loop's ReadBufferPool, which needs no epoll_ctl per
@@ -8,7 +8,8 @@
 
 #include "echomux/backends/asio/read_buffer_pool.hpp"
 #include "echomux/backends/socket_transport.hpp"
-#include "echomux/core/connection.hpp"
+#include "echomux/core/service.hpp"
+#include "echomux/core/session.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -28,10 +29,9 @@ public:
 
     AsioSession(Service& service, ReadBufferPool& buffers, Socket socket);
     ~AsioSession();
-    void start() { follow(connection_.start()); }  // the greeting, or the wait for a PROXY header
+    void start() { follow(session_->start()); }  // the greeting, or the wait for a PROXY header
 
 private:
-    using Next = Connection::Next;
     void watch();  // arm what interest() asks for
     void wait_readable();  // no buffer: readiness, then on_read()
     void receive();        // into the borrowed buffer, once the queued handlers ran
@@ -47,7 +47,7 @@ private:
     Service& service_;
     ReadBufferPool& buffers_;
     Socket socket_;
-    Connection connection_;
+    std::unique_ptr<Session> session_;
     bool read_armed_ = false;
     bool write_armed_ = false;
     bool receiving_ = false;  // the client sends: borrow a buffer for the next reads

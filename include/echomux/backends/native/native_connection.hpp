@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: BSL-1.0
-// One connection on a native backend: owns the fd and the protocol core's Connection,
+// One connection on a native backend: owns the fd and the protocol core's Session,
 // keeps the selector registration in line with its interest(), and turns ready events
 // into on_read / on_write.
 #pragma once
 
 #include "echomux/backends/native/selector.hpp"
 #include "echomux/backends/socket_transport.hpp"
-#include "echomux/core/connection.hpp"
+#include "echomux/core/session.hpp"
 #include "echomux/util/fd.hpp"
+
+#include <memory>
 
 namespace echomux::native {
 
@@ -21,7 +23,7 @@ public:
     using SocketTransport::fd;
 
 private:
-    using Next = Connection::Next;
+
     void follow(Next next);  // after the core answered: come back soon, watch, or close
     Next watch(Interest want);
     void release() override;
@@ -30,7 +32,7 @@ private:
 
     NativeLoop& loop_;
     Fd fd_;
-    Connection connection_;
+    std::unique_ptr<Session> session_;
     Interest watched_{true, false};
 };
 

@@ -8,7 +8,7 @@
 // completes.
 #pragma once
 
-#include "echomux/core/connection.hpp"
+#include "echomux/core/session.hpp"
 #include "echomux/core/transport.hpp"
 #include "echomux/util/fd.hpp"
 #include "echomux/backends/uring/completion.hpp"
@@ -27,7 +27,6 @@ public:
     int fd() const { return fd_.get(); }
 
 private:
-    using Next = Connection::Next;
     // A completion handler calling back one of our methods.
     struct Operation final : Completion {
         Operation(UringConnection& c, void (UringConnection::*method)(const io_uring_cqe&)) : c(c), method(method) {}
@@ -53,7 +52,7 @@ private:
 
     UringLoop& loop_;
     Fd fd_;
-    Connection connection_;
+    std::unique_ptr<Session> session_;
     Operation receive_{*this, &UringConnection::on_received};
     Operation send_{*this, &UringConnection::on_sent};
     bool receiving_ = false;     // a receive is in flight

@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: BSL-1.0
+#include "echomux/core/tls_connection.hpp"
+
+#include "echomux/core/tls_context.hpp"
+#include "echomux/util/log.hpp"
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+namespace echomux {
+namespace {
+
+constexpr std::size_t kRecordBytes = 16 * 1024;  // plaintext of one TLS record
+constexpr std::size_t kHandshakeReadBytes = 16 * 1024;
+
+long bio_control(BIO*, int command, long, void*) {
+    return command == BIO_CTRL_FLUSH ? 1 : 0;  // writes are never buffered in the BIO
+}
+
+int bio_create(BIO* bio) {
+    BIO_set_init(bio, 1);
+    return 1;
+}
+
+// One BIO kind for every connection: its data is the TlsConnection.
+BIO_METHOD* connection_bio(int (*read)(BIO*, char*, std::size_t, std::size_t*),
+                           int (*write)(BIO*, const char*, std::size_t, std::size_t*)) {
+    static BIO_METHOD* const method = [&] {
+        BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "echomux connection");
+        if (!m || !BIO_meth_set_read_ex(m, read) || !BIO_meth_set_write_ex(m, write) ||
+            !BIO_meth_set_ctrl(m, bio_control) || !BIO_meth_set_create(m, bio_create))
+            throw std::runtime_error("TLS: cannot make a BIO method");
+        return m;
+    }();
+    return method;
+}
+
+}  // namespace
+
+TlsConnection::TlsConnection(Service& service, Transport& lower, std::shared_ptr<const TlsContext> context)
+    : service_(service), lower_(lower), context_(std::move(context)), ssl_(SSL_new(context_->get())),
+      inner_(service, *this) {
+    if (!ssl_) throw std::bad_alloc();
+    BIO* bio = BIO_new(connection_bio(&TlsConnection::bio_read, &TlsConnection::bio_write));
+    if (!bio) {
+        SSL_free(ssl_);
+        throw std::bad_alloc();
+    }
+    BIO_set_data(bio, this);
+    SSL_set_bio(ssl_, bio, bio);  // one BIO both ways: SSL takes our reference
+    SSL_set_accept_state(ssl_);
+}
+
+TlsConnection::~TlsConnection() {
+    stop_waiting();
+    SSL_free(ssl_);
+}
+
+Next TlsConnection::start() {
+    handshake_slot_ = service_.await_handshake(*this);
+    waiting_ = true;
+    return Next::wait;
+}
+
+void TlsConnection::stop_waiting() {
+    if (waiting_) service_.handshake_done(handshake_slot_);
+    waiting_ = false;
+}
+
+Next TlsConnection::received(char* bytes, std::size_t n) {
+    if (inner_.closed()) return Next::close;
+    if (!held_.empty()) {  // behind what waits already
+        held_.append(bytes, n);
+        return resume();
+    }
+    return feed(bytes, n);
+}
+
+Next TlsConnection::resume() {
+    if (inner_.closed()) return Next::close;
+    std::string source;
+    source.swap(held_);
+    return feed(source.data(), source.size());
+}
+
+// The BIO reads from [bytes, bytes + n) while OpenSSL runs; what it leaves is held.
+Next TlsConnection::feed(const char* bytes, std::size_t n) {
+    in_ = bytes;
+    in_size_ = n;
+    const Next next = pump();
+    if (in_size_ > 0 && !inner_.closed()) held_.assign(in_, in_size_);
+    in_size_ = 0;
+    return next;
+}
+
+Next TlsConnection::pump() {
+    if (handshaking_) {
+        const Next next = handshake();
+        if (next != Next::wait || handshaking_) return next;
+    }
+    for (;;) {
+        if (inner_.closed()) return Next::close;
+        const std::size_t room = std::min(inner_.read_room(), service_.tls_scratch_size());
+        if (room == 0) break;  // backpressure: ciphertext stays held, plaintext in OpenSSL
+        std::size_t got = 0;
+        const int result = SSL_read_ex(ssl_, service_.tls_scratch(), room, &got);
+        if (result == 1) {
+            const Next next = inner_.received(service_.tls_scratch(), got);
+            if (next != Next::wait) return next;
+            continue;
+        }
+        const int error = SSL_get_error(ssl_, result);
+        if (error == SSL_ERROR_WANT_READ) break;
+        if (error == SSL_ERROR_ZERO_RETURN) {  // close_notify: echo what came, then ours
+            eof_told_ = true;
+            return inner_.peer_closed();
+        }
+        ERR_clear_error();
+        log::debug("TLS record error from ", lower_.endpoints().peer);
+        return inner_.end_for(Connection::End::tls_error);
+    }
+    if (error_ != 0) return inner_.failed(error_);
+    // A FIN with no close_notify: once every byte before it is in, the same as one.
+    if (peer_eof_ && !eof_told_ && in_size_ == 0 && held_.empty() && !SSL_has_pending(ssl_)) {
+        eof_told_ = true;
+        return inner_.peer_closed();
+    }
+    return Next::wait;
+}
+
+Next TlsConnection::handshake() {
+    const int result = SSL_do_handshake(ssl_);
+    if (result == 1) {
+        handshaking_ = false;
+        stop_waiting();
+        service_.stats().tls_handshakes_ok.add();
+        if (error_ != 0) return inner_.failed(error_);
+        return inner_.start();  // the greeting goes out through SSL_write
+    }
+    const int error = SSL_get_error(ssl_, result);
+    if (error == SSL_ERROR_WANT_READ) return error_ != 0 ? inner_.failed(error_) : Next::wait;
+    const bool refused_certificate = SSL_get_verify_result(ssl_) != X509_V_OK;
+    return handshake_failed(refused_certificate ? &Stats::tls_handshakes_client_cert_refused
+                                                : &Stats::tls_handshakes_protocol_error);
+}
+
+Next TlsConnection::handshake_failed(Counter Stats::*result) {
+    const unsigned long code = ERR_peek_last_error();
+    const char* reason = code ? ERR_reason_error_string(code) : nullptr;
+    log::debug("TLS handshake with ", lower_.endpoints().peer, " failed: ", reason ? reason : "the client left");
+    ERR_clear_error();
+    (service_.stats().*result).add();
+    handshaking_ = false;
+    stop_waiting();
+    return inner_.end_for(Connection::End::tls_error);
+}
+
+void TlsConnection::expire(Expiry) {
+    handshake_failed(&Stats::tls_handshakes_timeout);
+    inner_.close();
+}
+
+Next TlsConnection::peer_closed() {
+    if (handshaking_) return handshake_failed(&Stats::tls_handshakes_abandoned);
+    peer_eof_ = true;
+    return resume();
+}
+
+Next TlsConnection::writable() {
+    if (!flush()) return inner_.failed(error_);
+    if (!backlog_.empty()) return Next::wait;  // the rest when the transport drains
+    finish_write();
+    if (handshaking_ || inner_.closed()) return inner_.closed() ? Next::close : Next::wait;
+    const Next next = inner_.writable();
+    // Room came: ciphertext held for lack of it is read now.
+    if (next == Next::wait && holding() && read_room() == 0 && inner_.read_room() > 0) return Next::again;
+    return next;
+}
+
+Interest TlsConnection::interest() const {
+    Interest want = handshaking_ ? Interest{!peer_eof_, false} : inner_.interest();
+    if (!held_.empty()) want.read = false;
+    if (!backlog_.empty() || fin_after_backlog_) want.write = true;
+    return want;
+}
+
+std::size_t TlsConnection::read_room() const {
+    if (!held_.empty() || inner_.closed() || peer_eof_) return 0;
+    if (handshaking_) return std::min(kHandshakeReadBytes, service_.read_size());
+    return inner_.read_room();
+}
+
+// Ciphertext not read yet, plaintext OpenSSL decrypted but has not handed over, or a FIN
+// not passed on behind them.
+bool TlsConnection::holding() const {
+    if (!held_.empty()) return true;
+    return !handshaking_ && (SSL_has_pending(ssl_) || (peer_eof_ && !eof_told_));
+}
+
+long TlsConnection::send(const char* bytes, std::size_t n) {
+    if (!flush()) return -error_;
+    if (!backlog_.empty()) return 0;  // one record at a time: writable() comes when it is out
+    std::size_t written = 0;
+    if (SSL_write_ex(ssl_, bytes, std::min(n, kRecordBytes), &written) != 1) {
+        ERR_clear_error();
+        return -(error_ != 0 ? error_ : EPROTO);
+    }
+    if (error_ != 0) return -error_;
+    return static_cast<long>(written);
+}
+
+void TlsConnection::shutdown_write() {
+    SSL_shutdown(ssl_);  // our close_notify, through the BIO
+    ERR_clear_error();
+    fin_after_backlog_ = true;
+    finish_write();
+}
+
+// Our FIN, once the close_notify before it is out of the backlog and off the lower transport
+// (a completion transport's send may still be in flight).
+void TlsConnection::finish_write() {
+    if (!fin_after_backlog_ || !backlog_.empty() || error_ != 0 || !lower_.flushed()) return;
+    fin_after_backlog_ = false;
+    lower_.shutdown_write();
+}
+
+void TlsConnection::release() {
+    released_ = true;
+    stop_waiting();
+    lower_.release();
+}
+
+bool TlsConnection::flush() {
+    while (!backlog_.empty() && error_ == 0) {
+        const long sent = lower_.send(backlog_.data(), backlog_.size());
+        if (sent < 0) error_ = static_cast<int>(-sent);
+        if (sent <= 0) break;
+        backlog_.erase(0, static_cast<std::size_t>(sent));
+    }
+    if (backlog_.empty() && backlog_.capacity() > kRecordBytes) std::string().swap(backlog_);
+    return error_ == 0;
+}
+
+int TlsConnection::bio_read(BIO* bio, char* out, std::size_t n, std::size_t* read) {
+    auto* self = static_cast<TlsConnection*>(BIO_get_data(bio));
+    BIO_clear_retry_flags(bio);
+    if (self->in_size_ == 0) {
+        BIO_set_retry_read(bio);
+        return 0;
+    }
+    const std::size_t take = std::min(n, self->in_size_);
+    std::memcpy(out, self->in_, take);
+    self->in_ += take;
+    self->in_size_ -= take;
+    *read = take;
+    return 1;
+}
+
+// Straight to the lower transport when nothing waits; the rest waits in the backlog.
+int TlsConnection::bio_write(BIO* bio, const char* bytes, std::size_t n, std::size_t* written) {
+    auto* self = static_cast<TlsConnection*>(BIO_get_data(bio));
+    BIO_clear_retry_flags(bio);
+    *written = n;
+    if (self->released_ || self->error_ != 0) return 1;  // nobody to send to: dropped, as a closed socket would
+    if (self->backlog_.empty()) {
+        const long sent = self->lower_.send(bytes, n);
+        if (sent < 0) {
+            self->error_ = static_cast<int>(-sent);
+            return 1;
+        }
+        bytes += sent;
+        n -= static_cast<std::size_t>(sent);
+    }
+    self->backlog_.append(bytes, n);
+    return 1;
+}
+
+}  // namespace echomux

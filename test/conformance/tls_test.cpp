@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: BSL-1.0
+// TLS echo, once per backend: the same core serves TLS on every one. Certificates come from
+// scripts/tls-certs.sh (a throwaway CA) in a temporary directory; the client is OpenSSL's.
+#include "support/net.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+#include "support/tls_client.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <cstdlib>
+
+using namespace echomux::test;
+
+namespace {
+const std::string& cert_dir() {
+    static TempDir dir("echomux-tls");
+    static const bool made = [] {
+        const std::string command = std::string("sh " ECHOMUX_SOURCE_DIR "/scripts/tls-certs.sh ") + dir.path() + " >/dev/null";
+        return std::system(command.c_str()) == 0;
+    }();
+    BOOST_REQUIRE_MESSAGE(made, "scripts/tls-certs.sh failed (is openssl installed?)");
+    return dir.path();
+}
+
+std::vector<std::string> tls_args(std::vector<std::string> more = {}) {
+    more.push_back("--tls-cert=" + cert_dir() + "/server.pem");
+    more.push_back("--tls-key=" + cert_dir() + "/server.key");
+    return more;
+}
+
+TlsOptions verified() { return TlsOptions{cert_dir() + "/ca.pem", "localhost", 0}; }
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(tls)
+
+BOOST_AUTO_TEST_CASE(a_verified_client_gets_its_bytes_back_then_close_notify_and_eof) {
+    Server server(tls_args());
+    TlsClient c(server.port(), verified());
+    BOOST_REQUIRE_MESSAGE(c.handshake_ok(), c.error());
+    BOOST_TEST(c.version() == "TLSv1.3");
+    BOOST_REQUIRE(c.write_all("hello over TLS\n"));
+    BOOST_TEST(c.read_exact(15) == "hello over TLS\n");
+    c.close_notify();
+    bool clean = false;
+    BOOST_TEST(c.read_to_end(&clean).empty());
+    BOOST_TEST(clean);  // our close_notify came before the FIN
+    server.stop();
+    BOOST_TEST(server.counter("tls_handshakes_ok") == 1u);
+    BOOST_TEST(server.counter("closed_eof") == 1u);
+}
+
+// Half-close as in plaintext: the client writes 8 MiB and its close_notify, reading as it
+// goes, through a 64 KiB max_buffer_bytes; every byte comes back, in order, then ours.
+BOOST_AUTO_TEST_CASE(a_large_transfer_with_half_close_comes_back_whole) {
+    Server server(tls_args({"--max-buffer-bytes=64KiB"}));
+    TlsClient c(server.port(), verified());
+    BOOST_REQUIRE_MESSAGE(c.handshake_ok(), c.error());
+    const auto bytes = random_bytes(8u << 20, 22);
+    const std::string sent(bytes.begin(), bytes.end());
+    bool clean = false;
+    const std::string back = c.exchange(sent, &clean);
+    BOOST_TEST(clean);
+    BOOST_TEST(back.size() == sent.size());
+    BOOST_TEST(sha256_hex(back.data(), back.size()) == sha256_hex(sent.data(), sent.size()));
+}
+
+BOOST_AUTO_TEST_CASE(the_greeting_comes_after_the_handshake_through_tls) {
+    Server server(tls_args({"--greeting=hello %p"}));
+    TlsClient c(server.port(), verified());
+    BOOST_REQUIRE_MESSAGE(c.handshake_ok(), c.error());
+    const std::string expected = "hello " + address_of(c.fd(), false) + "\n";
+    BOOST_TEST(c.read_exact(expected.size()) == expected);
+    BOOST_REQUIRE(c.write_all("x"));
+    BOOST_TEST(c.read_exact(1) == "x");
+}
+
+// Plaintext on a TLS port is no TLS: closed at once and counted; a TLS client beside it is
+// served as usual.
+BOOST_AUTO_TEST_CASE(plaintext_on_a_tls_port_is_closed_and_counted_and_others_are_served) {
+    Server server(tls_args());
+    auto plain = connect_to(server.port());
+    send_all(plain.get(), "GET / HTTP/1.0\r\n\r\n");
+    BOOST_TEST(peer_closed_within(plain.get(), 5000));
+    TlsClient c(server.port(), verified());
+    BOOST_REQUIRE_MESSAGE(c.handshake_ok(), c.error());
+    BOOST_REQUIRE(c.write_all("still here"));
+    BOOST_TEST(c.read_exact(10) == "still here");
+    server.stop();
+    BOOST_TEST(server.counter("tls_handshakes_protocol_error") == 1u);
+    BOOST_TEST(server.counter("closed_tls_error") == 1u);
+}
+
+// A client that connects and never finishes its handshake holds nothing past the timeout.
+BOOST_AUTO_TEST_CASE(a_client_that_never_finishes_its_handshake_is_closed_at_the_timeout) {
+    Server server(tls_args({"--tls-handshake-timeout=300ms"}));
+    auto silent = connect_to(server.port());
+    const auto start = std::chrono::steady_clock::now();
+    BOOST_TEST(peer_closed_within(silent.get(), 5000));
+    const auto waited = std::chrono::steady_clock::now() - start;
+    BOOST_TEST((waited >= std::chrono::milliseconds(250)));
+    server.stop();
+    BOOST_TEST(server.counter("tls_handshakes_timeout") == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(tls_1_2_is_refused_at_min_version_1_3_and_served_by_default) {
+    {
+        Server server(tls_args({"--tls-min-version=1.3"}));
+        TlsClient old(server.port(), TlsOptions{cert_dir() + "/ca.pem", "localhost", TLS1_2_VERSION});
+        BOOST_TEST(!old.handshake_ok());
+        server.stop();
+        BOOST_TEST(server.counter("tls_handshakes_protocol_error") == 1u);
+    }
+    Server server(tls_args());
+    TlsClient old(server.port(), TlsOptions{cert_dir() + "/ca.pem", "localhost", TLS1_2_VERSION});
+    BOOST_REQUIRE_MESSAGE(old.handshake_ok(), old.error());
+    BOOST_TEST(old.version() == "TLSv1.2");
+    BOOST_REQUIRE(old.write_all("twelve"));
+    BOOST_TEST(old.read_exact(6) == "twelve");
+}
+
+BOOST_AUTO_TEST_CASE(a_client_that_leaves_mid_handshake_is_counted_and_others_are_served) {
+    Server server(tls_args());
+    {
+        auto leaver = connect_to(server.port());
+        send_all(leaver.get(), std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11));  // half a ClientHello
+        ::shutdown(leaver.get(), SHUT_WR);
+        BOOST_TEST(peer_closed_within(leaver.get(), 5000));
+    }
+    TlsClient c(server.port(), verified());
+    BOOST_REQUIRE_MESSAGE(c.handshake_ok(), c.error());
+    server.stop();
+    BOOST_TEST(server.counter("tls_handshakes_abandoned") == 1u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

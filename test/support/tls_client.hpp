@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: BSL-1.0
+// A blocking TLS client for the tests (OpenSSL over a connected socket): verifies the
+// server against a CA file, sends SNI, and reports what the handshake and the reads saw.
+#pragma once
+
+#include "echomux/util/fd.hpp"
+
+#include <string>
+
+typedef struct ssl_st SSL;
+typedef struct ssl_ctx_st SSL_CTX;
+
+namespace echomux::test {
+
+struct TlsOptions {
+    std::string ca_file;            // verify the server against it (empty: no verification)
+    std::string server_name = "localhost";  // SNI and the name checked
+    int max_version = 0;            // e.g. TLS1_2_VERSION; 0 = the library's highest
+};
+
+class TlsClient {
+public:
+    TlsClient(int port, const TlsOptions& options);  // connects and runs the handshake
+    ~TlsClient();
+    TlsClient(const TlsClient&) = delete;
+    TlsClient& operator=(const TlsClient&) = delete;
+
+    bool handshake_ok() const { return ok_; }
+    const std::string& error() const { return error_; }  // why the handshake failed
+    std::string version() const;                          // "TLSv1.3"
+    int fd() const { return socket_.get(); }
+
+    bool write_all(const std::string& bytes);
+    // Up to n bytes, until n or the peer's close_notify/EOF (a receive timeout ends it too).
+    std::string read_exact(std::size_t n);
+    // Everything until close_notify; `clean` says whether it came (not a bare FIN or an error).
+    std::string read_to_end(bool* clean = nullptr);
+    void close_notify();  // our close_notify (half-close: we may still read)
+    // Sends `bytes` and our close_notify while reading whatever comes back, in one thread
+    // (an SSL object is no place for a reader and a writer thread), until the server's
+    // close_notify or EOF; `clean` says whether its close_notify came. Bounded: 60 s.
+    std::string exchange(const std::string& bytes, bool* clean);
+
+private:
+    SSL_CTX* context_ = nullptr;
+    SSL* ssl_ = nullptr;
+    Fd socket_;
+    bool ok_ = false;
+    std::string error_;
+};
+
+}  // namespace echomux::test
