@@ -68,6 +68,7 @@ void Connection::expire(Expiry why) {
         case Expiry::idle: return close(End::idle);
         case Expiry::drain: return close(End::drain);
         case Expiry::header: return on_header_timeout();
+        case Expiry::handshake: return;  // a TlsConnection's deadline, never a Connection's
     }
 }
 
