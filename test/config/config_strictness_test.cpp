@@ -5,6 +5,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <sys/stat.h>
+
 #include <csignal>
 #include <regex>
 #include <sstream>
@@ -124,14 +126,27 @@ BOOST_AUTO_TEST_CASE(key_set_twice_in_a_file_names_both_lines) {
     BOOST_TEST(contains(r.err, conf + ":3: key 'port' is set more than once (first on line 1)"), r.err);
 }
 
+// A FIFO at the path would block open(2) until a writer came, for good (issue 26).
+BOOST_AUTO_TEST_CASE(a_fifo_as_config_file_is_refused_at_once) {
+    const std::string fifo = temp_dir_until_exit("echomux-fifo") + "/echomux.conf";
+    BOOST_REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    const Run r = run({"--config", fifo, "--print-config"});  // run() fails the test after 10 s
+    BOOST_TEST(is_config_error(r), r.err);
+    BOOST_TEST(r.err == "echomux: configuration error: cannot read config file " + fifo + ": not a regular file (a FIFO)\n");
+}
+
 // A wrong path (a log, a device) must not be read for ever nor echoed back whole.
 BOOST_AUTO_TEST_CASE(conf_file_over_one_mebibyte_is_refused) {
     const auto big = write_conf(std::string(3 << 20, 'a') + "\n");
-    for (const std::string& path : {big, std::string("/dev/urandom"), std::string("/dev/zero")}) {
-        const Run r = run({"--config", path, "--print-config"});
-        BOOST_TEST(is_config_error(r), path << ": " << r.err.substr(0, 300));
-        BOOST_TEST(r.err == "echomux: configuration error: cannot read config file " + path + ": larger than 1 MiB\n",
-                   r.err.substr(0, 300));
+    const Run r = run({"--config", big, "--print-config"});
+    BOOST_TEST(is_config_error(r), r.err.substr(0, 300));
+    BOOST_TEST(r.err == "echomux: configuration error: cannot read config file " + big + ": larger than 1 MiB\n",
+               r.err.substr(0, 300));
+    for (const std::string path : {"/dev/urandom", "/dev/zero"}) {  // refused before any read
+        const Run d = run({"--config", path, "--print-config"});
+        BOOST_TEST(d.err == "echomux: configuration error: cannot read config file " + path +
+                                ": not a regular file (a device)\n",
+                   d.err.substr(0, 300));
     }
 }
 
