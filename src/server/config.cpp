@@ -4,11 +4,15 @@
 #include "config_keys.hpp"
 #include "config_sources.hpp"
 #include "config_values.hpp"
+#include "echomux/util/socket_address.hpp"
 #include "echomux/util/version.hpp"
 
 #include <boost/program_options.hpp>
 
+#include <netinet/in.h>
+
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <optional>
 #include <sstream>
@@ -38,6 +42,20 @@ std::string usage(const po::options_description& desc) {
     return out.str();
 }
 
+// `--greeting --port=19081`: Program_options would take the next flag as the value and the
+// flag would be lost without a word. A value that starts with -- is written `--greeting=--x`.
+void refuse_a_flag_as_value(const std::string& arg, const char* next, const po::options_description& all) {
+    if (!next || std::strncmp(next, "--", 2) != 0) return;
+    const bool is_long = arg.rfind("--", 0) == 0 && arg.size() > 2 && arg.find('=') == std::string::npos;
+    const bool is_short = arg.size() == 2 && arg[0] == '-' && arg[1] != '-';
+    if (!is_long && !is_short) return;
+    const auto* option = all.find_nothrow(is_long ? arg.substr(2) : arg, false);
+    if (!option || option->semantic()->max_tokens() == 0) return;
+    const std::string flag = is_long ? arg : "--" + option->long_name();
+    throw ConfigError("command line: option " + quoted(arg) + " needs a value, and the next argument " + quoted(next) +
+                      " is a flag; a value that starts with -- is written " + flag + "=" + printable(next));
+}
+
 // argv as Program_options should see it: --max_connections (the conf file spelling) as
 // --max-connections, and "--port=" as "--port" "": an empty value, checked like any other,
 // where Program_options would call it a syntax error.
@@ -53,6 +71,7 @@ std::vector<std::string> command_line_args(int argc, const char* const argv[], c
         const auto* option = a.rfind("--", 0) == 0 && a.find('=') == a.size() - 1
                                  ? all.find_nothrow(a.substr(2, a.size() - 3), false)
                                  : nullptr;
+        refuse_a_flag_as_value(a, i + 1 < argc ? argv[i + 1] : nullptr, all);
         if (option && option->semantic()->max_tokens() == 0)
             throw ConfigError("command line: option '" + a.substr(0, a.size() - 1) +
                               "' does not take any arguments (see --help)");
@@ -99,8 +118,37 @@ void apply(const Key& k, const Setting& s, Config& config) {
     }
 }
 
+// Whether sockets bound to these two addresses on one port would collide. `::` takes IPv4
+// too (echomux clears IPV6_V6ONLY), 0.0.0.0 every IPv4 address; compared as IPv6, with IPv4
+// as ::ffff:a.b.c.d.
+bool listen_addresses_overlap(const std::string& a, const std::string& b) {
+    const auto as_ipv6 = [](const std::string& text) {
+        std::array<unsigned char, 16> bytes{};
+        const auto address = parse_socket_address(text, 0);
+        if (!address) return bytes;  // not reached: both were checked as addresses
+        if (address->family() == AF_INET) {
+            bytes[10] = bytes[11] = 0xff;
+            std::memcpy(&bytes[12], &reinterpret_cast<const sockaddr_in*>(address->get())->sin_addr, 4);
+        } else {
+            std::memcpy(bytes.data(), &reinterpret_cast<const sockaddr_in6*>(address->get())->sin6_addr, 16);
+        }
+        return bytes;
+    };
+    const auto x = as_ipv6(a), y = as_ipv6(b);
+    const std::array<unsigned char, 16> any6{}, any4{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0};
+    const auto ipv4 = [&any4](const std::array<unsigned char, 16>& v) {
+        return std::equal(v.begin(), v.begin() + 12, std::begin(any4));
+    };
+    return x == y || x == any6 || y == any6 || (x == any4 && ipv4(y)) || (y == any4 && ipv4(x));
+}
+
 // Rules between keys, once each has a valid value: errors, then what is only worth a warning.
 void check_together(const Config& c, Settings& settings, std::vector<std::string>& warnings) {
+    // Found here, not at bind time, where it would read as "another process holds the port".
+    if (c.metrics_port != 0 && c.metrics_port == c.port && listen_addresses_overlap(c.listen, c.metrics_listen))
+        throw ConfigError(settings["metrics_port"].source + ": metrics_port = " + quoted(settings["metrics_port"].value) +
+                          ": the echo port too (port, " + settings["port"].source +
+                          "); the metrics endpoint needs a port of its own, or another metrics_listen address");
     if (c.mode == Mode::prefix && c.prefix.empty())
         throw ConfigError(settings["mode"].source + ": mode = prefix: set prefix too (e.g. prefix = ${HOSTNAME}: )");
     if (c.mode == Mode::prefix && c.max_buffer_bytes < 4096)

@@ -16,6 +16,8 @@ unsigned long long parse_whole(const std::string& text, unsigned long long min, 
     std::ostringstream range;
     range << "must be " << what << " from " << min << " to " << max;
     if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) throw BadValue(range.str());
+    // 010 is 8 to some readers and 10 to others (addresses refuse it the same way).
+    if (text.size() > 1 && text[0] == '0') throw BadValue(range.str() + ", without leading zeros");
     errno = 0;
     const unsigned long long v = std::strtoull(text.c_str(), nullptr, 10);
     if (errno == ERANGE || v < min || v > max) throw BadValue(range.str());
@@ -33,6 +35,7 @@ std::size_t parse_bytes(const std::string& text, unsigned long long min, unsigne
     else if (suffix == "M" || suffix == "MiB") unit = 1ull << 20;
     else if (suffix == "G" || suffix == "GiB") unit = 1ull << 30;
     else if (!suffix.empty()) throw BadValue(range.str());
+    if (number.size() > 1 && number[0] == '0') throw BadValue(range.str() + ", without leading zeros");
     errno = 0;
     const unsigned long long v = std::strtoull(number.c_str(), nullptr, 10);
     if (number.empty() || errno == ERANGE || v > max / unit || v * unit < min) throw BadValue(range.str());
