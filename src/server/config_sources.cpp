@@ -36,7 +36,7 @@ const char* file_kind(mode_t mode) {
 // for good, and a reload runs on the thread that answers SIGTERM. O_NONBLOCK makes the open
 // of a FIFO return at once; fstat then refuses it before any read.
 std::string read_conf_text(const std::string& path) {
-    const auto fail = [&](const std::string& why) { return ConfigError("cannot read config file " + path + ": " + why); };
+    const auto fail = [&](const std::string& why) { return ConfigError("file " + path + ": cannot read it: " + why); };
     Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
     if (!fd) throw fail(std::strerror(errno));
     struct stat status {};
@@ -66,7 +66,7 @@ void read_conf_file(const std::string& path, Settings& settings) {
     std::istringstream lines(text);
     int n = 0;
     for (std::string line; std::getline(lines, line);) {
-        const std::string place = path + ":" + std::to_string(++n);
+        const std::string place = "file " + path + ":" + std::to_string(++n);
         const std::string content = trim(line.substr(0, line.find('#')));
         if (content.empty()) continue;
         const auto eq = content.find('=');
@@ -81,7 +81,7 @@ void read_conf_file(const std::string& path, Settings& settings) {
         if (const auto [first, inserted] = first_line.emplace(key, n); !inserted)
             throw ConfigError(place + ": key '" + key + "' is set more than once (first on line " +
                               std::to_string(first->second) + ")");
-        settings[key] = {trim(content.substr(eq + 1)), "file " + place};
+        settings[key] = {trim(content.substr(eq + 1)), place};
     }
 }
 

@@ -72,7 +72,7 @@ BOOST_AUTO_TEST_CASE(range_messages_state_the_true_minimum_and_maximum) {
 BOOST_AUTO_TEST_CASE(directory_as_config_file_is_one_clear_error) {
     const TempDir dir("echomux-dir");
     const std::string expected =
-        "echomux: configuration error: cannot read config file " + dir.path() + ": Is a directory\n";
+        "echomux: configuration error: file " + dir.path() + ": cannot read it: Is a directory\n";
     BOOST_TEST(run({"--config", dir.path(), "--print-config"}).err == expected);
     const Run env = run({"--print-config"}, {{"ECHOMUX_CONFIG", dir.path()}});
     BOOST_TEST(env.status == 2);
@@ -132,7 +132,7 @@ BOOST_AUTO_TEST_CASE(a_fifo_as_config_file_is_refused_at_once) {
     BOOST_REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
     const Run r = run({"--config", fifo, "--print-config"});  // run() fails the test after 10 s
     BOOST_TEST(is_config_error(r), r.err);
-    BOOST_TEST(r.err == "echomux: configuration error: cannot read config file " + fifo + ": not a regular file (a FIFO)\n");
+    BOOST_TEST(r.err == "echomux: configuration error: file " + fifo + ": cannot read it: not a regular file (a FIFO)\n");
 }
 
 // A wrong path (a log, a device) must not be read for ever nor echoed back whole.
@@ -140,11 +140,11 @@ BOOST_AUTO_TEST_CASE(conf_file_over_one_mebibyte_is_refused) {
     const auto big = write_conf(std::string(3 << 20, 'a') + "\n");
     const Run r = run({"--config", big, "--print-config"});
     BOOST_TEST(is_config_error(r), r.err.substr(0, 300));
-    BOOST_TEST(r.err == "echomux: configuration error: cannot read config file " + big + ": larger than 1 MiB\n",
+    BOOST_TEST(r.err == "echomux: configuration error: file " + big + ": cannot read it: larger than 1 MiB\n",
                r.err.substr(0, 300));
     for (const std::string path : {"/dev/urandom", "/dev/zero"}) {  // refused before any read
         const Run d = run({"--config", path, "--print-config"});
-        BOOST_TEST(d.err == "echomux: configuration error: cannot read config file " + path +
+        BOOST_TEST(d.err == "echomux: configuration error: file " + path + ": cannot read it" +
                                 ": not a regular file (a device)\n",
                    d.err.substr(0, 300));
     }
@@ -233,7 +233,7 @@ BOOST_AUTO_TEST_CASE(non_printable_bytes_in_messages_are_escaped) {
         {{"--config", value}, {}, value + ":1: mode = '\\x1b[31mred': must be one of"},
         {{"--config", nul}, {}, nul + ":1: port = '5\\x00junk': must be a port number from 0 to 65535"},
         {{"--config", utf8}, {}, utf8 + ":1: unknown key 'p\\xc3\\xb6rt'"},
-        {{"--config", "/nonexistent/\x1b[2J"}, {}, "cannot read config file /nonexistent/\\x1b[2J: No such file"},
+        {{"--config", "/nonexistent/\x1b[2J"}, {}, "file /nonexistent/\\x1b[2J: cannot read it: No such file"},
         {{"--col\x01our=1"}, {}, "unrecognised option '--col\\x01our'"},
         {{"--mode=\x1b[31m"}, {}, "command line: mode = '\\x1b[31m': must be one of"},
         {{"--print-config", "\x1b[2J"}, {}, "unexpected argument '\\x1b[2J'"},

@@ -131,7 +131,7 @@ BOOST_AUTO_TEST_CASE(sighup_refuses_a_fifo_in_place_of_the_conf_file_and_sigterm
     BOOST_REQUIRE(::unlink(conf.c_str()) == 0);
     BOOST_REQUIRE(::mkfifo(conf.c_str(), 0600) == 0);
     server.signal(SIGHUP);
-    BOOST_TEST(server.wait_for_err("reload: cannot read config file " + conf +
+    BOOST_TEST(server.wait_for_err("reload: file " + conf + ": cannot read it" +
                                        ": not a regular file (a FIFO); the running settings stay\n",
                                    5s),
                server.err());
