@@ -83,7 +83,7 @@ reload_conf=$root/reload.conf
 printf 'listen = 127.0.0.1\nport = 0\nmode = echo\n' >"$reload_conf"
 "$binary" --config "$reload_conf" >/dev/null 2>"$log" &
 main_pid=$!
-trap 'kill -KILL "$main_pid" 2>/dev/null; rm -rf "$root"' EXIT
+trap 'kill -KILL "$main_pid" 2>/dev/null || true; rm -rf "$root"' EXIT
 wait_for_log() {  # TEXT: polls the log for a condition, up to 5 s
     for _ in $(seq 100); do
         grep -qF "$1" "$log" && return 0
