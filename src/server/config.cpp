@@ -27,7 +27,8 @@ po::options_description key_options() {
     po::options_description desc("Settings (conf file key: the flag with _ for -; variable: ECHOMUX_<KEY>)");
     for (const auto& k : keys()) {
         const std::string help = k.help + " [" + k.fallback + "]";
-        desc.add_options()(flag_name(k.name).c_str(), po::value<std::string>()->value_name(k.placeholder), help.c_str());
+        const std::string names = flag_name(k.name) + (k.short_flag ? std::string(",") + k.short_flag : "");
+        desc.add_options()(names.c_str(), po::value<std::string>()->value_name(k.placeholder), help.c_str());
     }
     return desc;
 }
@@ -35,9 +36,10 @@ po::options_description key_options() {
 std::string usage(const po::options_description& desc) {
     std::ostringstream out;
     out << "Usage: echomux [--config FILE] [--KEY=VALUE ...]\n"
-        << "RFC 862 TCP echo server. Precedence: command line > ECHOMUX_<KEY> environment > conf file\n"
-        << "> built-in default. Exit status: 0 ok, 1 runtime failure (e.g. port in use), 2 bad\n"
-        << "configuration.\n\n"
+        << "RFC 862 TCP and UDP echo server, with PROXY protocol v1/v2, on Boost.Asio, epoll, poll, select\n"
+        << "or io_uring. Precedence: command line > ECHOMUX_<KEY> environment > conf file > built-in\n"
+        << "default. Sizes: B, KB/MB/GB (1000s), K/KiB, M/MiB, G/GiB (1024s); durations: seconds, or\n"
+        << "ms, s, m, h, d. Exit status: 0 ok, 1 runtime failure (e.g. port in use), 2 bad configuration.\n\n"
         << desc;
     return out.str();
 }

@@ -30,7 +30,7 @@ BOOST_AUTO_TEST_CASE(timeouts_below_one_millisecond_are_rejected_not_rounded_to_
 // strtod alone would also take hex, exponents, inf, nan, a sign and leading blanks.
 BOOST_AUTO_TEST_CASE(durations_are_plain_decimals_with_an_optional_unit) {
     for (const std::string value : {"0x10", "0x1p3", "1e3", "inf", "nan", "+5", "-0", " 5", "5 ", "1.5 s", "1.2.3",
-                                    ".", "s", "5h", "5S", "1,5"}) {
+                                    ".", "s", "5w", "5H", "5S", "1h30m", "1,5"}) {
         const Run r = run({"--idle-timeout=" + value, "--print-config"});
         BOOST_TEST(is_config_error(r), "'" << value << "': " << r.err);
         BOOST_TEST(contains(r.err, "command line: idle_timeout = '" + value + "': must be 0 or a duration"),
