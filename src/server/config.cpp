@@ -198,8 +198,8 @@ LoadedConfig load_settings(int argc, const char* const argv[], const char* const
     general.add_options()("help,h", "print this help and exit")("version", "print the version and exit")(
         "print-config", "print the effective configuration, with where each value came from, and exit")(
         "check-config,t",
-        "check the configuration (conf file, environment, flags) and exit: 0 and \"configuration OK\" if it "
-        "would start, else 2 and what is wrong; binds nothing (as nginx -t; systemctl reload runs it first)")(
+        "check the configuration (conf file, environment, flags) and exit: 0 and \"configuration OK\" when "
+        "every setting is valid, else 2 and what is wrong; binds nothing (as nginx -t; systemctl reload runs it first)")(
         "healthcheck",
         "probe this configuration's /healthz (metrics_port) and exit: 0 if it answers 200, else 1 (container HEALTHCHECK)")(
         "config,c", po::value<std::string>()->value_name("FILE"),
