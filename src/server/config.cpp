@@ -6,11 +6,15 @@
 #include "config_keys.hpp"
 #include "config_sources.hpp"
 #include "config_values.hpp"
+#include "echomux/util/socket_address.hpp"
 #include "echomux/util/version.hpp"
 
 #include <boost/program_options.hpp>
 
+#include <netinet/in.h>
+
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <optional>
 #include <sstream>
@@ -25,7 +29,8 @@ po::options_description key_options() {
     po::options_description desc("Settings (conf file key: the flag with _ for -; variable: ECHOMUX_<KEY>)");
     for (const auto& k : keys()) {
         const std::string help = k.help + " [" + k.fallback + "]";
-        desc.add_options()(flag_name(k.name).c_str(), po::value<std::string>()->value_name(k.placeholder), help.c_str());
+        const std::string names = flag_name(k.name) + (k.short_flag ? std::string(",") + k.short_flag : "");
+        desc.add_options()(names.c_str(), po::value<std::string>()->value_name(k.placeholder), help.c_str());
     }
     return desc;
 }
@@ -33,11 +38,26 @@ po::options_description key_options() {
 std::string usage(const po::options_description& desc) {
     std::ostringstream out;
     out << "Usage: echomux [--config FILE] [--KEY=VALUE ...]\n"
-        << "RFC 862 TCP echo server. Precedence: command line > ECHOMUX_<KEY> environment > conf file\n"
-        << "> built-in default. Exit status: 0 ok, 1 runtime failure (e.g. port in use), 2 bad\n"
-        << "configuration.\n\n"
+        << "RFC 862 TCP and UDP echo server, with PROXY protocol v1/v2, on Boost.Asio, epoll, poll, select\n"
+        << "or io_uring. Precedence: command line > ECHOMUX_<KEY> environment > conf file > built-in\n"
+        << "default. Sizes: B, KB/MB/GB (1000s), K/KiB, M/MiB, G/GiB (1024s); durations: seconds, or\n"
+        << "ms, s, m, h, d. Exit status: 0 ok, 1 runtime failure (e.g. port in use), 2 bad configuration.\n\n"
         << desc;
     return out.str();
+}
+
+// `--greeting --port=19081`: Program_options would take the next flag as the value and the
+// flag would be lost without a word. A value that starts with -- is written `--greeting=--x`.
+void refuse_a_flag_as_value(const std::string& arg, const char* next, const po::options_description& all) {
+    if (!next || std::strncmp(next, "--", 2) != 0) return;
+    const bool is_long = arg.rfind("--", 0) == 0 && arg.size() > 2 && arg.find('=') == std::string::npos;
+    const bool is_short = arg.size() == 2 && arg[0] == '-' && arg[1] != '-';
+    if (!is_long && !is_short) return;
+    const auto* option = all.find_nothrow(is_long ? arg.substr(2) : arg, false);
+    if (!option || option->semantic()->max_tokens() == 0) return;
+    const std::string flag = is_long ? arg : "--" + option->long_name();
+    throw ConfigError("command line: option " + quoted(arg) + " needs a value, and the next argument " + quoted(next) +
+                      " is a flag; a value that starts with -- is written " + flag + "=" + printable(next));
 }
 
 // argv as Program_options should see it: --max_connections (the conf file spelling) as
@@ -55,6 +75,7 @@ std::vector<std::string> command_line_args(int argc, const char* const argv[], c
         const auto* option = a.rfind("--", 0) == 0 && a.find('=') == a.size() - 1
                                  ? all.find_nothrow(a.substr(2, a.size() - 3), false)
                                  : nullptr;
+        refuse_a_flag_as_value(a, i + 1 < argc ? argv[i + 1] : nullptr, all);
         if (option && option->semantic()->max_tokens() == 0)
             throw ConfigError("command line: option '" + a.substr(0, a.size() - 1) +
                               "' does not take any arguments (see --help)");
@@ -101,8 +122,37 @@ void apply(const Key& k, const Setting& s, Config& config) {
     }
 }
 
+// Whether sockets bound to these two addresses on one port would collide. `::` takes IPv4
+// too (echomux clears IPV6_V6ONLY), 0.0.0.0 every IPv4 address; compared as IPv6, with IPv4
+// as ::ffff:a.b.c.d.
+bool listen_addresses_overlap(const std::string& a, const std::string& b) {
+    const auto as_ipv6 = [](const std::string& text) {
+        std::array<unsigned char, 16> bytes{};
+        const auto address = parse_socket_address(text, 0);
+        if (!address) return bytes;  // not reached: both were checked as addresses
+        if (address->family() == AF_INET) {
+            bytes[10] = bytes[11] = 0xff;
+            std::memcpy(&bytes[12], &reinterpret_cast<const sockaddr_in*>(address->get())->sin_addr, 4);
+        } else {
+            std::memcpy(bytes.data(), &reinterpret_cast<const sockaddr_in6*>(address->get())->sin6_addr, 16);
+        }
+        return bytes;
+    };
+    const auto x = as_ipv6(a), y = as_ipv6(b);
+    const std::array<unsigned char, 16> any6{}, any4{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0};
+    const auto ipv4 = [&any4](const std::array<unsigned char, 16>& v) {
+        return std::equal(v.begin(), v.begin() + 12, std::begin(any4));
+    };
+    return x == y || x == any6 || y == any6 || (x == any4 && ipv4(y)) || (y == any4 && ipv4(x));
+}
+
 // Rules between keys, once each has a valid value: errors, then what is only worth a warning.
 void check_together(const Config& c, Settings& settings, std::vector<std::string>& warnings) {
+    // Found here, not at bind time, where it would read as "another process holds the port".
+    if (c.metrics_port != 0 && c.metrics_port == c.port && listen_addresses_overlap(c.listen, c.metrics_listen))
+        throw ConfigError(settings["metrics_port"].source + ": metrics_port = " + quoted(settings["metrics_port"].value) +
+                          ": the echo port too (port, " + settings["port"].source +
+                          "); the metrics endpoint needs a port of its own, or another metrics_listen address");
     if (c.mode == Mode::prefix && c.prefix.empty())
         throw ConfigError(settings["mode"].source + ": mode = prefix: set prefix too (e.g. prefix = ${HOSTNAME}: )");
     if (c.mode == Mode::prefix && c.max_buffer_bytes < 4096)
@@ -162,6 +212,9 @@ LoadedConfig load_settings(int argc, const char* const argv[], const char* const
     po::options_description general("General");
     general.add_options()("help,h", "print this help and exit")("version", "print the version and exit")(
         "print-config", "print the effective configuration, with where each value came from, and exit")(
+        "check-config,t",
+        "check the configuration (conf file, environment, flags) and exit: 0 and \"configuration OK\" when "
+        "every setting is valid, else 2 and what is wrong; binds nothing (as nginx -t; systemctl reload runs it first)")(
         "healthcheck",
         "probe this configuration's /healthz (metrics_port) and exit: 0 if it answers 200, else 1 (container HEALTHCHECK)")(
         "config,c", po::value<std::string>()->value_name("FILE"),
@@ -223,6 +276,13 @@ LoadedConfig load_settings(int argc, const char* const argv[], const char* const
 
     if (cli.count("healthcheck")) {
         loaded.action = LoadedConfig::Action::healthcheck;
+        return loaded;
+    }
+    if (cli.count("check-config")) {
+        loaded.action = LoadedConfig::Action::check_config;
+        loaded.text = "configuration OK: " +
+                      (config_path ? printable(config_path->value) : std::string("no conf file (defaults, environment, flags)")) +
+                      "\n";
         return loaded;
     }
     if (cli.count("print-config")) {

@@ -25,6 +25,12 @@ Key key(const char* name, const char* fallback, Reload reload, Field Config::*fi
             [field](Config& to, const Config& from) { to.*field = from.*field; }};
 }
 
+// A key common enough on the command line to have a letter too.
+Key with_short_flag(Key k, char letter) {
+    k.short_flag = letter;
+    return k;
+}
+
 // `backend` lands in Config::backend; the mode an epoll-level / epoll-edge value names
 // reaches epoll_mode as that key's default (config.cpp), so epoll_mode stays one field.
 Parser<Backend> backend_choice() {
@@ -39,8 +45,9 @@ const std::vector<Key>& keys() {
     static const std::vector<Key> table = {
         key("listen", "0.0.0.0", restart, &Config::listen, address(),
             "address to listen on: 0.0.0.0, 127.0.0.1, :: (IPv6 + IPv4), ::1"),
-        key("port", "7007", restart, &Config::port, whole(0, 65535, "a port number"),
-            "TCP port; 0 picks a free port (logged at start)"),
+        with_short_flag(key("port", "7007", restart, &Config::port, whole(0, 65535, "a port number"),
+                            "TCP and UDP port; 0 picks a free port (logged at start)"),
+                        'p'),
         key("udp", "off", restart, &Config::udp, one_of(on_off_names()),
             "on: also echo UDP datagrams on the same listen address and port (RFC 862 section 2)"),
         key("udp_rate_per_source", "1000", restart, &Config::udp_rate_per_source, whole(0, 10000000, "a whole number"),

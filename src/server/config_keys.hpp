@@ -26,6 +26,7 @@ struct Key {
     std::string help;
     std::function<void(Config&, const std::string&)> apply;  // parse, check, store; throws BadValue
     std::function<void(Config& to, const Config& from)> copy;  // the field it lands in
+    char short_flag = 0;  // -p for port; 0: none
 };
 
 const std::vector<Key>& keys();

@@ -6,6 +6,7 @@
 #include "echomux/util/fd.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -25,18 +26,29 @@ std::string trim(const std::string& s) {
 // A conf file is small: anything bigger is a wrong path (a log, a device), not settings.
 constexpr std::size_t kMaxConfBytes = 1 << 20;
 
+const char* file_kind(mode_t mode) {
+    if (S_ISFIFO(mode)) return "a FIFO";
+    if (S_ISSOCK(mode)) return "a socket";
+    return "a device";
+}
+
+// Only a regular file: a FIFO (or a device) put at the path would block open(2) or read(2)
+// for good, and a reload runs on the thread that answers SIGTERM. O_NONBLOCK makes the open
+// of a FIFO return at once; fstat then refuses it before any read.
 std::string read_conf_text(const std::string& path) {
-    const auto fail = [&](const std::string& why) {
-        return ConfigError("cannot read config file " + path + ": " + why);
-    };
-    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    const auto fail = [&](const std::string& why) { return ConfigError("file " + path + ": cannot read it: " + why); };
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
     if (!fd) throw fail(std::strerror(errno));
+    struct stat status {};
+    if (::fstat(fd.get(), &status) != 0) throw fail(std::strerror(errno));
+    if (S_ISDIR(status.st_mode)) throw fail(std::strerror(EISDIR));
+    if (!S_ISREG(status.st_mode)) throw fail(std::string("not a regular file (") + file_kind(status.st_mode) + ")");
     std::string text;
     char chunk[4096];
     for (;;) {
         const ssize_t n = ::read(fd.get(), chunk, sizeof chunk);
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw fail(std::strerror(errno));  // e.g. EISDIR: open(2) accepts a directory
+        if (n < 0) throw fail(std::strerror(errno));
         if (n == 0) return text;
         text.append(chunk, static_cast<std::size_t>(n));
         if (text.size() > kMaxConfBytes) throw fail("larger than 1 MiB");
@@ -54,7 +66,7 @@ void read_conf_file(const std::string& path, Settings& settings) {
     std::istringstream lines(text);
     int n = 0;
     for (std::string line; std::getline(lines, line);) {
-        const std::string place = path + ":" + std::to_string(++n);
+        const std::string place = "file " + path + ":" + std::to_string(++n);
         const std::string content = trim(line.substr(0, line.find('#')));
         if (content.empty()) continue;
         const auto eq = content.find('=');
@@ -69,7 +81,7 @@ void read_conf_file(const std::string& path, Settings& settings) {
         if (const auto [first, inserted] = first_line.emplace(key, n); !inserted)
             throw ConfigError(place + ": key '" + key + "' is set more than once (first on line " +
                               std::to_string(first->second) + ")");
-        settings[key] = {trim(content.substr(eq + 1)), "file " + place};
+        settings[key] = {trim(content.substr(eq + 1)), place};
     }
 }
 

@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <iterator>
 #include <sstream>
+#include <utility>
 
 namespace echomux {
 
@@ -16,6 +18,8 @@ unsigned long long parse_whole(const std::string& text, unsigned long long min, 
     std::ostringstream range;
     range << "must be " << what << " from " << min << " to " << max;
     if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) throw BadValue(range.str());
+    // 010 is 8 to some readers and 10 to others (addresses refuse it the same way).
+    if (text.size() > 1 && text[0] == '0') throw BadValue(range.str() + ", without leading zeros");
     errno = 0;
     const unsigned long long v = std::strtoull(text.c_str(), nullptr, 10);
     if (errno == ERANGE || v < min || v > max) throw BadValue(range.str());
@@ -24,15 +28,22 @@ unsigned long long parse_whole(const std::string& text, unsigned long long min, 
 
 std::size_t parse_bytes(const std::string& text, unsigned long long min, unsigned long long max) {
     std::ostringstream range;
-    range << "must be a byte count from " << min << " to " << max << " (suffixes K, M, G, KiB, MiB, GiB)";
+    range << "must be a byte count from " << min << " to " << max
+          << " (suffixes B; KB, MB, GB: powers of 1000; K or KiB, M or MiB, G or GiB: powers of 1024)";
     const auto digits = text.find_first_not_of("0123456789");
     const std::string number = text.substr(0, digits);
     const std::string suffix = digits == std::string::npos ? "" : text.substr(digits);
-    unsigned long long unit = 1;
-    if (suffix == "K" || suffix == "KiB") unit = 1ull << 10;
-    else if (suffix == "M" || suffix == "MiB") unit = 1ull << 20;
-    else if (suffix == "G" || suffix == "GiB") unit = 1ull << 30;
-    else if (!suffix.empty()) throw BadValue(range.str());
+    // K, M, G alone stay binary, as they always were here (and in nginx); KB is SI, as in IEC 80000-13.
+    static const std::pair<const char*, unsigned long long> units[] = {
+        {"", 1},           {"B", 1},
+        {"KB", 1000},      {"MB", 1000 * 1000},   {"GB", 1000 * 1000 * 1000},
+        {"K", 1ull << 10}, {"KiB", 1ull << 10},   {"M", 1ull << 20},
+        {"MiB", 1ull << 20}, {"G", 1ull << 30}, {"GiB", 1ull << 30},
+    };
+    const auto found = std::find_if(std::begin(units), std::end(units), [&](const auto& u) { return suffix == u.first; });
+    if (found == std::end(units)) throw BadValue(range.str());
+    const unsigned long long unit = found->second;
+    if (number.size() > 1 && number[0] == '0') throw BadValue(range.str() + ", without leading zeros");
     errno = 0;
     const unsigned long long v = std::strtoull(number.c_str(), nullptr, 10);
     if (number.empty() || errno == ERANGE || v > max / unit || v * unit < min) throw BadValue(range.str());
@@ -42,7 +53,7 @@ std::size_t parse_bytes(const std::string& text, unsigned long long min, unsigne
 double parse_seconds(const std::string& text, unsigned long long max) {
     std::ostringstream range;
     range << "must be 0 or a duration from 1ms to " << max
-          << " seconds (\"300\", \"1.5s\", \"250ms\", \"5m\")";
+          << " seconds (\"300\", \"1.5s\", \"250ms\", \"5m\", \"1h\", \"1d\")";
     // Checked by hand: strtod alone would also take hex, exponents, inf, nan, signs and blanks.
     const auto number_end = text.find_first_not_of("0123456789.");
     const std::string number = text.substr(0, number_end);
@@ -52,6 +63,8 @@ double parse_seconds(const std::string& text, unsigned long long max) {
     double v = std::strtod(number.c_str(), nullptr);  // may underflow to 0: nonzero below decides
     if (unit == "ms") v /= 1000;
     else if (unit == "m") v *= 60;
+    else if (unit == "h") v *= 3600;
+    else if (unit == "d") v *= 86400;
     else if (!unit.empty() && unit != "s") throw BadValue(range.str());
     // The loops count whole milliseconds: a shorter non-zero time would round to 0, which
     // means never (idle) or at once (drain) instead of what was asked.

@@ -23,9 +23,11 @@ struct BadValue : std::runtime_error {
 // Decimal digits only (no sign, blank or 0x), within [min, max]; `what` names it in the message.
 unsigned long long parse_whole(const std::string& text, unsigned long long min, unsigned long long max,
                                const char* what);
-// Byte counts accept K/KiB, M/MiB, G/GiB suffixes (powers of two): "256KiB", "1M".
+// Byte counts accept B, KB/MB/GB (powers of 1000: "10MB" is 10,000,000) and K/KiB, M/MiB,
+// G/GiB (powers of 1024): "256KiB", "1M".
 std::size_t parse_bytes(const std::string& text, unsigned long long min, unsigned long long max);
-// Durations are plain decimal seconds, optionally with a unit: "300", "1.5", "250ms", "5m".
+// Durations are plain decimal seconds, optionally with a unit (ms, s, m, h, d): "300", "1.5",
+// "250ms", "5m", "1h".
 // 0 is allowed (the key's help says what it means); anything else must be at least 1 ms.
 double parse_seconds(const std::string& text, unsigned long long max);
 // An IPv4 or IPv6 address; brackets around an IPv6 one are dropped.

@@ -69,6 +69,18 @@ std::string render_metrics(const MetricsSource& source, const EndpointStats& end
            source.stopping.load() ? 0 : 1);
     metric(out, "echomux_draining", "gauge", "1 once accepting has stopped, while open connections finish.",
            source.draining.load() ? 1 : 0);
+    if (source.reloads) {
+        const ReloadStats& reloads = *source.reloads;
+        family(out, "echomux_config_reloads_total", "counter",
+               "Reloads (SIGHUP) by result; a failed one left the running settings as they were.");
+        out << "echomux_config_reloads_total{result=\"success\"} " << reloads.succeeded.load() << "\n"
+            << "echomux_config_reloads_total{result=\"failure\"} " << reloads.failed.load() << "\n";
+        metric(out, "echomux_config_last_reload_successful", "gauge", "0 when the last reload was refused, else 1.",
+               reloads.last_failed.load() ? 0 : 1);
+        metric(out, "echomux_config_last_reload_success_timestamp_seconds", "gauge",
+               "When the settings in use were read: the start, or the last good reload.",
+               reloads.last_success_seconds.load());
+    }
     metric(out, "echomux_metrics_connections_evicted_total", "counter",
            "Metrics endpoint connections closed at metrics_max_connections to serve a newer one.", endpoint.evicted);
     metric(out, "echomux_metrics_requests_refused_total", "counter",

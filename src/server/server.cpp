@@ -6,6 +6,7 @@
 #include "echomux/server/listener.hpp"
 #include "echomux/server/metrics_server.hpp"
 #include "echomux/server/process_signals.hpp"
+#include "echomux/server/reload_stats.hpp"
 #include "echomux/server/service_notify.hpp"
 #include "echomux/server/supervisor.hpp"
 #include "echomux/util/log.hpp"
@@ -13,6 +14,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -23,10 +25,12 @@ namespace {
 
 // SIGHUP: the settings are read again exactly as at start (same command line, conf file
 // and environment) and checked whole before anything changes. A bad file is one logged
-// line and the running settings stay. A good one is applied to what can change while
-// serving (each change logged by key); a changed key that needs a restart is named.
-void reload(const std::function<LoadedConfig()>& load, Config& running,
-            std::map<std::string, std::string>& running_values, SharedState& shared, Supervisor& supervisor) {
+// line and the running settings stay; the reason is returned. A good one is applied to what
+// can change while serving (each change logged by key); a changed key that needs a restart
+// is named.
+std::optional<std::string> reload(const std::function<LoadedConfig()>& load, Config& running,
+                                  std::map<std::string, std::string>& running_values, SharedState& shared,
+                                  Supervisor& supervisor) {
     LoadedConfig next;
     Config fitted;
     try {
@@ -34,7 +38,7 @@ void reload(const std::function<LoadedConfig()>& load, Config& running,
         fitted = DescriptorBudget(with_reloadable(running, next.config), raise_open_file_limit()).fitted();
     } catch (const std::exception& e) {
         log::error("reload: ", e.what(), "; the running settings stay");
-        return;
+        return std::string(e.what());
     }
     for (const auto& warning : next.warnings) log::warn("reload: ", warning);
     int applied = 0, restart = 0;
@@ -56,6 +60,7 @@ void reload(const std::function<LoadedConfig()>& load, Config& running,
     shared.mode.store(running.mode);
     supervisor.reconfigure(running);
     log::info("reload: done: ", applied, " setting(s) applied, ", restart, " need a restart");
+    return std::nullopt;
 }
 
 // One loop per listening socket (one per thread), each with its UDP twin when udp = on.
@@ -102,6 +107,7 @@ int run_server(const LoadedConfig& loaded, const std::function<LoadedConfig()>& 
     SharedState shared(config);
     shared.descriptor_budget = DescriptorBudget(config, open_files).echo_connections();
     ServiceNotifier notifier;
+    ReloadStats reloads;  // before the metrics server, which reads it
     Listeners listeners;
     std::unique_ptr<Supervisor> supervisor;
     std::unique_ptr<MetricsServer> metrics;  // after the supervisor: it reads the loops' counters
@@ -112,7 +118,7 @@ int run_server(const LoadedConfig& loaded, const std::function<LoadedConfig()>& 
                                                   notifier);
         if (config.metrics_port != 0)
             metrics = std::make_unique<MetricsServer>(
-                MetricsSource{shared, supervisor->stats(), supervisor->draining(), supervisor->stopping()});
+                MetricsSource{shared, supervisor->stats(), supervisor->draining(), supervisor->stopping(), &reloads});
     } catch (const std::exception& e) {
         log::error(e.what());
         return 1;
@@ -125,8 +131,11 @@ int run_server(const LoadedConfig& loaded, const std::function<LoadedConfig()>& 
     const int status = supervisor->run({
         [&] {  // SIGHUP
             notifier.notify("RELOADING=1\nSTATUS=reloading the settings");
-            reload(load_again, config, values, shared, *supervisor);
-            notifier.ready("listening on " + listeners.address);
+            const std::optional<std::string> failure = reload(load_again, config, values, shared, *supervisor);
+            reloads.record(!failure);
+            // READY=1 either way: the old settings serve on, and systemd leaves "reloading".
+            notifier.ready(failure ? "reload failed: " + *failure + "; the running settings stay"
+                                   : "listening on " + listeners.address);
         },
         [&] {  // SIGUSR1
             log::Fields fields = summary_fields(supervisor->stats());

@@ -17,6 +17,7 @@ namespace {
 
 // "SIGTERM", as operators write it (strsignal says "Terminated").
 std::string signal_name(int sig) {
+    if (sig > SIGRTMIN && sig <= SIGRTMAX) return "SIGRTMIN+" + std::to_string(sig - SIGRTMIN);  // as kill -l
     const char* abbreviation = ::sigabbrev_np(sig);
     return abbreviation ? std::string("SIG") + abbreviation : "signal " + std::to_string(sig);
 }
@@ -120,6 +121,10 @@ void Supervisor::on_signal(int sig, const Actions& actions) {
     if (sig == SIGHUP || sig == SIGUSR1) {
         const auto& action = sig == SIGHUP ? actions.reload : actions.log_counters;
         if (action) action();
+        return;
+    }
+    if (sig != SIGTERM && sig != SIGINT) {
+        log::warn("ignoring ", signal_name(sig), ": echomux answers SIGTERM, SIGINT, SIGHUP and SIGUSR1 only");
         return;
     }
     if (signalled_) {  // not just draining: a failed loop starts a drain the operator did not ask for

@@ -5,6 +5,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <sys/stat.h>
+
 #include <csignal>
 #include <regex>
 #include <sstream>
@@ -28,7 +30,7 @@ BOOST_AUTO_TEST_CASE(timeouts_below_one_millisecond_are_rejected_not_rounded_to_
 // strtod alone would also take hex, exponents, inf, nan, a sign and leading blanks.
 BOOST_AUTO_TEST_CASE(durations_are_plain_decimals_with_an_optional_unit) {
     for (const std::string value : {"0x10", "0x1p3", "1e3", "inf", "nan", "+5", "-0", " 5", "5 ", "1.5 s", "1.2.3",
-                                    ".", "s", "5h", "5S", "1,5"}) {
+                                    ".", "s", "5w", "5H", "5S", "1h30m", "1,5"}) {
         const Run r = run({"--idle-timeout=" + value, "--print-config"});
         BOOST_TEST(is_config_error(r), "'" << value << "': " << r.err);
         BOOST_TEST(contains(r.err, "command line: idle_timeout = '" + value + "': must be 0 or a duration"),
@@ -70,7 +72,7 @@ BOOST_AUTO_TEST_CASE(range_messages_state_the_true_minimum_and_maximum) {
 BOOST_AUTO_TEST_CASE(directory_as_config_file_is_one_clear_error) {
     const TempDir dir("echomux-dir");
     const std::string expected =
-        "echomux: configuration error: cannot read config file " + dir.path() + ": Is a directory\n";
+        "echomux: configuration error: file " + dir.path() + ": cannot read it: Is a directory\n";
     BOOST_TEST(run({"--config", dir.path(), "--print-config"}).err == expected);
     const Run env = run({"--print-config"}, {{"ECHOMUX_CONFIG", dir.path()}});
     BOOST_TEST(env.status == 2);
@@ -124,14 +126,27 @@ BOOST_AUTO_TEST_CASE(key_set_twice_in_a_file_names_both_lines) {
     BOOST_TEST(contains(r.err, conf + ":3: key 'port' is set more than once (first on line 1)"), r.err);
 }
 
+// A FIFO at the path would block open(2) until a writer came, for good (issue 26).
+BOOST_AUTO_TEST_CASE(a_fifo_as_config_file_is_refused_at_once) {
+    const std::string fifo = temp_dir_until_exit("echomux-fifo") + "/echomux.conf";
+    BOOST_REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    const Run r = run({"--config", fifo, "--print-config"});  // run() fails the test after 10 s
+    BOOST_TEST(is_config_error(r), r.err);
+    BOOST_TEST(r.err == "echomux: configuration error: file " + fifo + ": cannot read it: not a regular file (a FIFO)\n");
+}
+
 // A wrong path (a log, a device) must not be read for ever nor echoed back whole.
 BOOST_AUTO_TEST_CASE(conf_file_over_one_mebibyte_is_refused) {
     const auto big = write_conf(std::string(3 << 20, 'a') + "\n");
-    for (const std::string& path : {big, std::string("/dev/urandom"), std::string("/dev/zero")}) {
-        const Run r = run({"--config", path, "--print-config"});
-        BOOST_TEST(is_config_error(r), path << ": " << r.err.substr(0, 300));
-        BOOST_TEST(r.err == "echomux: configuration error: cannot read config file " + path + ": larger than 1 MiB\n",
-                   r.err.substr(0, 300));
+    const Run r = run({"--config", big, "--print-config"});
+    BOOST_TEST(is_config_error(r), r.err.substr(0, 300));
+    BOOST_TEST(r.err == "echomux: configuration error: file " + big + ": cannot read it: larger than 1 MiB\n",
+               r.err.substr(0, 300));
+    for (const std::string path : {"/dev/urandom", "/dev/zero"}) {  // refused before any read
+        const Run d = run({"--config", path, "--print-config"});
+        BOOST_TEST(d.err == "echomux: configuration error: file " + path + ": cannot read it" +
+                                ": not a regular file (a device)\n",
+                   d.err.substr(0, 300));
     }
 }
 
@@ -218,7 +233,7 @@ BOOST_AUTO_TEST_CASE(non_printable_bytes_in_messages_are_escaped) {
         {{"--config", value}, {}, value + ":1: mode = '\\x1b[31mred': must be one of"},
         {{"--config", nul}, {}, nul + ":1: port = '5\\x00junk': must be a port number from 0 to 65535"},
         {{"--config", utf8}, {}, utf8 + ":1: unknown key 'p\\xc3\\xb6rt'"},
-        {{"--config", "/nonexistent/\x1b[2J"}, {}, "cannot read config file /nonexistent/\\x1b[2J: No such file"},
+        {{"--config", "/nonexistent/\x1b[2J"}, {}, "file /nonexistent/\\x1b[2J: cannot read it: No such file"},
         {{"--col\x01our=1"}, {}, "unrecognised option '--col\\x01our'"},
         {{"--mode=\x1b[31m"}, {}, "command line: mode = '\\x1b[31m': must be one of"},
         {{"--print-config", "\x1b[2J"}, {}, "unexpected argument '\\x1b[2J'"},

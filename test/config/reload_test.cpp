@@ -9,6 +9,8 @@
 
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <fstream>
@@ -117,4 +119,26 @@ BOOST_AUTO_TEST_CASE(sighup_shortens_the_idle_timeout_of_open_connections) {
     BOOST_TEST(peer_closed_within(idle.get(), 3000));  // not after 300 s
     server.signal(SIGTERM);
     BOOST_TEST(server.wait(10s).value_or(-1) == 0);
+}
+
+// A FIFO put where the conf file was must not block the reload for good: SIGTERM after it
+// still drains and exits 0, and the log says the reload was refused (issue 26).
+BOOST_AUTO_TEST_CASE(sighup_refuses_a_fifo_in_place_of_the_conf_file_and_sigterm_still_stops) {
+    const int port = free_port();
+    const std::string conf = write_conf("listen = 127.0.0.1\nport = " + std::to_string(port) + "\n");
+    Process server({echomux_binary(), "--config", conf});
+    BOOST_REQUIRE(server.wait_for_err("listening on", 5s));
+    BOOST_REQUIRE(::unlink(conf.c_str()) == 0);
+    BOOST_REQUIRE(::mkfifo(conf.c_str(), 0600) == 0);
+    server.signal(SIGHUP);
+    BOOST_TEST(server.wait_for_err("reload: file " + conf + ": cannot read it" +
+                                       ": not a regular file (a FIFO); the running settings stay\n",
+                                   5s),
+               server.err());
+    Fd client = connect_to(port);
+    send_all(client.get(), "still");
+    BOOST_TEST(recv_exact(client.get(), 5) == "still");
+    client.reset();
+    server.signal(SIGTERM);
+    BOOST_TEST(server.wait(5s).value_or(-1) == 0);
 }

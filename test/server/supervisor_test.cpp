@@ -179,3 +179,19 @@ BOOST_AUTO_TEST_CASE(a_loop_failing_during_shutdown_delay_drains_the_others_at_o
     BOOST_TEST(f.loops[1]->drains.load() == 1);
     BOOST_TEST(!f.loops[1]->gave_up.load());
 }
+
+// A stray signal (kill -USR2, an alarm) is logged and ignored: no drain, no exit.
+BOOST_AUTO_TEST_CASE(a_signal_with_no_meaning_neither_drains_nor_stops) {
+    Fixture f(2);
+    for (int sig : {SIGUSR2, SIGALRM, SIGPROF, SIGRTMIN + 3}) f.signals.send(sig);
+    int status = -1;
+    std::thread supervisor([&] { status = f.supervisor->run({}); });
+    std::optional<long long> timeout;
+    BOOST_REQUIRE(f.signals.wait_for_wait(5, timeout));  // each signal taken, and waiting again
+    BOOST_TEST(!f.supervisor->stopping().load());
+    for (FakeLoop* loop : f.loops) BOOST_TEST(loop->drains.load() == 0);
+    f.signals.send(SIGTERM);
+    supervisor.join();
+    BOOST_TEST(status == 0);
+    for (FakeLoop* loop : f.loops) BOOST_TEST(loop->drains.load() == 1);
+}

@@ -3,6 +3,7 @@
 // STOPPING=1 when a signal starts the shutdown, with STATUS= lines; no socket, no harm.
 #include "support/net.hpp"
 #include "support/process.hpp"
+#include "support/temp_dir.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -14,6 +15,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <random>
 
 using namespace echomux;
@@ -130,6 +132,32 @@ BOOST_AUTO_TEST_CASE(a_reload_says_reloading_then_ready) {
     BOOST_TEST(manager.next().text == "RELOADING=1\nSTATUS=reloading the settings");
     BOOST_TEST(manager.next().text == ready);
     BOOST_TEST(server.process().wait_for_err("reload: done", 5s));
+    BOOST_TEST(server.stop() == 0);
+}
+
+// A refused reload says so (issue 25): systemctl status shows why, and READY=1 comes all the
+// same, so systemd leaves the reloading state while the old settings serve on.
+BOOST_AUTO_TEST_CASE(a_refused_reload_says_why_in_status_and_is_ready_again) {
+    NotifyReceiver manager(false);
+    ProcessOptions options;
+    options.env["NOTIFY_SOCKET"] = manager.name();
+    const std::string conf = temp_dir_until_exit("echomux-notify") + "/echomux.conf";
+    std::ofstream(conf) << "mode = echo\n";
+    Server server({"--config", conf}, options);
+    const std::string ready = "READY=1\nSTATUS=listening on 127.0.0.1:" + std::to_string(server.port());
+    BOOST_TEST(manager.next().text == ready);
+
+    std::ofstream(conf) << "mode = shout\n";
+    server.process().signal(SIGHUP);
+    BOOST_TEST(manager.next().text == "RELOADING=1\nSTATUS=reloading the settings");
+    BOOST_TEST(manager.next().text == "READY=1\nSTATUS=reload failed: file " + conf +
+                                          ":1: mode = 'shout': must be one of: echo, upper, prefix; "
+                                          "the running settings stay");
+
+    std::ofstream(conf) << "mode = upper\n";  // a good one after it: the status is the usual again
+    server.process().signal(SIGHUP);
+    BOOST_TEST(manager.next().text == "RELOADING=1\nSTATUS=reloading the settings");
+    BOOST_TEST(manager.next().text == ready);
     BOOST_TEST(server.stop() == 0);
 }
 

@@ -31,10 +31,10 @@ struct ConfigError : std::runtime_error {
 };
 
 struct LoadedConfig {
-    enum class Action { run, help, version, print_config, healthcheck };
+    enum class Action { run, help, version, print_config, healthcheck, check_config };
     Action action = Action::run;
     Config config;
-    std::string text;  // help, version or print-config output, when action asks for it
+    std::string text;  // help, version, print-config or check-config output, when action asks for it
     std::vector<std::string> warnings;  // worth a log line, not worth refusing to start
     std::map<std::string, std::string> values;  // each key's effective value, as written
 };

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: BSL-1.0
 // The process's signals, taken synchronously (sigtimedwait) by the thread that made this
 // object, never by the event loop threads: SIGTERM and SIGINT (drain), SIGHUP (reload),
-// SIGUSR1 (log the counters). A loop that ends wakes the waiting thread with a real-time
-// signal, so it sleeps until something happens instead of polling.
+// SIGUSR1 (log the counters), and those that would end the process by default but mean
+// nothing to echomux (SIGUSR2, SIGALRM, ...: the supervisor logs and ignores them). A loop
+// that ends wakes the waiting thread with a real-time signal, so it sleeps until something
+// happens instead of polling.
 #pragma once
 
 #include "echomux/server/signal_source.hpp"
@@ -15,7 +17,7 @@ namespace echomux {
 class ProcessSignals final : public SignalSource {
 public:
     // Blocks the signals in this thread, so make it before any other thread starts: they
-    // inherit the mask. Also ignores SIGPIPE.
+    // inherit the mask. Also ignores SIGPIPE (SIGWINCH, SIGCHLD, SIGURG are ignored by default).
     ProcessSignals();
     int wait(std::optional<long long> timeout_ms) override;
     void wake() override;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSL-1.0
 // The process around the event loops: runs each loop on a thread of its own, answers the
 // signals (drain after shutdown_delay, reload, counters, exit at once on a second stop
-// signal) and decides the exit status. A loop that fails makes the others drain and the
+// signal; any other signal is logged and ignored) and decides the exit status. A loop that fails makes the others drain and the
 // status 1: a half-working server is worse than a restarted one.
 #pragma once
 
