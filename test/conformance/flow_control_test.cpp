@@ -210,7 +210,15 @@ BOOST_AUTO_TEST_CASE(peers_that_read_nothing_leave_the_others_served) {
     const int count = 80;
     Server server = Server::with_metrics({"--max-buffer-bytes=64KiB"});
     std::vector<echomux::Fd> clients;
-    for (int i = 0; i < count; ++i) clients.push_back(connect_with_small_window(server.port()));
+    for (int i = 0; i < count; ++i) {
+        clients.push_back(connect_with_small_window(server.port()));
+        // A send buffer the kernel may not grow: otherwise each client parks up to 4 MiB
+        // (tcp_wmem) in it, 80 of them with the server's send buffers ~640 MiB of kernel TCP
+        // memory, and beside a parallel suite the kernel's TCP memory pressure stalls
+        // connections for seconds (3.6 of 7.8 MB echoed within 10 s, on asio, -j2 loaded).
+        const int send_buffer = 64 * 1024;
+        ::setsockopt(clients.back().get(), SOL_SOCKET, SO_SNDBUF, &send_buffer, sizeof send_buffer);
+    }
     for (auto& c : clients) send_all(c.get(), "x");  // all accepted and served once
     for (auto& c : clients) BOOST_REQUIRE(recv_exact(c.get(), 1) == "x");
     const std::vector<std::size_t> sent = fill_until_stuck(server, clients);
