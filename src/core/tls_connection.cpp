@@ -104,6 +104,7 @@ Next TlsConnection::pump() {
         const Next next = handshake();
         if (next != Next::wait || handshaking_) return next;
     }
+    bool starved = false;  // OpenSSL has read all there is and needs more
     for (;;) {
         if (inner_.closed()) return Next::close;
         const std::size_t room = std::min(inner_.read_room(), service_.tls_scratch_size());
@@ -116,7 +117,10 @@ Next TlsConnection::pump() {
             continue;
         }
         const int error = SSL_get_error(ssl_, result);
-        if (error == SSL_ERROR_WANT_READ) break;
+        if (error == SSL_ERROR_WANT_READ) {
+            starved = true;
+            break;
+        }
         if (error == SSL_ERROR_ZERO_RETURN) {  // close_notify: echo what came, then ours
             eof_told_ = true;
             return inner_.peer_closed();
@@ -126,8 +130,9 @@ Next TlsConnection::pump() {
         return inner_.end_for(Connection::End::tls_error);
     }
     if (error_ != 0) return inner_.failed(error_);
-    // A FIN with no close_notify: once every byte before it is in, the same as one.
-    if (peer_eof_ && !eof_told_ && in_size_ == 0 && held_.empty() && !SSL_has_pending(ssl_)) {
+    // A FIN with no close_notify: once every whole record before it is in, the same as one
+    // (half a record before a FIN never completes: it is dropped).
+    if (peer_eof_ && !eof_told_ && starved && in_size_ == 0 && held_.empty()) {
         eof_told_ = true;
         return inner_.peer_closed();
     }
@@ -173,25 +178,33 @@ Next TlsConnection::peer_closed() {
 }
 
 Next TlsConnection::writable() {
+    const bool was_paused = !backlog_.empty();
     if (!flush()) return inner_.failed(error_);
     if (!backlog_.empty()) return Next::wait;  // the rest when the transport drains
     finish_write();
-    if (handshaking_ || inner_.closed()) return inner_.closed() ? Next::close : Next::wait;
-    const Next next = inner_.writable();
-    // Room came: ciphertext held for lack of it is read now.
-    if (next == Next::wait && holding() && read_room() == 0 && inner_.read_room() > 0) return Next::again;
-    return next;
+    if (inner_.closed()) return Next::close;
+    const Next next = handshaking_ ? Next::wait : inner_.writable();
+    if (next != Next::wait) return next;
+    // Room came: ciphertext held for lack of it is read now; and reading paused for the
+    // backlog resumes with no new readiness to say so (edge-triggered loops).
+    if (!handshaking_ && holding() && inner_.read_room() > 0) return Next::again;
+    if (was_paused && read_room() > 0) return Next::again;
+    return Next::wait;
 }
 
+// Reading pauses while ciphertext waits to go out (the client does not read what its own
+// records make us send: handshake flights, alerts, KeyUpdate answers) or is held: the TLS
+// layer's backpressure, so what it holds stays bounded. And never read interest without room:
+// a level-triggered loop would spin on it.
 Interest TlsConnection::interest() const {
-    Interest want = handshaking_ ? Interest{!peer_eof_, false} : inner_.interest();
-    if (!held_.empty()) want.read = false;
+    Interest want = handshaking_ ? Interest{true, false} : inner_.interest();
+    if (read_room() == 0) want.read = false;
     if (!backlog_.empty() || fin_after_backlog_) want.write = true;
     return want;
 }
 
 std::size_t TlsConnection::read_room() const {
-    if (!held_.empty() || inner_.closed() || peer_eof_) return 0;
+    if (!held_.empty() || !backlog_.empty() || inner_.closed() || peer_eof_) return 0;
     if (handshaking_) return std::min(kHandshakeReadBytes, service_.read_size());
     return inner_.read_room();
 }
@@ -203,16 +216,23 @@ bool TlsConnection::holding() const {
     return !handshaking_ && (SSL_has_pending(ssl_) || (peer_eof_ && !eof_told_));
 }
 
+// A record at a time while the lower transport takes them all: taking less than asked must
+// mean the transport is full (a writable() will come), never that a record was written, or an
+// edge-triggered loop would wait for readiness that never changes.
 long TlsConnection::send(const char* bytes, std::size_t n) {
-    if (!flush()) return -error_;
-    if (!backlog_.empty()) return 0;  // one record at a time: writable() comes when it is out
-    std::size_t written = 0;
-    if (SSL_write_ex(ssl_, bytes, std::min(n, kRecordBytes), &written) != 1) {
-        ERR_clear_error();
-        return -(error_ != 0 ? error_ : EPROTO);
+    std::size_t taken = 0;
+    while (taken < n) {
+        if (!flush()) return -error_;
+        if (!backlog_.empty()) break;  // the transport is full: writable() comes when it drains
+        std::size_t written = 0;
+        if (SSL_write_ex(ssl_, bytes + taken, std::min(n - taken, kRecordBytes), &written) != 1) {
+            ERR_clear_error();
+            return -(error_ != 0 ? error_ : EPROTO);
+        }
+        taken += written;
     }
     if (error_ != 0) return -error_;
-    return static_cast<long>(written);
+    return static_cast<long>(taken);
 }
 
 void TlsConnection::shutdown_write() {
@@ -231,6 +251,11 @@ void TlsConnection::finish_write() {
 }
 
 void TlsConnection::release() {
+    // Ended by the service mid-handshake (drain, idle): every handshake has a result.
+    if (handshaking_) {
+        handshaking_ = false;
+        service_.stats().tls_handshakes_abandoned.add();
+    }
     released_ = true;
     stop_waiting();
     lower_.release();

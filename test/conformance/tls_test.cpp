@@ -11,6 +11,8 @@
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 
+#include <string>
+
 #include <chrono>
 #include <cstdlib>
 
@@ -135,6 +137,56 @@ BOOST_AUTO_TEST_CASE(a_client_that_leaves_mid_handshake_is_counted_and_others_ar
     BOOST_REQUIRE_MESSAGE(c.handshake_ok(), c.error());
     server.stop();
     BOOST_TEST(server.counter("tls_handshakes_abandoned") == 1u);
+}
+
+// Half a record, then the client's FIN: the record never completes. The connection ends as
+// after a FIN (what came before is echoed, then ours), at once, not at idle_timeout; and no
+// level-triggered loop spins on a socket it has stopped reading.
+BOOST_AUTO_TEST_CASE(half_a_record_then_fin_ends_the_connection_at_once) {
+    Server server(tls_args());
+    TlsClient c(server.port(), verified());
+    BOOST_REQUIRE_MESSAGE(c.handshake_ok(), c.error());
+    BOOST_REQUIRE(c.write_all("whole"));
+    BOOST_REQUIRE(c.read_exact(5) == "whole");
+    const std::string half_record = std::string("\x17\x03\x03\x00\x40", 5) + std::string(20, 'h');  // 20 of 64
+    send_all(c.fd(), half_record);
+    ::shutdown(c.fd(), SHUT_WR);
+    bool clean = false;
+    c.read_to_end(&clean);  // the server's close_notify and FIN, or a timeout (10 s) when it hangs
+    BOOST_TEST(clean);
+    server.stop();
+    BOOST_TEST(server.counter("closed_eof") == 1u);
+}
+
+// A greeting of many records through a small window: each send takes as many records as the
+// socket does, so on edge-triggered epoll a short send always means a full socket (one record
+// per send stalled at 32 KiB, waiting for readiness that never changed).
+BOOST_AUTO_TEST_CASE(a_greeting_of_many_records_arrives_whole_through_a_small_window) {
+    const std::string part(100 * 1024, 'g');
+    Server server(tls_args({"--greeting=${BIG}${BIG}${BIG}", "--max-buffer-bytes=1MiB"}),
+                  ProcessOptions{{{"BIG", part}}, {}, {}});
+    TlsClient c(server.port(), TlsOptions{cert_dir() + "/ca.pem", "localhost", 0, 4096});
+    BOOST_REQUIRE_MESSAGE(c.handshake_ok(), c.error());
+    const std::string expected = part + part + part + "\n";
+    BOOST_TEST((c.read_exact(expected.size()) == expected));
+    BOOST_REQUIRE(c.write_all("then echo"));
+    BOOST_TEST(c.read_exact(9) == "then echo");
+}
+
+// A client that asks for KeyUpdates and reads none of the answers: the answers wait for the
+// socket, and reading pauses while they do (backpressure), so the client's sends block and
+// the server holds a bounded amount (it read on, and grew ~1 MiB/s, before).
+BOOST_AUTO_TEST_CASE(key_update_requests_that_are_never_read_make_the_server_stop_reading) {
+    Server server = Server::with_metrics(tls_args());
+    TlsClient c(server.port(), TlsOptions{cert_dir() + "/ca.pem", "localhost", 0, 4096});
+    BOOST_REQUIRE_MESSAGE(c.handshake_ok(), c.error());
+    const auto flood = c.key_update_flood(10);
+    BOOST_TEST_MESSAGE("KeyUpdate requests sent before the server stopped reading: " << flood.sent);
+    BOOST_TEST(flood.blocked);
+    TlsClient other(server.port(), verified());  // the loop serves others meanwhile
+    BOOST_REQUIRE_MESSAGE(other.handshake_ok(), other.error());
+    BOOST_REQUIRE(other.write_all("served"));
+    BOOST_TEST(other.read_exact(6) == "served");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

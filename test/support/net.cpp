@@ -46,8 +46,10 @@ Fd try_connect(int port, const std::string& host, int receive_buffer) {
 
 Fd try_connect(int port, const std::string& host) { return try_connect(port, host, 0); }
 
-Fd connect_with_small_window(int port) {
-    Fd fd = try_connect(port, "127.0.0.1", 4096);
+Fd connect_with_small_window(int port) { return connect_with_receive_buffer(port, 4096); }
+
+Fd connect_with_receive_buffer(int port, int bytes) {
+    Fd fd = try_connect(port, "127.0.0.1", bytes);
     BOOST_REQUIRE_MESSAGE(fd, "connect to 127.0.0.1:" << port << " failed: " << std::strerror(errno));
     return fd;
 }

@@ -17,6 +17,8 @@ Fd connect_to(int port, const std::string& host = "127.0.0.1");
 // Same, with a small fixed receive buffer (no autotuning): the server's sends to it go
 // short after a few KiB instead of after megabytes.
 Fd connect_with_small_window(int port);
+// The same with a receive buffer of `bytes`, set before connect.
+Fd connect_with_receive_buffer(int port, int bytes);
 // Same, but returns an empty Fd instead of failing.
 Fd try_connect(int port, const std::string& host = "127.0.0.1");
 

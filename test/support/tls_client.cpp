@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <chrono>
@@ -26,7 +27,8 @@ std::string last_error() {
 }  // namespace
 
 TlsClient::TlsClient(int port, const TlsOptions& options)
-    : context_(SSL_CTX_new(TLS_client_method())), socket_(connect_to(port)) {
+    : context_(SSL_CTX_new(TLS_client_method())),
+      socket_(options.receive_buffer > 0 ? connect_with_receive_buffer(port, options.receive_buffer) : connect_to(port)) {
     set_receive_timeout(socket_.get(), 10'000);
     if (options.max_version) SSL_CTX_set_max_proto_version(context_, options.max_version);
     if (!options.ca_file.empty()) {
@@ -87,6 +89,34 @@ std::string TlsClient::read_to_end(bool* clean) {
 }
 
 void TlsClient::close_notify() { SSL_shutdown(ssl_); }
+
+TlsClient::Flood TlsClient::key_update_flood(double seconds) {
+    Flood flood;
+    const int small = 16 * 1024;
+    ::setsockopt(socket_.get(), SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+    ::fcntl(socket_.get(), F_SETFL, ::fcntl(socket_.get(), F_GETFL) | O_NONBLOCK);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    bool pending = false;  // a request OpenSSL could not send yet
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (!pending && SSL_key_update(ssl_, SSL_KEY_UPDATE_REQUESTED) != 1) break;
+        const int result = SSL_do_handshake(ssl_);
+        if (result == 1) {
+            ++flood.sent;
+            pending = false;
+            continue;
+        }
+        if (SSL_get_error(ssl_, result) != SSL_ERROR_WANT_WRITE) break;
+        pending = true;
+        // A server that reads on (however slowly) makes room within a second.
+        pollfd p{socket_.get(), POLLOUT, 0};
+        if (::poll(&p, 1, 1000) == 0) {
+            flood.blocked = true;
+            break;
+        }
+    }
+    ERR_clear_error();
+    return flood;
+}
 
 std::string TlsClient::exchange(const std::string& bytes, bool* clean) {
     ::fcntl(socket_.get(), F_SETFL, ::fcntl(socket_.get(), F_GETFL) | O_NONBLOCK);

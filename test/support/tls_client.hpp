@@ -16,6 +16,7 @@ struct TlsOptions {
     std::string ca_file;            // verify the server against it (empty: no verification)
     std::string server_name = "localhost";  // SNI and the name checked
     int max_version = 0;            // e.g. TLS1_2_VERSION; 0 = the library's highest
+    int receive_buffer = 0;         // SO_RCVBUF before connect (a small window); 0 = the default
 };
 
 class TlsClient {
@@ -40,6 +41,14 @@ public:
     // (an SSL object is no place for a reader and a writer thread), until the server's
     // close_notify or EOF; `clean` says whether its close_notify came. Bounded: 60 s.
     std::string exchange(const std::string& bytes, bool* clean);
+    // TLS 1.3 KeyUpdate requests (each asks the server for one back), never reading, for up to
+    // `seconds`: how many went out, and whether the server stopped reading (no room for a
+    // second in a small send buffer).
+    struct Flood {
+        long sent = 0;
+        bool blocked = false;
+    };
+    Flood key_update_flood(double seconds);
 
 private:
     SSL_CTX* context_ = nullptr;
