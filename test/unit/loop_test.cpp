@@ -150,9 +150,9 @@ void accept_pause_after_emfile_lasts_100_ms_on(const std::string& backend) {
     SmallOpenFileLimit limit;
     RunningLoop loop(loop_config(backend));
     {
-        // One full connection life first, until the loop has closed it: under UBSan the
-        // vptr check opens a pipe the first time it meets each type, and reports a false
-        // "invalid vptr" without spare descriptors.
+        // One full connection life first, until the loop has closed it: whatever a first
+        // connection sets up lazily (a UBSan build with its vptr check opens a pipe the first
+        // time it meets each type) has its descriptors before there are none.
         Fd first = test::connect_to(loop.port());
         expect_echo(first.get(), "warm");
     }
