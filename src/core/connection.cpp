@@ -147,7 +147,8 @@ Connection::Next Connection::guarded(Step step) {
 
 std::size_t Connection::read_room() const {
     if (!interest().read) return 0;
-    if (state_ == State::awaiting_header) return proxy::kMaxHeaderBytes - header_.size();
+    // Never more than the loop's read buffer holds (max_buffer_bytes may be smaller than a header).
+    if (state_ == State::awaiting_header) return std::min(service_.read_size(), proxy::kMaxHeaderBytes - header_.size());
     return std::min(service_.read_size(), pending_.space() / growth_);
 }
 
@@ -317,7 +318,7 @@ Connection::Next Connection::finish_callback() {
 
 Connection::Next Connection::failed(int error) {
     end_ = End::reset;
-    log::debug("connection ", endpoints_.peer, " ended: ", std::strerror(error));
+    log::debug("connection ", transport_.endpoints().peer, " ended: ", std::strerror(error));
     return Next::close;
 }
 

@@ -63,9 +63,22 @@ TlsConnection::~TlsConnection() {
 }
 
 Next TlsConnection::start() {
-    handshake_slot_ = service_.await_handshake(*this);
-    waiting_ = true;
-    return Next::wait;
+    return guarded([&] {
+        handshake_slot_ = service_.await_handshake(*this);
+        waiting_ = true;
+        return Next::wait;
+    });
+}
+
+// No memory for this client's buffers: end this connection, not the loop (as Connection does).
+template <class Step>
+Next TlsConnection::guarded(Step step) {
+    if (inner_.closed()) return Next::close;
+    try {
+        return step();
+    } catch (const std::bad_alloc&) {
+        return inner_.failed(ENOMEM);
+    }
 }
 
 void TlsConnection::stop_waiting() {
@@ -74,19 +87,19 @@ void TlsConnection::stop_waiting() {
 }
 
 Next TlsConnection::received(char* bytes, std::size_t n) {
-    if (inner_.closed()) return Next::close;
-    if (!held_.empty()) {  // behind what waits already
-        held_.append(bytes, n);
+    return guarded([&] {
+        if (held_.empty()) return feed(bytes, n);
+        held_.append(bytes, n);  // behind what waits already
         return resume();
-    }
-    return feed(bytes, n);
+    });
 }
 
 Next TlsConnection::resume() {
-    if (inner_.closed()) return Next::close;
-    std::string source;
-    source.swap(held_);
-    return feed(source.data(), source.size());
+    return guarded([&] {
+        std::string source;
+        source.swap(held_);
+        return feed(source.data(), source.size());
+    });
 }
 
 // The BIO reads from [bytes, bytes + n) while OpenSSL runs; what it leaves is held.
@@ -150,9 +163,7 @@ Next TlsConnection::handshake() {
     }
     const int error = SSL_get_error(ssl_, result);
     if (error == SSL_ERROR_WANT_READ) return error_ != 0 ? inner_.failed(error_) : Next::wait;
-    const bool refused_certificate = SSL_get_verify_result(ssl_) != X509_V_OK;
-    return handshake_failed(refused_certificate ? &Stats::tls_handshakes_client_cert_refused
-                                                : &Stats::tls_handshakes_protocol_error);
+    return handshake_failed(&Stats::tls_handshakes_protocol_error);
 }
 
 Next TlsConnection::handshake_failed(Counter Stats::*result) {
@@ -178,6 +189,10 @@ Next TlsConnection::peer_closed() {
 }
 
 Next TlsConnection::writable() {
+    return guarded([&] { return flush_and_write(); });
+}
+
+Next TlsConnection::flush_and_write() {
     const bool was_paused = !backlog_.empty();
     if (!flush()) return inner_.failed(error_);
     if (!backlog_.empty()) return Next::wait;  // the rest when the transport drains
@@ -302,7 +317,11 @@ int TlsConnection::bio_write(BIO* bio, const char* bytes, std::size_t n, std::si
         bytes += sent;
         n -= static_cast<std::size_t>(sent);
     }
-    self->backlog_.append(bytes, n);
+    try {
+        self->backlog_.append(bytes, n);
+    } catch (const std::bad_alloc&) {  // never through OpenSSL's C frames
+        self->error_ = ENOMEM;
+    }
     return 1;
 }
 

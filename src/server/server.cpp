@@ -30,13 +30,14 @@ namespace {
 // is named.
 std::optional<std::string> reload(const std::function<LoadedConfig()>& load, Config& running,
                                   std::map<std::string, std::string>& running_values, SharedState& shared,
-                                  Supervisor& supervisor) {
+                                  Supervisor& supervisor, ReloadStats& reloads) {
     LoadedConfig next;
     Config fitted;
     try {
         next = load();
         fitted = DescriptorBudget(with_reloadable(running, next.config), raise_open_file_limit()).fitted();
     } catch (const std::exception& e) {
+        reloads.record(false);  // counted before it is logged: whoever reads the log sees the count
         log::error("reload: ", e.what(), "; the running settings stay");
         return std::string(e.what());
     }
@@ -59,6 +60,7 @@ std::optional<std::string> reload(const std::function<LoadedConfig()>& load, Con
     shared.max_connections.store(running.max_connections);
     shared.mode.store(running.mode);
     supervisor.reconfigure(running);
+    reloads.record(true);
     log::info("reload: done: ", applied, " setting(s) applied, ", restart, " need a restart");
     return std::nullopt;
 }
@@ -131,8 +133,8 @@ int run_server(const LoadedConfig& loaded, const std::function<LoadedConfig()>& 
     const int status = supervisor->run({
         [&] {  // SIGHUP
             notifier.notify("RELOADING=1\nSTATUS=reloading the settings");
-            const std::optional<std::string> failure = reload(load_again, config, values, shared, *supervisor);
-            reloads.record(!failure);
+            const std::optional<std::string> failure =
+                reload(load_again, config, values, shared, *supervisor, reloads);
             // READY=1 either way: the old settings serve on, and systemd leaves "reloading".
             notifier.ready(failure ? "reload failed: " + *failure + "; the running settings stay"
                                    : "listening on " + listeners.address);

@@ -229,6 +229,22 @@ BOOST_AUTO_TEST_CASE(a_greeting_longer_than_one_send_follows_each_completed_send
     BOOST_TEST(cc.transport.wire == c.greeting + "\nPING\n");
 }
 
+// While it waits for a PROXY header (up to 2 KiB), a connection never asks for more than the
+// loop's read buffer holds: max_buffer_bytes may be smaller (the readiness loops recv into it).
+BOOST_AUTO_TEST_CASE(a_header_wait_never_reads_past_the_loops_read_buffer) {
+    Fixture f;
+    Config c = small_config();
+    c.max_buffer_bytes = 100;
+    c.proxy_protocol = ProxyProtocol::required;
+    SharedState shared(c);
+    shared.active = 1;
+    Service service(shared, f.hooks);
+    CompletionConnection cc(service);
+    cc.connection.start();
+    BOOST_TEST(service.read_size() == 100u);
+    BOOST_TEST(cc.connection.read_room() == 100u);
+}
+
 // The greeting's placeholders are the transport's endpoints, asked for once, at start().
 BOOST_AUTO_TEST_CASE(the_greeting_names_the_endpoints_the_transport_reports) {
     Fixture f;

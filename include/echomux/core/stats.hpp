@@ -64,10 +64,9 @@ private:
     X(closed_tls_error, "echomux_connections_closed_total", "reason=\"tls_error\"", "")                               \
     X(tls_handshakes_ok, "echomux_tls_handshakes_total", "result=\"ok\"",                                            \
       "TLS handshakes by result: ok, timeout (tls_handshake_timeout), protocol_error (not TLS, a bad or refused "     \
-      "hello, no shared version or cipher), client_cert_refused (tls_client_auth), abandoned (the client left).")     \
+      "hello, no shared version or cipher), abandoned (the client left, or the connection was ended meanwhile).")   \
     X(tls_handshakes_timeout, "echomux_tls_handshakes_total", "result=\"timeout\"", "")                              \
     X(tls_handshakes_protocol_error, "echomux_tls_handshakes_total", "result=\"protocol_error\"", "")                \
-    X(tls_handshakes_client_cert_refused, "echomux_tls_handshakes_total", "result=\"client_cert_refused\"", "")      \
     X(tls_handshakes_abandoned, "echomux_tls_handshakes_total", "result=\"abandoned\"", "")                          \
     X(proxy_headers, "echomux_proxy_headers_total", "", "Connections that began with a valid PROXY header.")          \
     X(proxy_malformed, "echomux_proxy_errors_total", "reason=\"malformed\"",                                          \

@@ -52,7 +52,10 @@ private:
     Endpoints endpoints() const override { return lower_.endpoints(); }
     void expire(Expiry why) override;  // tls_handshake_timeout
 
+    template <class Step>
+    Next guarded(Step step);  // bad_alloc ends this connection, not the loop
     Next feed(const char* bytes, std::size_t n);  // ciphertext in: handshake, then records
+    Next flush_and_write();
     Next pump();
     Next handshake();
     Next handshake_failed(Counter Stats::*result);
