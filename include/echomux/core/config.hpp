@@ -16,8 +16,8 @@ namespace echomux {
 
 // `automatic` is backend = auto as asked: resolve_backend (event_loop_factory.hpp) makes it
 // io_uring or epoll at start, so no loop ever runs as it.
-enum class TlsVersion { v1_2, v1_3 };
 enum class Backend { asio, epoll, poll, select, io_uring, automatic };
+enum class TlsVersion { v1_2, v1_3 };
 enum class EpollMode { level, edge };
 // A PROXY protocol header (v1 or v2) before the client's bytes: none, maybe, or always.
 enum class ProxyProtocol { off, optional, required };

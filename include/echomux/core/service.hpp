@@ -148,9 +148,9 @@ public:
     std::size_t read_size() const { return scratch_.size(); }
 
     long long now_ms() const { return clock_.now_ms(); }
-    // The loop's clock, as libuv's uv_now() and Redis's cached mstime: read when the loop
-    // wakes, not per callback, so activity stamps cost no clock read each. Every loop calls
-    // update_time() before it runs callbacks; attach() and tick() refresh it as well.
+    // The loop's clock, as libuv's uv_now() and Redis's cached mstime: activity stamps take
+    // it and cost no clock read each. Every loop calls update_time() when it wakes; tick(),
+    // which loops run between callbacks (LoopTurn), and attach() refresh it as well.
     void update_time() { loop_time_ms_ = now_ms(); }
     long long loop_time_ms() const { return loop_time_ms_; }
 

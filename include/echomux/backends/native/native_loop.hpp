@@ -29,7 +29,8 @@ public:
     const Stats& stats() const override { return service_.stats(); }
 
     Selector& selector() { return *selector_; }
-    // Edge-triggered only: serve `handler` again without waiting for a new event.
+    // Serve `handler` again this turn's end, with no new event coming (a fairness budget, or
+    // bytes a connection holds: no selector reports those, level-triggered or not).
     void call_again(Handler& handler, int fd);
     // The connection has closed its fd: free it once the current callbacks are over.
     void destroy(NativeConnection& connection);
