@@ -48,7 +48,7 @@ sockaddr_storage v6_varied(const char* base, int end, int width, std::uint64_t v
     for (int i = 0; i < width; ++i) {
         const int bit = end - 1 - i;
         const auto mask = static_cast<unsigned char>(0x80u >> (bit % 8));
-        if ((value >> i) & 1) bytes[bit / 8] |= mask;
+        if (i < 64 && ((value >> i) & 1)) bytes[bit / 8] |= mask;  // bits past value's 64 are 0
         else bytes[bit / 8] &= static_cast<unsigned char>(~mask);
     }
     return s;
