@@ -21,7 +21,6 @@ constexpr int kAcceptsPerTurn = 64;
 constexpr long long kAcceptPauseMs = 100;  // after EMFILE & co: retry, don't spin
 constexpr long long kLimitLogEveryMs = 1000;
 
-constexpr std::size_t kTlsRecordBytes = 16 * 1024;  // the most plaintext one TLS record holds
 
 long long seconds_to_ms(double s) { return static_cast<long long>(s * 1000 + 0.5); }
 

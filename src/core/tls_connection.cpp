@@ -16,9 +16,6 @@
 namespace echomux {
 namespace {
 
-constexpr std::size_t kRecordBytes = 16 * 1024;  // plaintext of one TLS record
-constexpr std::size_t kHandshakeReadBytes = 16 * 1024;
-
 long bio_control(BIO*, int command, long, void*) {
     return command == BIO_CTRL_FLUSH ? 1 : 0;  // writes are never buffered in the BIO
 }
@@ -220,7 +217,7 @@ Interest TlsConnection::interest() const {
 
 std::size_t TlsConnection::read_room() const {
     if (!held_.empty() || !backlog_.empty() || inner_.closed() || peer_eof_) return 0;
-    if (handshaking_) return std::min(kHandshakeReadBytes, service_.read_size());
+    if (handshaking_) return std::min(kTlsRecordBytes, service_.read_size());
     return inner_.read_room();
 }
 
@@ -240,7 +237,7 @@ long TlsConnection::send(const char* bytes, std::size_t n) {
         if (!flush()) return -error_;
         if (!backlog_.empty()) break;  // the transport is full: writable() comes when it drains
         std::size_t written = 0;
-        if (SSL_write_ex(ssl_, bytes + taken, std::min(n - taken, kRecordBytes), &written) != 1) {
+        if (SSL_write_ex(ssl_, bytes + taken, std::min(n - taken, kTlsRecordBytes), &written) != 1) {
             ERR_clear_error();
             return -(error_ != 0 ? error_ : EPROTO);
         }
@@ -283,7 +280,7 @@ bool TlsConnection::flush() {
         if (sent <= 0) break;
         backlog_.erase(0, static_cast<std::size_t>(sent));
     }
-    if (backlog_.empty() && backlog_.capacity() > kRecordBytes) std::string().swap(backlog_);
+    if (backlog_.empty() && backlog_.capacity() > kTlsRecordBytes) std::string().swap(backlog_);
     return error_ == 0;
 }
 

@@ -6,11 +6,16 @@
 
 #include "echomux/core/config.hpp"
 
+#include <cstddef>
 #include <string>
 
 typedef struct ssl_ctx_st SSL_CTX;
 
 namespace echomux {
+
+// The most plaintext one TLS record holds (2^14): a session's decrypt buffer, one SSL_write,
+// and the most it reads at once during the handshake.
+constexpr std::size_t kTlsRecordBytes = 16 * 1024;
 
 class TlsContext {
 public:
