@@ -25,8 +25,12 @@ def roff(text):
     return "\n".join(lines)
 
 
+LISTENERS = "# Several listeners."
+
+
 def parse(lines):
-    """Returns (intro paragraphs, [(keys with defaults, description paragraphs)])."""
+    """Returns (intro paragraphs, [(keys with defaults, description paragraphs)], the
+    listeners block as (description, example lines) or None)."""
     blocks, block = [], []
     for line in lines + [""]:
         line = line.rstrip("\n")
@@ -35,8 +39,14 @@ def parse(lines):
         elif block:
             blocks.append(block)
             block = []
-    intro, entries = [], []
+    intro, entries, listeners = [], [], None
     for block in blocks:
+        if block[0].startswith(LISTENERS):  # prose, then a commented-out example section
+            start = next((i for i, line in enumerate(block) if line.startswith("# [")), len(block))
+            prose = " ".join(line[2:] for line in block[:start])
+            example = [line[2:] if line.startswith("# ") else line[1:] for line in block[start:]]
+            listeners = (prose, example)
+            continue
         comments, keys = [], []
         for line in block:
             key = KEY.match(line) or COMMENTED_KEY.match(line)
@@ -55,13 +65,13 @@ def parse(lines):
             intro.append(text)
         else:
             raise SystemExit(f"a comment block without a key after the first key: {block[0]}")
-    return intro, entries
+    return intro, entries, listeners
 
 
 def main():
     conf_path, version = sys.argv[1], sys.argv[2]
     with open(conf_path, encoding="utf-8") as f:
-        intro, entries = parse(f.readlines())
+        intro, entries, listeners = parse(f.readlines())
     out = [
         f'.TH ECHOMUX.CONF 5 "" "echomux {version}" "File Formats"',
         ".nh",
@@ -87,6 +97,9 @@ def main():
             out.append(f"\\fB{roff(name)}\\fR = {roff(shown)}")
             first = False
         out.append(roff(text))
+    if listeners:
+        prose, example = listeners
+        out += [".SH LISTENERS", roff(prose), ".PP", ".nf"] + [roff(line) for line in example] + [".fi"]
     out += [
         ".SH FILES",
         ".TP",

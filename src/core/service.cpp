@@ -91,7 +91,7 @@ Service::Slot Service::attach(Expiring& c) {
 
 void Service::detach(Slot slot) {
     connections_.erase(slot);
-    shared_.active.fetch_sub(1, std::memory_order_release);
+    release_slot();
     if (connections_.empty()) hooks_.deadline_changed();  // no idle deadline left; a drain is done
 }
 
@@ -146,8 +146,8 @@ void Service::accept_failed(int error) {
 }
 
 bool Service::may_accept_in_bulk() const {
-    const std::size_t active = shared_.active.load(std::memory_order_relaxed);
-    const std::size_t budget = shared_.descriptor_budget;
+    const std::size_t active = shared_.process.active.load(std::memory_order_relaxed);
+    const std::size_t budget = shared_.process.descriptor_budget;
     // An accept queue holds backlog + 1 (the kernel caps the backlog at somaxconn).
     const std::size_t queued = std::size_t{config_.threads} * (static_cast<std::size_t>(config_.backlog) + 1);
     return active < budget && budget - active > queued;
@@ -155,12 +155,13 @@ bool Service::may_accept_in_bulk() const {
 
 void Service::admit(int fd) {
     const std::size_t limit = config_.max_connections;
-    if (shared_.active.fetch_add(1, std::memory_order_relaxed) >= limit) {
-        shared_.active.fetch_sub(1, std::memory_order_relaxed);
+    if (shared_.process.active.fetch_add(1, std::memory_order_relaxed) >= limit) {
+        shared_.process.active.fetch_sub(1, std::memory_order_relaxed);
         reject(fd);
         rate_limited_warn(rejected_, "max_connections (", limit, ") reached: closing new connections");
         return;
     }
+    shared_.active.fetch_add(1, std::memory_order_relaxed);
     tune_socket(fd);
     stats_.accepted.add();
     reserved_ = true;
@@ -171,8 +172,15 @@ void Service::admit(int fd) {
     }
     if (reserved_) {  // adopt failed before a Connection took the slot
         reserved_ = false;
-        shared_.active.fetch_sub(1, std::memory_order_relaxed);
+        release_slot();
     }
+}
+
+// Release, so that whoever sees a slot free (max_connections, /metrics) also sees the
+// connection's counters.
+void Service::release_slot() {
+    shared_.active.fetch_sub(1, std::memory_order_release);
+    shared_.process.active.fetch_sub(1, std::memory_order_release);
 }
 
 // Over max_connections: the client should see an orderly end (EOF), not a reset. Closing
@@ -191,7 +199,7 @@ void Service::reject(int fd) {
 
 void Service::log_access(const std::string& client, const std::string& local, std::uint64_t received,
                          std::uint64_t sent, long long duration_ms, const char* end) const {
-    log::info_fields("access", {{"client", client}, {"local", local}, {"received", received}, {"sent", sent},
+    log::info_fields("access", {{"listener", config_.name}, {"client", client}, {"local", local}, {"received", received}, {"sent", sent},
                                 {"duration_ms", duration_ms}, {"end", end}});
 }
 

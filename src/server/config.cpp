@@ -4,6 +4,7 @@
 #include "echomux/core/tls_context.hpp"
 
 #include "config_keys.hpp"
+#include "config_listeners.hpp"
 #include "config_sources.hpp"
 #include "config_values.hpp"
 #include "echomux/util/socket_address.hpp"
@@ -11,10 +12,7 @@
 
 #include <boost/program_options.hpp>
 
-#include <netinet/in.h>
-
 #include <algorithm>
-#include <array>
 #include <cstring>
 #include <optional>
 #include <sstream>
@@ -122,30 +120,6 @@ void apply(const Key& k, const Setting& s, Config& config) {
     }
 }
 
-// Whether sockets bound to these two addresses on one port would collide. `::` takes IPv4
-// too (echomux clears IPV6_V6ONLY), 0.0.0.0 every IPv4 address; compared as IPv6, with IPv4
-// as ::ffff:a.b.c.d.
-bool listen_addresses_overlap(const std::string& a, const std::string& b) {
-    const auto as_ipv6 = [](const std::string& text) {
-        std::array<unsigned char, 16> bytes{};
-        const auto address = parse_socket_address(text, 0);
-        if (!address) return bytes;  // not reached: both were checked as addresses
-        if (address->family() == AF_INET) {
-            bytes[10] = bytes[11] = 0xff;
-            std::memcpy(&bytes[12], &reinterpret_cast<const sockaddr_in*>(address->get())->sin_addr, 4);
-        } else {
-            std::memcpy(bytes.data(), &reinterpret_cast<const sockaddr_in6*>(address->get())->sin6_addr, 16);
-        }
-        return bytes;
-    };
-    const auto x = as_ipv6(a), y = as_ipv6(b);
-    const std::array<unsigned char, 16> any6{}, any4{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0};
-    const auto ipv4 = [&any4](const std::array<unsigned char, 16>& v) {
-        return std::equal(v.begin(), v.begin() + 12, std::begin(any4));
-    };
-    return x == y || x == any6 || y == any6 || (x == any4 && ipv4(y)) || (y == any4 && ipv4(x));
-}
-
 // Rules between keys, once each has a valid value: errors, then what is only worth a warning.
 void check_together(const Config& c, Settings& settings, std::vector<std::string>& warnings) {
     // Found here, not at bind time, where it would read as "another process holds the port".
@@ -178,22 +152,45 @@ void check_together(const Config& c, Settings& settings, std::vector<std::string
     // Someone tuning edge triggering on poll would otherwise measure nothing and not know
     // why. With auto, epoll may be what runs.
     const bool may_run_epoll = c.backend == Backend::epoll || c.backend == Backend::automatic;
-    if (!may_run_epoll && settings["epoll_mode"].source != "default")
+    if (c.name == "main" && !may_run_epoll && settings["epoll_mode"].source != "default")
         warnings.push_back("epoll_mode = " + printable(settings["epoll_mode"].value) + " (" +
                            printable(settings["epoll_mode"].source) + ") has no effect: backend = " +
                            backend_name(c.backend) + ", and epoll_mode applies to backend = epoll only");
 }
 
 // `key = value  # source` lines: a conf file the server reads back to the same settings.
-std::string print_config(Settings& settings) {
+// A listener's section lists every key it has, each with where its value came from.
+std::string print_config(Settings& settings, const std::vector<ListenerSettings>& listeners) {
     std::ostringstream out;
-    for (const auto& k : keys()) {
-        const Setting& s = settings[k.name];
-        std::string assignment = std::string(k.name) + " = " + s.value;
+    const auto line = [&out](const char* name, const Setting& s) {
+        std::string assignment = std::string(name) + " = " + s.value;
         assignment.resize(std::max<std::size_t>(assignment.size(), 32), ' ');
         out << assignment << " # " << printable(s.source) << "\n";  // the source may be a path
+    };
+    for (const auto& k : keys()) line(k.name, settings[k.name]);
+    for (const auto& listener : listeners) {
+        if (listener.derived) continue;  // tls_port says it
+        out << "\n[listener " << listener.name << "]\n";
+        for (const auto& k : keys())
+            if (k.scope == Scope::listener) line(k.name, listener.settings.at(k.name));
     }
     return out.str();
+}
+
+// A listener's Config: the main one's (so the whole server's keys too), its own keys over it.
+Config listener_config(const Config& main, const ListenerSettings& listener, std::vector<std::string>& warnings) {
+    Config c = main;
+    c.name = listener.name;
+    c.tls_port = 0;
+    Settings settings = listener.settings;
+    try {
+        for (const auto& k : keys())
+            if (k.scope == Scope::listener) apply(k, settings[k.name], c);
+        check_together(c, settings, warnings);
+    } catch (const ConfigError& e) {
+        throw ConfigError("listener " + listener.name + ": " + e.what());
+    }
+    return c;
 }
 
 }  // namespace
@@ -263,7 +260,8 @@ LoadedConfig load_settings(int argc, const char* const argv[], const char* const
     // Most likely a deployment template whose variable came out empty: not "no conf file".
     if (config_path && config_path->value.empty())
         throw ConfigError(config_path->source + ": config = '': must be the path of a conf file (or not set at all)");
-    if (config_path) read_conf_file(config_path->value, settings);
+    std::vector<ListenerSection> sections;
+    if (config_path) read_conf_file(config_path->value, settings, sections);
     read_environment(envp, settings, loaded.warnings);
     for (const auto& k : keys())
         if (cli.count(flag_name(k.name))) settings[k.name] = {cli[flag_name(k.name)].as<std::string>(), "command line"};
@@ -271,8 +269,23 @@ LoadedConfig load_settings(int argc, const char* const argv[], const char* const
     follow_other_keys(settings);
 
     for (const auto& k : keys()) apply(k, settings[k.name], loaded.config);
+    const std::vector<ListenerSettings> extra = extra_listener_settings(settings, sections);
+    for (const auto& listener : extra) loaded.listeners.push_back(listener_config(loaded.config, listener, loaded.warnings));
+    if (loaded.config.tls_port != 0) {  // the pair serves the tls listener; the main port stays plaintext
+        loaded.config.tls_cert.clear();
+        loaded.config.tls_key.clear();
+    }
     check_together(loaded.config, settings, loaded.warnings);
+    std::vector<Config> every{loaded.config};
+    std::vector<const Settings*> every_settings{&settings};
+    for (std::size_t i = 0; i < extra.size(); ++i) {
+        every.push_back(loaded.listeners[i]);
+        every_settings.push_back(&extra[i].settings);
+    }
+    check_listener_ports(every, every_settings);
     for (const auto& k : keys()) loaded.values[k.name] = settings[k.name].value;
+    for (const auto& listener : extra)
+        for (const auto& [key, setting] : listener.settings) loaded.values[listener.name + "." + key] = setting.value;
 
     if (cli.count("healthcheck")) {
         loaded.action = LoadedConfig::Action::healthcheck;
@@ -287,7 +300,7 @@ LoadedConfig load_settings(int argc, const char* const argv[], const char* const
     }
     if (cli.count("print-config")) {
         loaded.action = LoadedConfig::Action::print_config;
-        loaded.text = print_config(settings);
+        loaded.text = print_config(settings, extra);
     }
     return loaded;
 }

@@ -18,6 +18,10 @@ namespace echomux {
 // restart: addresses, ports, the loops and what is sized at start keep their start value.
 enum class Reload { live, restart };
 
+// listener: each listener may set it (a [listener NAME] section); one it does not set is the
+// main listener's. process: one value for the whole server (loops, limits, logs, metrics).
+enum class Scope { process, listener };
+
 struct Key {
     const char* name;      // conf file spelling; the flag has - for _, the variable is ECHOMUX_<NAME>
     const char* fallback;  // the built-in default, as written in a conf file
@@ -27,6 +31,7 @@ struct Key {
     std::function<void(Config&, const std::string&)> apply;  // parse, check, store; throws BadValue
     std::function<void(Config& to, const Config& from)> copy;  // the field it lands in
     char short_flag = 0;  // -p for port; 0: none
+    Scope scope = Scope::process;
 };
 
 const std::vector<Key>& keys();

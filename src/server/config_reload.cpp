@@ -7,8 +7,15 @@
 namespace echomux {
 
 bool reloadable(const std::string& key) {
-    const Key* k = find_key(key);
+    const Key* k = find_key(key.substr(key.find('.') + 1));  // "tls.greeting": a listener's
     return k && k->reload == Reload::live;
+}
+
+Config with_process_keys(const Config& listener, const Config& main) {
+    Config merged = listener;
+    for (const auto& k : keys())
+        if (k.scope == Scope::process) k.copy(merged, main);
+    return merged;
 }
 
 Config with_reloadable(const Config& running, const Config& next) {

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <sstream>
@@ -55,33 +57,70 @@ std::string read_conf_text(const std::string& path) {
     }
 }
 
+// A listener's name: short, and safe in a log field, a metric label and a section header.
+bool valid_listener_name(const std::string& name) {
+    if (name.empty() || name.size() > 32 || !std::islower(static_cast<unsigned char>(name[0]))) return false;
+    return std::all_of(name.begin(), name.end(), [](char c) {
+        return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '_' ||
+               c == '-';
+    });
+}
+
+// `[listener NAME]`: the section it opens, or a ConfigError for any other bracketed line.
+ListenerSection section_header(const std::string& content, const std::string& place,
+                               const std::vector<ListenerSection>& listeners) {
+    const std::string inside = trim(content.substr(1, content.size() - 2));
+    const auto blank = inside.find_first_of(" \t");
+    const std::string name = blank == std::string::npos ? "" : trim(inside.substr(blank));
+    if (content.back() != ']' || inside.substr(0, blank) != "listener" || name.empty())
+        throw ConfigError(place + ": expected a section header [listener NAME], not " + quoted(content));
+    if (!valid_listener_name(name))
+        throw ConfigError(place + ": listener name " + quoted(name) +
+                          ": must be 1-32 of a-z, 0-9, _ and -, starting with a letter");
+    if (name == "main")
+        throw ConfigError(place + ": listener name 'main' is the listener the keys before any section set");
+    for (const auto& other : listeners)
+        if (other.name == name) throw ConfigError(place + ": listener '" + name + "' again (first at " + other.place + ")");
+    return {name, place, {}};
+}
+
 }  // namespace
 
 // `key = value` lines; `#` starts a comment. Read by hand rather than with Program_options,
 // so every message has its line and Windows files (UTF-8 BOM, CR LF) just work.
-void read_conf_file(const std::string& path, Settings& settings) {
+void read_conf_file(const std::string& path, Settings& settings, std::vector<ListenerSection>& listeners) {
     std::string text = read_conf_text(path);
     if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);
-    std::map<std::string, int> first_line;
+    std::map<std::string, int> first_line;  // of each key in the current section
     std::istringstream lines(text);
     int n = 0;
     for (std::string line; std::getline(lines, line);) {
         const std::string place = "file " + path + ":" + std::to_string(++n);
         const std::string content = trim(line.substr(0, line.find('#')));
         if (content.empty()) continue;
+        if (content.front() == '[') {
+            listeners.push_back(section_header(content, place, listeners));
+            first_line.clear();
+            continue;
+        }
         const auto eq = content.find('=');
         if (eq == std::string::npos) throw ConfigError(place + ": expected key = value, not " + quoted(content));
         const std::string key = trim(content.substr(0, eq));
-        if (!find_key(key)) {
+        const Key* k = find_key(key);
+        if (!k) {
             std::string hint;
-            for (const auto& k : keys())
-                if (key == flag_name(k.name)) hint = std::string(" (conf file keys use _: ") + k.name + ")";
+            for (const auto& other : keys())
+                if (key == flag_name(other.name)) hint = std::string(" (conf file keys use _: ") + other.name + ")";
             throw ConfigError(place + ": unknown key " + quoted(key) + hint);
         }
+        if (!listeners.empty() && k->scope != Scope::listener)
+            throw ConfigError(place + ": " + key + " is one setting for the whole server, not per listener: set it " +
+                              "before the first [listener] section (in [listener " + listeners.back().name + "])");
         if (const auto [first, inserted] = first_line.emplace(key, n); !inserted)
             throw ConfigError(place + ": key '" + key + "' is set more than once (first on line " +
                               std::to_string(first->second) + ")");
-        settings[key] = {trim(content.substr(eq + 1)), place};
+        Settings& target = listeners.empty() ? settings : listeners.back().settings;
+        target[key] = {trim(content.substr(eq + 1)), place};
     }
 }
 

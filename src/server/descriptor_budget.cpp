@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace echomux {
 namespace {
@@ -17,16 +18,21 @@ namespace {
 // eventfd, timerfd). Spares: one per loop to accept and close a connection over
 // max_connections, one for a metrics newcomer accepted before the session it replaces is
 // closed. The rest is slack for descriptors inherited from whoever started us.
-std::uint64_t reserved_descriptors(const Config& config) {
-    return 16 + (config.udp ? 9 : 8) * static_cast<std::uint64_t>(config.threads);
+// Each listener has `threads` loops of its own.
+std::uint64_t reserved_descriptors(const Config& config, const std::vector<Config>& others) {
+    const auto loops = [](const Config& c) { return (c.udp ? 9 : 8) * static_cast<std::uint64_t>(c.threads); };
+    std::uint64_t reserve = 16 + loops(config);
+    for (const Config& other : others) reserve += loops(other);
+    return reserve;
 }
 
 }  // namespace
 
-DescriptorBudget::DescriptorBudget(const Config& config, std::optional<std::uint64_t> open_files)
+DescriptorBudget::DescriptorBudget(const Config& config, std::optional<std::uint64_t> open_files,
+                                   const std::vector<Config>& other_listeners)
     : config_(config),
       open_files_(open_files),
-      reserve_(reserved_descriptors(config)),
+      reserve_(reserved_descriptors(config, other_listeners)),
       metrics_(config.metrics_port != 0 ? config.metrics_max_connections : 0) {}
 
 std::size_t DescriptorBudget::echo_connections() const {

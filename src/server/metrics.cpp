@@ -21,49 +21,65 @@ void metric(std::ostringstream& out, const char* name, const char* type, const c
     out << name << " " << value << "\n";
 }
 
-// A histogram summed over the loops, its bounds and sum shown divided by `scale` (a value
-// kept in milliseconds is shown in seconds, as Prometheus names want).
-void histogram(std::ostringstream& out, const char* name, const char* help, const std::vector<const Stats*>& loops,
-               Histogram Stats::*member, double scale) {
+// `{listener="main",more}`: the labels of one listener's series.
+std::string labels(const ListenerFigures& listener, const std::string& more = "") {
+    return "{listener=\"" + listener.shared->config.name + "\"" + (more.empty() ? "" : "," + more) + "}";
+}
+
+// A histogram per listener, summed over its loops, its bounds and sum shown divided by
+// `scale` (a value kept in milliseconds is shown in seconds, as Prometheus names want).
+void histogram(std::ostringstream& out, const char* name, const char* help,
+               const std::vector<ListenerFigures>& listeners, Histogram Stats::*member, double scale) {
     family(out, name, "histogram", help);
-    const Histogram& shape = loops.front()->*member;
-    std::uint64_t cumulative = 0;
-    for (std::size_t i = 0; i <= shape.bounds(); ++i) {
-        for (const Stats* loop : loops) cumulative += (loop->*member).in_bucket(i);
-        out << name << "_bucket{le=\"";
-        if (i < shape.bounds()) out << shape.bound(i) / scale;
-        else out << "+Inf";
-        out << "\"} " << cumulative << "\n";
+    for (const ListenerFigures& listener : listeners) {
+        if (listener.loops.empty()) continue;
+        const Histogram& shape = listener.loops.front()->*member;
+        std::uint64_t cumulative = 0;
+        for (std::size_t i = 0; i <= shape.bounds(); ++i) {
+            for (const Stats* loop : listener.loops) cumulative += (loop->*member).in_bucket(i);
+            std::ostringstream bound;
+            bound.precision(15);
+            if (i < shape.bounds()) bound << shape.bound(i) / scale;
+            else bound << "+Inf";
+            out << name << "_bucket" << labels(listener, "le=\"" + bound.str() + "\"") << " " << cumulative << "\n";
+        }
+        std::uint64_t count = 0, sum = 0;
+        for (const Stats* loop : listener.loops) {
+            count += (loop->*member).count();
+            sum += (loop->*member).sum();
+        }
+        out << name << "_sum" << labels(listener) << " " << sum / scale << "\n"
+            << name << "_count" << labels(listener) << " " << count << "\n";
     }
-    std::uint64_t count = 0, sum = 0;
-    for (const Stats* loop : loops) {
-        count += (loop->*member).count();
-        sum += (loop->*member).sum();
-    }
-    out << name << "_sum " << sum / scale << "\n" << name << "_count " << count << "\n";
 }
 
 }  // namespace
 
 std::string render_metrics(const MetricsSource& source, const EndpointStats& endpoint) {
     const Config& c = source.shared.config;
-    // Acquire, and before the counters: a loop counts a closed connection, then releases
-    // the active slot, so a page that shows the slot freed also shows it counted closed.
-    const std::size_t active = source.shared.active.load(std::memory_order_acquire);
     std::ostringstream out;
     out.precision(15);  // seconds since 1970 to the microsecond, not 1.76409e+09
-    out << "# HELP echomux_info The running server: backend, mode and event loop threads.\n"
+    out << "# HELP echomux_info The running server: backend, the main listener's mode and event loop threads per listener.\n"
         << "# TYPE echomux_info gauge\n"
         << "echomux_info{backend=\"" << backend_label(c) << "\",mode=\"" << mode_name(source.shared.mode.load()) << "\",threads=\""
         << c.threads << "\"} 1\n";
-    metric(out, "echomux_connections_active", "gauge", "Open client connections.", active);
+    family(out, "echomux_listener_info", "gauge", "Each listener: its name and mode.");
+    for (const ListenerFigures& listener : source.listeners)
+        out << "echomux_listener_info" << labels(listener, "mode=\"" + std::string(mode_name(listener.shared->mode.load())) + "\"")
+            << " 1\n";
+    // Acquire, and before the counters: a loop counts a closed connection, then releases
+    // the active slot, so a page that shows the slot freed also shows it counted closed.
+    family(out, "echomux_connections_active", "gauge", "Open client connections.");
+    for (const ListenerFigures& listener : source.listeners)
+        out << "echomux_connections_active" << labels(listener) << " "
+            << listener.shared->active.load(std::memory_order_acquire) << "\n";
     const char* previous = "";
     for (const CounterInfo& counter : kCounters) {
         if (std::strcmp(counter.metric, previous) != 0) family(out, counter.metric, "counter", counter.help);
         previous = counter.metric;
-        out << counter.metric;
-        if (*counter.labels) out << "{" << counter.labels << "}";
-        out << " " << total(source.loops, counter.member) << "\n";
+        for (const ListenerFigures& listener : source.listeners)
+            out << counter.metric << labels(listener, counter.labels) << " " << total(listener.loops, counter.member)
+                << "\n";
     }
     metric(out, "echomux_ready", "gauge", "1 until SIGTERM/SIGINT; /healthz and /readyz say 503 once it is 0.",
            source.stopping.load() ? 0 : 1);
@@ -86,15 +102,15 @@ std::string render_metrics(const MetricsSource& source, const EndpointStats& end
     metric(out, "echomux_metrics_requests_refused_total", "counter",
            "Metrics endpoint requests answered 400, 413 or 431 (malformed or too large).", endpoint.refused);
     histogram(out, "echomux_connection_duration_seconds", "How long connections were open, counted as they end.",
-              source.loops, &Stats::connection_ms, 1000);
+              source.listeners, &Stats::connection_ms, 1000);
     histogram(out, "echomux_connection_received_bytes", "Bytes each connection sent to echomux, counted as it ends.",
-              source.loops, &Stats::connection_bytes, 1);
+              source.listeners, &Stats::connection_bytes, 1);
     out << "# HELP echomux_build_info The echomux build: version and source revision.\n"
         << "# TYPE echomux_build_info gauge\n"
         << "echomux_build_info{version=\"" << version() << "\",revision=\"" << revision() << "\"} 1\n";
     metric(out, "echomux_connections_max", "gauge",
            "max_connections in effect (lowered at start when the open file limit cannot hold it).",
-           source.shared.max_connections.load());
+           source.shared.process.max_connections.load());
 
     const ProcessFigures process = read_process_figures();
     metric(out, "process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.",

@@ -23,19 +23,42 @@
 namespace echomux {
 namespace {
 
+// One listener of this server: its settings and counts, shared by its loops, and its sockets.
+struct Listener {
+    std::unique_ptr<SharedState> shared;
+    Listeners sockets;
+};
+
+// Every listener's settings, the main one first, with the whole server's keys the main one's.
+std::vector<Config> all_listeners(const Config& main, const std::vector<Config>& others) {
+    std::vector<Config> all{main};
+    for (const Config& other : others) all.push_back(with_process_keys(other, main));
+    return all;
+}
+
+// The listener names, as a reload compares them: adding or removing one takes a restart.
+std::string names(const std::vector<Config>& listeners) {
+    std::string out;
+    for (const Config& c : listeners) out += (out.empty() ? "" : " ") + c.name;
+    return out;
+}
+
 // SIGHUP: the settings are read again exactly as at start (same command line, conf file
 // and environment) and checked whole before anything changes. A bad file is one logged
 // line and the running settings stay; the reason is returned. A good one is applied to what
-// can change while serving (each change logged by key); a changed key that needs a restart
-// is named.
-std::optional<std::string> reload(const std::function<LoadedConfig()>& load, Config& running,
-                                  std::map<std::string, std::string>& running_values, SharedState& shared,
-                                  Supervisor& supervisor, ReloadStats& reloads) {
+// can change while serving (each change logged by key, "tls.greeting" for a listener's); a
+// changed key that needs a restart is named, and so is a listener added or removed.
+std::optional<std::string> reload(const std::function<LoadedConfig()>& load, std::vector<Config>& running,
+                                  std::map<std::string, std::string>& running_values, ProcessState& process,
+                                  const std::vector<Listener>& listeners, Supervisor& supervisor, ReloadStats& reloads) {
     LoadedConfig next;
-    Config fitted;
+    std::vector<Config> fitted;
     try {
         next = load();
-        fitted = DescriptorBudget(with_reloadable(running, next.config), raise_open_file_limit()).fitted();
+        const Config main = DescriptorBudget(with_reloadable(running.front(), next.config), raise_open_file_limit(),
+                                             next.listeners)
+                                .fitted();
+        fitted = all_listeners(main, next.listeners);
     } catch (const std::exception& e) {
         reloads.record(false);  // counted before it is logged: whoever reads the log sees the count
         log::error("reload: ", e.what(), "; the running settings stay");
@@ -43,53 +66,98 @@ std::optional<std::string> reload(const std::function<LoadedConfig()>& load, Con
     }
     for (const auto& warning : next.warnings) log::warn("reload: ", warning);
     int applied = 0, restart = 0;
+    if (names(fitted) != names(running)) {
+        log::warn("reload: the listeners are now ", names(fitted), ": adding or removing one takes a restart; "
+                  "still ", names(running));
+        ++restart;
+    }
     for (const auto& [key, value] : next.values) {
-        if (running_values[key] == value) continue;
+        const auto was = running_values.find(key);
+        if (was == running_values.end() || was->second == value) continue;  // a listener added: said above
         if (reloadable(key)) {
             log::info("reload: ", key, " = ", value);
-            running_values[key] = value;
+            was->second = value;
             ++applied;
         } else {
-            log::warn("reload: ", key, " = ", value, " takes a restart; still ", running_values[key]);
+            log::warn("reload: ", key, " = ", value, " takes a restart; still ", was->second);
             ++restart;
         }
     }
-    running = fitted;
-    log::set_level(running.log_level);
-    log::set_format(running.log_format);
-    shared.max_connections.store(running.max_connections);
-    shared.mode.store(running.mode);
+    for (Config& listener : running)
+        for (const Config& candidate : fitted)
+            if (candidate.name == listener.name) listener = with_reloadable(listener, candidate);
+    for (Config& listener : running) listener = with_process_keys(listener, running.front());
+    log::set_level(running.front().log_level);
+    log::set_format(running.front().log_format);
+    process.max_connections.store(running.front().max_connections);
+    for (std::size_t i = 0; i < listeners.size(); ++i) listeners[i].shared->mode.store(running[i].mode);
     supervisor.reconfigure(running);
     reloads.record(true);
     log::info("reload: done: ", applied, " setting(s) applied, ", restart, " need a restart");
     return std::nullopt;
 }
 
-// One loop per listening socket (one per thread), each with its UDP twin when udp = on.
-std::vector<Supervisor::LoopPlan> loop_plans(Listeners& listeners, SharedState& shared) {
+// Each listener's loops: one per listening socket (one per thread), each with its UDP twin
+// when udp = on.
+std::vector<Supervisor::LoopPlan> loop_plans(std::vector<Listener>& listeners) {
     std::vector<Supervisor::LoopPlan> plans;
-    for (std::size_t i = 0; i < listeners.sockets.size(); ++i) {
-        Fd udp = i < listeners.udp_sockets.size() ? std::move(listeners.udp_sockets[i]) : Fd();
-        plans.push_back({&shared, std::move(listeners.sockets[i]), std::move(udp)});
+    for (Listener& listener : listeners) {
+        Listeners& sockets = listener.sockets;
+        for (std::size_t i = 0; i < sockets.sockets.size(); ++i) {
+            Fd udp = i < sockets.udp_sockets.size() ? std::move(sockets.udp_sockets[i]) : Fd();
+            plans.push_back({listener.shared.get(), std::move(sockets.sockets[i]), std::move(udp)});
+        }
     }
     return plans;
 }
 
-void log_start(const Config& config, const Listeners& listeners, const MetricsServer* metrics) {
-    const auto seconds = [](double s) {  // "300s", as in the conf file
-        std::ostringstream out;
-        out << s << "s";
-        return out.str();
-    };
-    log::info_fields("listening on " + listeners.address,
-                     {{"version", version()}, {"revision", revision()}, {"backend", backend_label(config)},
-                      {"threads", config.threads}, {"mode", mode_name(config.mode)},
-                      {"max_connections", config.max_connections}, {"max_buffer_bytes", config.max_buffer_bytes},
-                      {"read_chunk_bytes", config.read_chunk_bytes}, {"idle_timeout", seconds(config.idle_timeout)},
-                      {"drain_timeout", seconds(config.drain_timeout)},
-                      {"udp", listeners.udp_address},
-                      {"proxy_protocol", proxy_protocol_name(config.proxy_protocol)},
-                      {"sockets", listeners.inherited ? "inherited" : "bound"}});
+std::vector<Listener> open_all(const std::vector<Config>& configs, ProcessState& process) {
+    std::vector<Listener> listeners;
+    for (const Config& config : configs) {
+        Listener listener{std::make_unique<SharedState>(config, process), open_listeners(config)};
+        listener.shared->one_listener = listener.sockets.inherited && listener.sockets.sockets.size() > 1;
+        listeners.push_back(std::move(listener));
+    }
+    return listeners;
+}
+
+// "127.0.0.1:7007", or "127.0.0.1:7007 (main), 127.0.0.1:7443 (tls)" with several.
+std::string addresses(const std::vector<Listener>& listeners) {
+    if (listeners.size() == 1) return listeners.front().sockets.address;
+    std::string out;
+    for (const Listener& l : listeners)
+        out += (out.empty() ? "" : ", ") + l.sockets.address + " (" + l.shared->config.name + ")";
+    return out;
+}
+
+std::string seconds(double s) {  // "300s", as in the conf file
+    std::ostringstream out;
+    out << s << "s";
+    return out.str();
+}
+
+// One line per listener, the main one first (tests and scripts read the first), which also
+// says what the whole server runs with.
+void log_start(const std::vector<Listener>& listeners, const MetricsServer* metrics) {
+    for (const Listener& listener : listeners) {
+        const Config& c = listener.shared->config;
+        const bool main = &listener == &listeners.front();
+        log::Fields fields;
+        if (main)
+            fields = {{"version", version()}, {"revision", revision()}, {"backend", backend_label(c)}, {"threads", c.threads}};
+        fields.emplace_back("mode", mode_name(c.mode));
+        if (main) fields.emplace_back("max_connections", c.max_connections);
+        fields.emplace_back("max_buffer_bytes", c.max_buffer_bytes);
+        if (main) fields.emplace_back("read_chunk_bytes", c.read_chunk_bytes);
+        fields.emplace_back("idle_timeout", seconds(c.idle_timeout));
+        if (main) fields.emplace_back("drain_timeout", seconds(c.drain_timeout));
+        fields.insert(fields.end(), {{"udp", listener.sockets.udp_address},
+                                     {"proxy_protocol", proxy_protocol_name(c.proxy_protocol)},
+                                     {"sockets", listener.sockets.inherited ? "inherited" : "bound"},
+                                     {"listener", c.name},
+                                     {"tls", c.tls_cert.empty() ? "off" : "on"}});
+        log::info_fields("listening on " + listener.sockets.address, fields);
+    }
     if (metrics) log::info("metrics on http://", metrics->address(), "/metrics, /healthz (/readyz) and /livez");
 }
 
@@ -98,50 +166,57 @@ void log_start(const Config& config, const Listeners& listeners, const MetricsSe
 int run_server(const LoadedConfig& loaded, const std::function<LoadedConfig()>& load_again) {
     ProcessSignals signals;  // first: every thread started later inherits the blocked signals
     const std::optional<std::uint64_t> open_files = raise_open_file_limit();
-    Config config;  // as requested, with max_connections what the open file limit allows (and reloaded)
+    // As requested, the main one first, with max_connections what the open file limit
+    // allows (and as reloaded).
+    std::vector<Config> configs;
     std::map<std::string, std::string> values = loaded.values;  // as written, for naming what a reload changes
     try {
-        config = DescriptorBudget(resolve_backend(loaded.config), open_files).fitted();
+        const Config main =
+            DescriptorBudget(resolve_backend(loaded.config), open_files, loaded.listeners).fitted();
+        configs = all_listeners(main, loaded.listeners);
     } catch (const std::exception& e) {
         log::error(e.what());
         return 1;
     }
-    SharedState shared(config);
-    shared.descriptor_budget = DescriptorBudget(config, open_files).echo_connections();
+    ProcessState process(configs.front());
+    process.descriptor_budget = DescriptorBudget(configs.front(), open_files, loaded.listeners).echo_connections();
     ServiceNotifier notifier;
     ReloadStats reloads;  // before the metrics server, which reads it
-    Listeners listeners;
+    std::vector<Listener> listeners;
     std::unique_ptr<Supervisor> supervisor;
     std::unique_ptr<MetricsServer> metrics;  // after the supervisor: it reads the loops' counters
     try {
-        listeners = open_listeners(config);
-        shared.one_listener = listeners.inherited && listeners.sockets.size() > 1;
-        supervisor = std::make_unique<Supervisor>(config, loop_plans(listeners, shared), make_event_loop, signals,
+        listeners = open_all(configs, process);
+        supervisor = std::make_unique<Supervisor>(configs.front(), loop_plans(listeners), make_event_loop, signals,
                                                   notifier);
-        if (config.metrics_port != 0)
-            metrics = std::make_unique<MetricsServer>(
-                MetricsSource{shared, supervisor->stats(), supervisor->draining(), supervisor->stopping(), &reloads});
+        if (configs.front().metrics_port != 0) {
+            std::vector<ListenerFigures> figures;
+            for (const Listener& l : listeners) figures.push_back({l.shared.get(), supervisor->stats(*l.shared)});
+            metrics = std::make_unique<MetricsServer>(MetricsSource{*listeners.front().shared, std::move(figures),
+                                                                    supervisor->draining(), supervisor->stopping(),
+                                                                    &reloads});
+        }
     } catch (const std::exception& e) {
         log::error(e.what());
         return 1;
     }
-    log_start(config, listeners, metrics.get());
+    log_start(listeners, metrics.get());
     // Type=notify: the listeners exist, so connections queue from now on even before the
     // loops run. systemd starts units ordered after this one only now.
-    notifier.ready("listening on " + listeners.address);
+    notifier.ready("listening on " + addresses(listeners));
 
     const int status = supervisor->run({
         [&] {  // SIGHUP
             notifier.notify("RELOADING=1\nSTATUS=reloading the settings");
             const std::optional<std::string> failure =
-                reload(load_again, config, values, shared, *supervisor, reloads);
+                reload(load_again, configs, values, process, listeners, *supervisor, reloads);
             // READY=1 either way: the old settings serve on, and systemd leaves "reloading".
             notifier.ready(failure ? "reload failed: " + *failure + "; the running settings stay"
-                                   : "listening on " + listeners.address);
+                                   : "listening on " + addresses(listeners));
         },
         [&] {  // SIGUSR1
             log::Fields fields = summary_fields(supervisor->stats());
-            fields.emplace_back("active", shared.active.load(std::memory_order_acquire));
+            fields.emplace_back("active", process.active.load(std::memory_order_acquire));
             log::info_fields("counters:", fields);
         },
     });

@@ -7,6 +7,9 @@
 #include <string.h>
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <cmath>
 #include <cstdlib>
 #include <exception>
@@ -28,9 +31,8 @@ Supervisor::Supervisor(const Config& config, std::vector<LoopPlan> plans, const 
                        SignalSource& signals, ServiceNotifier& notifier, const Clock& clock)
     : config_(config), slots_(plans.size()), signals_(signals), notifier_(notifier), clock_(clock) {
     for (std::size_t i = 0; i < plans.size(); ++i) {
+        slots_[i].shared = plans[i].shared;
         slots_[i].loop = make_loop(*plans[i].shared, std::move(plans[i].listener), std::move(plans[i].udp));
-        if (std::find(shared_.begin(), shared_.end(), plans[i].shared) == shared_.end())
-            shared_.push_back(plans[i].shared);
     }
 }
 
@@ -42,6 +44,13 @@ Supervisor::~Supervisor() {
 std::vector<const Stats*> Supervisor::stats() const {
     std::vector<const Stats*> stats;
     for (const auto& slot : slots_) stats.push_back(&slot.loop->stats());
+    return stats;
+}
+
+std::vector<const Stats*> Supervisor::stats(const SharedState& listener) const {
+    std::vector<const Stats*> stats;
+    for (const auto& slot : slots_)
+        if (slot.shared == &listener) stats.push_back(&slot.loop->stats());
     return stats;
 }
 
@@ -62,9 +71,33 @@ int Supervisor::run(const Actions& actions) {
     return failed_ ? 1 : 0;
 }
 
-void Supervisor::reconfigure(const Config& next) {
-    config_ = next;
-    for (auto& slot : slots_) slot.loop->request_reconfigure(next);
+// Returns once every running loop has taken its settings (bounded: a wedged loop is
+// named, not waited for), so that "reload: done", READY=1 and `systemctl reload`
+// returning all mean that new connections get the new settings.
+void Supervisor::reconfigure(const std::vector<Config>& listeners) {
+    config_ = listeners.front();
+    struct Pending {
+        std::mutex mutex;
+        std::condition_variable taken;
+        std::size_t loops = 0;
+    };
+    const auto pending = std::make_shared<Pending>();  // outlives a late loop's call
+    for (auto& slot : slots_)
+        for (const Config& next : listeners) {
+            if (next.name != slot.shared->config.name || slot.ended.load(std::memory_order_acquire)) continue;
+            {
+                std::lock_guard<std::mutex> lock(pending->mutex);
+                ++pending->loops;
+            }
+            slot.loop->request_reconfigure(next, [pending] {
+                std::lock_guard<std::mutex> lock(pending->mutex);
+                --pending->loops;
+                pending->taken.notify_all();
+            });
+        }
+    std::unique_lock<std::mutex> lock(pending->mutex);
+    if (!pending->taken.wait_for(lock, std::chrono::seconds(5), [&] { return pending->loops == 0; }))
+        log::warn("reload: ", pending->loops, " event loop(s) did not take the new settings within 5 s; they will when they turn");
 }
 
 void Supervisor::start_threads() {
@@ -150,8 +183,7 @@ void Supervisor::drain_all() {
     stopping_ = true;
     draining_ = true;
     for (auto& slot : slots_) slot.loop->request_drain();
-    std::size_t active = 0;
-    for (const SharedState* shared : shared_) active += shared->active.load(std::memory_order_acquire);
+    const std::size_t active = slots_.empty() ? 0 : slots_.front().shared->process.active.load(std::memory_order_acquire);
     notifier_.status("draining " + std::to_string(active) + " connections");
 }
 

@@ -110,11 +110,11 @@ BOOST_AUTO_TEST_CASE(conf_line_that_is_not_key_equals_value_names_file_and_line)
     const Run r = run({"--config", conf});
     BOOST_TEST(is_config_error(r), r.err);
     BOOST_TEST(contains(r.err, conf + ":3: expected key = value, not 'mode'"), r.err);
-    // Sections are not a feature: say where, not "unknown key 'server.port'".
+    // [listener NAME] is the one kind of section: say where, not "unknown key 'server.port'".
     const auto sections = write_conf("# echomux\n[server]\nport = 5\n");
     const Run s = run({"--config", sections});
     BOOST_TEST(is_config_error(s), s.err);
-    BOOST_TEST(contains(s.err, sections + ":2: expected key = value, not '[server]'"), s.err);
+    BOOST_TEST(contains(s.err, sections + ":2: expected a section header [listener NAME], not '[server]'"), s.err);
     const auto no_key = write_conf("= 5\n");
     BOOST_TEST(contains(run({"--config", no_key}).err, no_key + ":1: unknown key ''"));
 }

@@ -50,7 +50,7 @@ BOOST_AUTO_TEST_CASE(an_ipv4_client_of_a_dual_stack_listener_is_named_as_ipv4) {
     const std::string expected = "you are " + client + ", I am " + local + "\n";
     BOOST_TEST(recv_exact(c.get(), expected.size()) == expected);
     c.reset();
-    BOOST_TEST(server.process().wait_for_err("access client=" + client + " local=" + local + " ", 5s),
+    BOOST_TEST(server.process().wait_for_err("access listener=main client=" + client + " local=" + local + " ", 5s),
                server.process().err());
     BOOST_TEST(server.process().err().find("::ffff:") == std::string::npos, server.process().err());
 }

@@ -87,7 +87,7 @@ BOOST_AUTO_TEST_CASE(prefix_mode_passes_a_long_line_through_in_pieces) {
 namespace {
 // The access log line for the client at `client` (its address as the server saw it).
 std::string access_line(Server& server, const std::string& client, const std::string& end) {
-    const std::string marker = "access client=" + client + " ";
+    const std::string marker = "access listener=main client=" + client + " ";
     server.process().wait_for_err(marker, 5s);
     const std::string log = server.process().err();
     const auto at = log.find(marker);
@@ -111,7 +111,7 @@ BOOST_AUTO_TEST_CASE(access_log_says_who_connected_how_much_and_why_it_ended) {
     ::shutdown(finished.get(), SHUT_WR);
     BOOST_TEST(recv_until_eof(finished.get()) == "hello");
     const std::string eof = access_line(server, address_of(finished.get(), false), "eof");
-    BOOST_TEST(matches(eof, "access client=" + quote(address_of(finished.get(), false)) + " local=" + local +
+    BOOST_TEST(matches(eof, "access listener=main client=" + quote(address_of(finished.get(), false)) + " local=" + local +
                                 " received=5 sent=5 duration_ms=[0-9]+ end=eof"),
                eof);
 
@@ -121,7 +121,7 @@ BOOST_AUTO_TEST_CASE(access_log_says_who_connected_how_much_and_why_it_ended) {
     const std::string aborted_address = address_of(aborted.get(), false);
     reset(aborted);
     const std::string reset_line = access_line(server, aborted_address, "reset");
-    BOOST_TEST(matches(reset_line, "access client=" + quote(aborted_address) + " local=" + local +
+    BOOST_TEST(matches(reset_line, "access listener=main client=" + quote(aborted_address) + " local=" + local +
                                        " received=2 sent=2 duration_ms=[0-9]+ end=reset"),
                reset_line);
 
@@ -132,11 +132,11 @@ BOOST_AUTO_TEST_CASE(access_log_says_who_connected_how_much_and_why_it_ended) {
     auto extra = connect_to(server.port());  // a third while two are open: rejected
     BOOST_TEST(recv_until_eof(extra.get()).empty());
     const std::string rejected = access_line(server, address_of(extra.get(), false), "rejected");
-    BOOST_TEST(matches(rejected, "access client=" + quote(address_of(extra.get(), false)) + " local=" + local +
+    BOOST_TEST(matches(rejected, "access listener=main client=" + quote(address_of(extra.get(), false)) + " local=" + local +
                                      " received=0 sent=0 duration_ms=0 end=rejected"),
                rejected);
     const std::string idle_line = access_line(server, address_of(idle.get(), false), "idle");
-    BOOST_TEST(matches(idle_line, "access client=" + quote(address_of(idle.get(), false)) + " local=" + local +
+    BOOST_TEST(matches(idle_line, "access listener=main client=" + quote(address_of(idle.get(), false)) + " local=" + local +
                                       " received=0 sent=0 duration_ms=(2[5-9][0-9]|3[0-4][0-9]) end=idle"),
                idle_line);
 
@@ -150,7 +150,7 @@ BOOST_AUTO_TEST_CASE(access_log_names_connections_closed_by_the_drain) {
     server.process().signal(SIGTERM);
     BOOST_REQUIRE(server.process().wait(5s));
     const std::string drain = access_line(server, address_of(held.get(), false), "drain");
-    BOOST_TEST(matches(drain, "access client=127\\.0\\.0\\.1:[0-9]+ local=127\\.0\\.0\\.1:" +
+    BOOST_TEST(matches(drain, "access listener=main client=127\\.0\\.0\\.1:[0-9]+ local=127\\.0\\.0\\.1:" +
                                   std::to_string(server.port()) + " received=4 sent=4 duration_ms=[0-9]+ end=drain"),
                drain);
 }

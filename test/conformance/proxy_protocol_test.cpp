@@ -79,9 +79,9 @@ BOOST_AUTO_TEST_CASE(v1_header_names_the_client_and_is_never_echoed) {
     bool clean_eof = false;
     BOOST_TEST(recv_until_eof(c.get(), &clean_eof) == "you are 1.2.3.4:1111\nhi");
     BOOST_TEST(clean_eof);
-    BOOST_TEST(server.process().wait_for_err("access client=1.2.3.4:1111 ", 5s));
+    BOOST_TEST(server.process().wait_for_err("access listener=main client=1.2.3.4:1111 ", 5s));
     const std::string log = server.process().err();
-    BOOST_TEST(std::regex_search(log, std::regex("access client=1\\.2\\.3\\.4:1111 local=127\\.0\\.0\\.1:" +
+    BOOST_TEST(std::regex_search(log, std::regex("access listener=main client=1\\.2\\.3\\.4:1111 local=127\\.0\\.0\\.1:" +
                                                  std::to_string(server.port()) +
                                                  " received=2 sent=23 duration_ms=[0-9]+ end=eof\n")),
                log);

@@ -19,15 +19,7 @@
 using namespace echomux::test;
 
 namespace {
-const std::string& cert_dir() {
-    static TempDir dir("echomux-tls");
-    static const bool made = [] {
-        const std::string command = std::string("sh " ECHOMUX_SOURCE_DIR "/scripts/tls-certs.sh ") + dir.path() + " >/dev/null";
-        return std::system(command.c_str()) == 0;
-    }();
-    BOOST_REQUIRE_MESSAGE(made, "scripts/tls-certs.sh failed (is openssl installed?)");
-    return dir.path();
-}
+const std::string& cert_dir() { return tls_cert_dir(); }
 
 std::vector<std::string> tls_args(std::vector<std::string> more = {}) {
     more.push_back("--tls-cert=" + cert_dir() + "/server.pem");

@@ -63,7 +63,7 @@ Config endpoint_config() {
 struct Endpoint {
     Endpoint()
         : shared(endpoint_config()),
-          server(MetricsSource{shared, {&stats}, draining, stopping}) {}
+          server(MetricsSource{shared, {{&shared, {&stats}}}, draining, stopping}) {}
     SharedState shared;
     Stats stats;
     std::atomic<bool> draining{false}, stopping{false};

@@ -164,7 +164,7 @@ LoggedRun run_logged(const std::string& format) {
     return run;
 }
 
-const std::vector<std::string> kAccessKeys = {"time", "level", "msg",      "client",     "local",
+const std::vector<std::string> kAccessKeys = {"time", "level",    "msg",  "listener",    "client", "local",
                                               "received", "sent", "duration_ms", "end"};
 
 // The configuration error for a conf file in a directory with a space in its name, whose
@@ -259,7 +259,7 @@ BOOST_AUTO_TEST_CASE(every_logfmt_line_of_a_run_parses_with_the_same_fields) {
     BOOST_TEST(lines[0][3].second == ECHOMUX_EXPECTED_VERSION);
 
     const std::string local = "127.0.0.1:" + std::to_string(run.port);
-    const Pairs rejected = {{"msg", "access"}, {"client", run.rejected}, {"local", local}, {"received", "0"},
+    const Pairs rejected = {{"msg", "access"}, {"listener", "main"}, {"client", run.rejected}, {"local", local}, {"received", "0"},
                             {"sent", "0"},     {"duration_ms", "0"},     {"end", "rejected"}};
     BOOST_TEST(keys_of(lines[1]) == kAccessKeys);
     BOOST_TEST((Pairs(lines[1].begin() + 2, lines[1].end()) == rejected), run.lines[1]);
@@ -267,9 +267,9 @@ BOOST_AUTO_TEST_CASE(every_logfmt_line_of_a_run_parses_with_the_same_fields) {
     BOOST_TEST(lines[2][2].second == "max_connections (1) reached: closing new connections (1 time(s) since last report)");
 
     BOOST_TEST_REQUIRE(keys_of(lines[3]) == kAccessKeys);
-    BOOST_TEST(std::regex_match(lines[3][7].second, std::regex("[0-9]+")), run.lines[3]);
-    const Pairs finished = {{"msg", "access"}, {"client", run.finished}, {"local", local}, {"received", "5"},
-                            {"sent", "5"},     {"duration_ms", lines[3][7].second},     {"end", "eof"}};
+    BOOST_TEST(std::regex_match(lines[3][8].second, std::regex("[0-9]+")), run.lines[3]);
+    const Pairs finished = {{"msg", "access"}, {"listener", "main"}, {"client", run.finished}, {"local", local},
+                            {"received", "5"}, {"sent", "5"}, {"duration_ms", lines[3][8].second}, {"end", "eof"}};
     BOOST_TEST((Pairs(lines[3].begin() + 2, lines[3].end()) == finished), run.lines[3]);
 
     BOOST_TEST(lines[4][2].second.rfind("received SIGTERM: no longer accepting", 0) == 0);
@@ -289,9 +289,9 @@ BOOST_AUTO_TEST_CASE(text_lines_keep_their_shape_and_the_start_line_names_the_ve
                                                          " version=" + version + " revision=[^ ]+ backend=[a-z-]+ "
                                                          "threads=1 mode=echo max_connections=1 .*")),
                run.lines[0]);
-    BOOST_TEST(run.lines[1].substr(24) == " echomux info: access client=" + run.rejected + " local=127.0.0.1:" + port +
+    BOOST_TEST(run.lines[1].substr(24) == " echomux info: access listener=main client=" + run.rejected + " local=127.0.0.1:" + port +
                                               " received=0 sent=0 duration_ms=0 end=rejected");
-    BOOST_TEST(std::regex_match(run.lines[3], std::regex(time + " echomux info: access client=" +
+    BOOST_TEST(std::regex_match(run.lines[3], std::regex(time + " echomux info: access listener=main client=" +
                                                          std::regex_replace(run.finished, std::regex("\\."), "\\.") +
                                                          " local=127\\.0\\.0\\.1:" + port +
                                                          " received=5 sent=5 duration_ms=[0-9]+ end=eof")),

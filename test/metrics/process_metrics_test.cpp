@@ -24,7 +24,8 @@ double seconds_since_epoch() {
 // A sample's value as written (integers and decimals); nan when absent.
 double value_of(const std::string& page, const std::string& name) {
     std::smatch m;
-    if (!std::regex_search(page, m, std::regex("\n" + name + " ([0-9.e+]+)\n"))) return std::nan("");
+    const std::string pattern = std::regex_replace(name, std::regex(R"([{}"])"), R"(\$&)");
+    if (!std::regex_search(page, m, std::regex("\n" + pattern + " ([0-9.e+]+)\n"))) return std::nan("");
     return std::stod(m[1]);
 }
 
@@ -121,7 +122,7 @@ BOOST_AUTO_TEST_CASE(connection_histograms_count_each_connection_once_in_its_buc
     const std::string duration = "echomux_connection_duration_seconds";
     BOOST_TEST(bucket(duration, "1") == 2);
     BOOST_TEST(bucket(duration, "10") == 3);
-    BOOST_TEST(value_of(page, duration + "_sum") >= 1.2);
+    BOOST_TEST(value_of(page, duration + "_sum{listener=\"main\"}") >= 1.2);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

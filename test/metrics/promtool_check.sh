@@ -41,7 +41,7 @@ port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$work/log")
 [ "$(printf 'plain' | nc -N 127.0.0.1 "$port")" = plain ] || { echo "no echo"; exit 1; }
 [ "$(printf 'datagram' | nc -u -w 1 127.0.0.1 "$port")" = datagram ] || { echo "no UDP echo"; exit 1; }
 page=$(printf 'GET /metrics HTTP/1.0\r\n\r\n' | nc -N 127.0.0.1 "$metrics" | tr -d '\r' | sed '1,/^$/d')
-printf '%s\n' "$page" | grep -q '^echomux_connection_duration_seconds_count 2$' \
+printf '%s\n' "$page" | grep -q '^echomux_connection_duration_seconds_count{listener="main"} 2$' \
     || { echo "not the page expected after two connections:"; printf '%s\n' "$page"; exit 1; }
 printf '%s\n' "$page" | "$promtool" check metrics
 echo "promtool check metrics: clean ($(printf '%s\n' "$page" | grep -c '^# TYPE') metric families)"

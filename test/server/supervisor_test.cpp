@@ -44,7 +44,10 @@ public:
         ++drains;
         changed_.notify_all();
     }
-    void request_reconfigure(const Config& next) override { reconfigured_with = next.max_connections; }
+    void request_reconfigure(const Config& next, std::function<void()> applied) override {
+        reconfigured_with = next.max_connections;
+        applied();
+    }
     const Stats& stats() const override { return stats_; }
 
     std::atomic<int> drains{0};
@@ -122,7 +125,7 @@ BOOST_AUTO_TEST_CASE(sighup_and_sigusr1_run_their_actions_and_the_loops_keep_ser
     const Supervisor::Actions actions{[&] {
                                           BOOST_TEST(f.loops[0]->drains.load() == 0);
                                           ++reloads;
-                                          f.supervisor->reconfigure(next);
+                                          f.supervisor->reconfigure({next});
                                       },
                                       [&] { ++counters; }};
     BOOST_TEST(f.supervisor->run(actions) == 0);

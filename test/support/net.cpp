@@ -17,6 +17,9 @@
 #include <cstring>
 #include <chrono>
 #include <random>
+#include <sstream>
+#include <algorithm>
+#include <vector>
 #include <regex>
 #include <thread>
 #include <unistd.h>
@@ -113,15 +116,40 @@ bool peer_closed_within(int fd, int timeout_ms) {
     return r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
 }
 
+namespace {
+
+// `name{a="1",b="2"}` as its name and its label pairs.
+std::pair<std::string, std::vector<std::string>> series(const std::string& text) {
+    const auto brace = text.find('{');
+    std::vector<std::string> labels;
+    if (brace == std::string::npos) return {text, labels};
+    const std::string inside = text.substr(brace + 1, text.rfind('}') - brace - 1);
+    // Label values here hold no commas: split on them.
+    std::istringstream pairs(inside);
+    for (std::string pair; std::getline(pairs, pair, ',');) labels.push_back(pair);
+    return {text.substr(0, brace), labels};
+}
+
+}  // namespace
+
 long long metric_sample(const std::string& page, const std::string& name) {
-    std::string pattern;  // the name as the page prints it: labels' braces and quotes are literal
-    for (char c : name) {
-        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') pattern += '\\';
-        pattern += c;
+    const auto [wanted_name, wanted_labels] = series(name);
+    std::istringstream lines(page);
+    long long sum = -1;
+    for (std::string line; std::getline(lines, line);) {
+        if (line.empty() || line[0] == '#') continue;
+        const auto blank = line.rfind(' ');
+        const auto [sample_name, labels] = series(line.substr(0, blank));
+        if (sample_name != wanted_name) continue;
+        const bool all = std::all_of(wanted_labels.begin(), wanted_labels.end(), [&labels = labels](const auto& l) {
+            return std::find(labels.begin(), labels.end(), l) != labels.end();
+        });
+        if (!all) continue;
+        const std::string value = line.substr(blank + 1);
+        if (value.find_first_not_of("0123456789") != std::string::npos) continue;  // not a count
+        sum = (sum < 0 ? 0 : sum) + std::stoll(value);
     }
-    std::smatch m;
-    if (!std::regex_search(page, m, std::regex("\\n" + pattern + " ([0-9]+)\\n"))) return -1;
-    return std::stoll(m[1]);
+    return sum;
 }
 
 long long wait_for_metric(int port, const std::string& name, const std::function<bool(long long)>& done,

@@ -53,8 +53,9 @@ struct HttpReply {
 };
 // GET over HTTP/1.0 on 127.0.0.1; status 0 if no well-formed reply came.
 HttpReply http_get(int port, const std::string& path);
-// Value of a sample in a Prometheus text page, named as printed ("x_total" or
-// "x_total{reason=\"y\"}"); -1 if absent.
+// A sample in a Prometheus text page: "x_total" or "x_total{reason=\"y\"}" is the sum of
+// every x_total series with at least those labels (each listener has its own series:
+// add listener=\"main\" for one); -1 if none.
 long long metric_sample(const std::string& page, const std::string& name);
 // Polls /metrics until `name` satisfies `done` or `timeout_ms` pass; returns the last value.
 long long wait_for_metric(int port, const std::string& name, const std::function<bool(long long)>& done,

@@ -225,6 +225,15 @@ bool Server::start(std::vector<std::string> args, const ProcessOptions& options)
     return true;
 }
 
+int Server::listener_port(const std::string& name) const {
+    process_->wait_for_err(" listener=" + name + " ", 10s);  // the start lines come one by one
+    std::smatch m;
+    const std::string err = process_->err();
+    BOOST_REQUIRE_MESSAGE(std::regex_search(err, m, std::regex("listening on [^ ]*:([0-9]+) .* listener=" + name + " ")),
+                          "no listener " << name << ": " << err);
+    return std::stoi(m[1]);
+}
+
 int Server::stop(std::chrono::milliseconds timeout) {
     process_->signal(SIGTERM);
     const auto status = process_->wait(timeout);

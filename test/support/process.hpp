@@ -85,6 +85,8 @@ public:
     // taken by another test process before echomux binds it: then it starts again on another.
     static Server with_metrics(std::vector<std::string> args = {}, const ProcessOptions& options = {});
     int port() const { return port_; }
+    // Another listener's port ([listener NAME], tls_port), from its start line.
+    int listener_port(const std::string& name) const;
     int metrics_port() const { return metrics_port_; }
     Process& process() { return *process_; }
     // SIGTERM, wait for exit; returns the exit status (fails the test on a timeout).

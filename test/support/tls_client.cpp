@@ -2,6 +2,9 @@
 #include "support/tls_client.hpp"
 
 #include "support/net.hpp"
+#include "support/temp_dir.hpp"
+
+#include <boost/test/unit_test.hpp>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -12,9 +15,21 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <chrono>
 
 namespace echomux::test {
+
+const std::string& tls_cert_dir() {
+    static TempDir dir("echomux-tls");
+    static const bool made = [] {
+        const std::string command = std::string("sh " ECHOMUX_SOURCE_DIR "/scripts/tls-certs.sh ") + dir.path() + " >/dev/null";
+        return std::system(command.c_str()) == 0;
+    }();
+    BOOST_REQUIRE_MESSAGE(made, "scripts/tls-certs.sh failed (is openssl installed?)");
+    return dir.path();
+}
+
 namespace {
 std::string last_error() {
     const unsigned long code = ERR_get_error();

@@ -12,6 +12,10 @@ typedef struct ssl_ctx_st SSL_CTX;
 
 namespace echomux::test {
 
+// A throwaway CA and certificates for localhost, 127.0.0.1 and ::1 (scripts/tls-certs.sh),
+// made once per test program: ca.pem, server.pem, server.key, client.pem, client.key.
+const std::string& tls_cert_dir();
+
 struct TlsOptions {
     std::string ca_file;            // verify the server against it (empty: no verification)
     std::string server_name = "localhost";  // SNI and the name checked

@@ -6,6 +6,8 @@
 #include "echomux/core/config.hpp"
 #include "echomux/core/stats.hpp"
 
+#include <functional>
+
 namespace echomux {
 
 class EventLoop {
@@ -15,9 +17,9 @@ public:
     virtual void run() = 0;
     // Stop accepting and start draining. Safe to call from any thread.
     virtual void request_drain() = 0;
-    // Take these settings (a reload: see Service::reconfigure) before the next callback.
-    // Safe to call from any thread.
-    virtual void request_reconfigure(const Config& next) = 0;
+    // Take these settings (a reload: see Service::reconfigure) before the next callback,
+    // then call `applied` (on the loop's thread). Safe to call from any thread.
+    virtual void request_reconfigure(const Config& next, std::function<void()> applied) = 0;
     virtual const Stats& stats() const = 0;
 };
 

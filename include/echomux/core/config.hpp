@@ -30,9 +30,13 @@ struct BackendChoice {
     bool operator==(const BackendChoice& o) const { return backend == o.backend && mode == o.mode; }
 };
 
+// One listener's settings (the main one's, or a [listener NAME] section's over them), and
+// the process-wide ones, which every listener's copy holds alike.
 struct Config {
+    std::string name = "main";  // the listener's: "main", or its [listener NAME] section's
     std::string listen = "0.0.0.0";
     std::uint16_t port = 7007;
+    std::uint16_t tls_port = 0;  // a listener named tls on this port, with the tls_* settings; 0 = none
     bool udp = false;                       // also a UDP echo socket on listen/port
     std::uint32_t udp_rate_per_source = 1000;  // replies per second to one source address; 0 = no limit
     Mode mode = Mode::echo;

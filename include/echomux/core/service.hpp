@@ -158,6 +158,7 @@ private:
     WaitSlot await(WaitList& list, Expiring& c);
     void expire_waiting(WaitList& list, Expiry why, long long now);
     void reject(int fd);
+    void release_slot();  // a connection's max_connections slot, taken in admit()
     void close_all();
 
     struct RateLimit {

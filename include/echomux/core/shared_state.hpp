@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSL-1.0
-// What every event loop of one server shares: the settings as started, the count of open
-// connections that max_connections bounds, and what the shell decided before the loops ran.
+// What the event loops of one server share: per listener, the settings as started and its
+// open connections; for the whole process, the count that max_connections bounds and what
+// the shell decided before the loops ran.
 #pragma once
 
 #include "echomux/core/config.hpp"
@@ -11,20 +12,33 @@
 
 namespace echomux {
 
-// State shared by all loops of one server.
-struct SharedState {
-    explicit SharedState(const Config& c) : config(c), max_connections(c.max_connections), mode(c.mode) {}
-    const Config config;  // as started; each loop keeps its own copy, which SIGHUP can update
-    std::atomic<std::size_t> active{0};  // open connections, all loops: max_connections
-    // What a reload changed, for /metrics (the loops have their own copies).
-    std::atomic<std::size_t> max_connections;
-    std::atomic<Mode> mode;
-    // Every loop accepts from one inherited socket (dups of it), not from a SO_REUSEPORT
-    // socket of its own: set before the loops are made.
-    bool one_listener = false;
+// Every listener's loops together.
+struct ProcessState {
+    explicit ProcessState(const Config& c) : max_connections(c.max_connections) {}
+    std::atomic<std::size_t> active{0};  // open connections, all listeners: max_connections
+    std::atomic<std::size_t> max_connections;  // what a reload changed, for /metrics
     // Echo connections the open file limit has room for (after metrics and the reserve),
     // set before the loops start; over max_connections, each still takes one for a moment.
     std::size_t descriptor_budget = SIZE_MAX;
+};
+
+// State shared by the loops of one listener.
+struct SharedState {
+    // A listener of its own process (tests, tools): its own ProcessState.
+    explicit SharedState(const Config& c) : SharedState(c, own_process_) {}
+    SharedState(const Config& c, ProcessState& p) : own_process_(c), config(c), process(p), mode(c.mode) {}
+
+private:
+    ProcessState own_process_;  // unused when another is given
+
+public:
+    const Config config;  // as started; each loop keeps its own copy, which SIGHUP can update
+    ProcessState& process;
+    std::atomic<std::size_t> active{0};  // this listener's open connections (a share of process.active)
+    std::atomic<Mode> mode;  // what a reload changed, for /metrics (the loops have their own copies)
+    // Every loop accepts from one inherited socket (dups of it), not from a SO_REUSEPORT
+    // socket of its own: set before the loops are made.
+    bool one_listener = false;
 };
 
 }  // namespace echomux

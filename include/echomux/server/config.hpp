@@ -33,18 +33,23 @@ struct ConfigError : std::runtime_error {
 struct LoadedConfig {
     enum class Action { run, help, version, print_config, healthcheck, check_config };
     Action action = Action::run;
-    Config config;
+    Config config;                  // the main listener's, and the whole server's
+    std::vector<Config> listeners;  // every other listener's ([listener NAME] sections, tls_port)
     std::string text;  // help, version, print-config or check-config output, when action asks for it
     std::vector<std::string> warnings;  // worth a log line, not worth refusing to start
-    std::map<std::string, std::string> values;  // each key's effective value, as written
+    // Each key's effective value, as written: "port" for the main listener, "NAME.port" for another.
+    std::map<std::string, std::string> values;
 };
 
 // What a reload (SIGHUP) can apply while serving: the settings new connections start with,
 // the limits and timeouts, the logs. Anything else (addresses, ports, backend, threads,
 // buffers sized at start) needs a restart. Each key's row in the table says which.
-bool reloadable(const std::string& key);
+bool reloadable(const std::string& key);  // a key of `values`
 // `running`, with the reloadable settings taken from `next`.
 Config with_reloadable(const Config& running, const Config& next);
+// A listener's settings with the whole server's (`main`'s) in place of its copies: after
+// the main settings were fitted to the open file limit, or reloaded.
+Config with_process_keys(const Config& listener, const Config& main);
 
 // Throws ConfigError. `envp` is the environment to read ECHOMUX_* keys from.
 LoadedConfig load_config(int argc, const char* const argv[], const char* const* envp);

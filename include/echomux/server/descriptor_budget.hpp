@@ -10,13 +10,17 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 namespace echomux {
 
 class DescriptorBudget {
 public:
     // `open_files`: the soft RLIMIT_NOFILE; nullopt when there is none (or it cannot be read).
-    DescriptorBudget(const Config& config, std::optional<std::uint64_t> open_files);
+    // `config` is the main listener's (and the whole server's); the other listeners' loops
+    // take descriptors of their own.
+    DescriptorBudget(const Config& config, std::optional<std::uint64_t> open_files,
+                     const std::vector<Config>& other_listeners = {});
 
     // Kept out of the echo connections' budget: stdio, each loop's own descriptors, spares.
     std::uint64_t reserve() const { return reserve_; }

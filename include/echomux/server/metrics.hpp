@@ -14,9 +14,15 @@
 
 namespace echomux {
 
-struct MetricsSource {
-    const SharedState& shared;
+// One listener's loops, whose series carry its name (listener="main").
+struct ListenerFigures {
+    const SharedState* shared;
     std::vector<const Stats*> loops;
+};
+
+struct MetricsSource {
+    const SharedState& shared;  // the main listener's: the whole server's settings and counts
+    std::vector<ListenerFigures> listeners;  // the main one first
     const std::atomic<bool>& draining;  // not accepting any more: open connections finish
     const std::atomic<bool>& stopping;  // SIGTERM/SIGINT seen (shutdown_delay, then draining)
     const ReloadStats* reloads = nullptr;  // none: the page has no echomux_config_* metrics
@@ -28,7 +34,8 @@ struct EndpointStats {
     std::uint64_t refused = 0;  // requests answered 400, 413 or 431
 };
 
-// The /metrics body: every counter summed over the loops, then the endpoint's own.
+// The /metrics body: every counter of each listener summed over its loops, then the
+// endpoint's own and the process's.
 std::string render_metrics(const MetricsSource& source, const EndpointStats& endpoint);
 
 }  // namespace echomux

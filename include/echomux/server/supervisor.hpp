@@ -24,7 +24,7 @@ namespace echomux {
 class Supervisor {
 public:
     // One loop to make: the sockets it serves and the state it shares with its listener's
-    // other loops. Several listeners (issue 22) are more plans, each with its own state.
+    // other loops. Each listener has loops of its own, so a slow one never delays another.
     struct LoopPlan {
         SharedState* shared;
         Fd listener;
@@ -46,17 +46,20 @@ public:
     Supervisor& operator=(const Supervisor&) = delete;
 
     std::vector<const Stats*> stats() const;
+    std::vector<const Stats*> stats(const SharedState& listener) const;  // its loops'
     const std::atomic<bool>& stopping() const { return stopping_; }  // readiness (/healthz) says 503
     const std::atomic<bool>& draining() const { return draining_; }  // the loops were asked to drain
 
     // Runs every loop until all have ended. Returns the exit status: 0 after a drain, 1 when
     // a loop failed (its run() threw, or its thread could not start).
     int run(const Actions& actions);
-    // A reload's settings: every loop takes them, and so do shutdown_delay and drain_timeout.
-    void reconfigure(const Config& next);
+    // A reload's settings, one Config per listener (by name; the main one first): each loop
+    // takes its listener's, and shutdown_delay and drain_timeout come from the main one.
+    void reconfigure(const std::vector<Config>& listeners);
 
 private:
     struct Slot {
+        const SharedState* shared = nullptr;  // its listener's
         std::unique_ptr<EventLoop> loop;
         std::thread thread;
         std::atomic<bool> ended{false};
@@ -74,7 +77,6 @@ private:
 
     Config config_;
     std::vector<Slot> slots_;
-    std::vector<const SharedState*> shared_;  // distinct: open connections are counted there
     SignalSource& signals_;
     ServiceNotifier& notifier_;
     const Clock& clock_;

@@ -59,8 +59,11 @@ void AsioLoop::request_drain() {
     boost::asio::post(io_, [this] { service_.begin_drain(); });
 }
 
-void AsioLoop::request_reconfigure(const Config& next) {
-    boost::asio::post(io_, [this, next] { service_.reconfigure(next); });
+void AsioLoop::request_reconfigure(const Config& next, std::function<void()> applied) {
+    boost::asio::post(io_, [this, next, applied = std::move(applied)] {
+        service_.reconfigure(next);
+        applied();
+    });
 }
 
 void AsioLoop::wait_for_accept() {

@@ -55,8 +55,11 @@ void NativeLoop::request_drain() {
     queue_.post([this] { service_.begin_drain(); });
 }
 
-void NativeLoop::request_reconfigure(const Config& next) {
-    queue_.post([this, next] { service_.reconfigure(next); });
+void NativeLoop::request_reconfigure(const Config& next, std::function<void()> applied) {
+    queue_.post([this, next, applied = std::move(applied)] {
+        service_.reconfigure(next);
+        applied();
+    });
 }
 
 void NativeLoop::on_wake() { queue_.run_posted(); }

@@ -211,8 +211,11 @@ void UringLoop::request_drain() {
     queue_.post([this] { service_.begin_drain(); });
 }
 
-void UringLoop::request_reconfigure(const Config& next) {
-    queue_.post([this, next] { service_.reconfigure(next); });
+void UringLoop::request_reconfigure(const Config& next, std::function<void()> applied) {
+    queue_.post([this, next, applied = std::move(applied)] {
+        service_.reconfigure(next);
+        applied();
+    });
 }
 
 void UringLoop::adopt(int fd) {

@@ -20,7 +20,7 @@ public:
     ~AsioLoop() override;
     void run() override;
     void request_drain() override;
-    void request_reconfigure(const Config& next) override;
+    void request_reconfigure(const Config& next, std::function<void()> applied) override;
     const Stats& stats() const override { return service_.stats(); }
 
 private:

@@ -25,7 +25,7 @@ public:
     ~NativeLoop() override;
     void run() override;
     void request_drain() override;
-    void request_reconfigure(const Config& next) override;
+    void request_reconfigure(const Config& next, std::function<void()> applied) override;
     const Stats& stats() const override { return service_.stats(); }
 
     Selector& selector() { return *selector_; }

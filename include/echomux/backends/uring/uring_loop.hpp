@@ -31,7 +31,7 @@ public:
     ~UringLoop() override;
     void run() override;
     void request_drain() override;
-    void request_reconfigure(const Config& next) override;
+    void request_reconfigure(const Config& next, std::function<void()> applied) override;
     const Stats& stats() const override { return service_.stats(); }
 
     // For connections.
