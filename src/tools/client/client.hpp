@@ -29,6 +29,12 @@ struct ClientError : std::runtime_error {
 // options.timeout (they bound connect too); non-blocking unless `blocking`.
 Fd connect_to(const Options& options, bool blocking);
 std::string expected_reply(const Options& options, std::string sent);
+// The error for a send or recv that failed with errno while `doing` ("waiting for the
+// reply"): a timeout (EAGAIN under SO_RCVTIMEO) says "timed out after N s", not
+// "Resource temporarily unavailable".
+ClientError io_error(const Options& options, const std::string& doing);
+// "0.3", "5": seconds as people write them.
+std::string seconds_text(double seconds);
 
 int two_socket(const Options& options);
 int selectors_client(const Options& options);

@@ -18,14 +18,14 @@ int interactive(const Options& o) {
     while (std::getline(std::cin, line)) {
         const std::string sent = line + "\n";
         if (::send(fd.get(), sent.data(), sent.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(sent.size()))
-            throw ClientError(std::string("send failed: ") + std::strerror(errno));
+            throw io_error(o, "sending");
         std::string reply;
         while (reply.size() < sent.size()) {
             char buf[4096];
             const ssize_t n = ::recv(fd.get(), buf, std::min(sizeof buf, sent.size() - reply.size()), 0);
             if (n < 0 && errno == EINTR) continue;
             if (n == 0) throw ClientError("server closed the connection");
-            if (n < 0) throw ClientError(std::string("no reply: ") + std::strerror(errno));
+            if (n < 0) throw io_error(o, "waiting for the reply");
             reply.append(buf, static_cast<std::size_t>(n));
         }
         const std::string expected = expected_reply(o, sent);

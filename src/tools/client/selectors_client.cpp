@@ -66,7 +66,7 @@ struct ClientConnection final : native::Handler {
         std::cout << "Sending '" << next << "' to connection " << id << "\n";
         const ssize_t n = ::send(fd.get(), next.data(), next.size(), MSG_NOSIGNAL);
         if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
-        if (n < 0) throw ClientError(std::string("send failed: ") + std::strerror(errno));
+        if (n < 0) throw io_error(options, "sending");
         next.erase(0, static_cast<std::size_t>(n));
         if (next.empty()) outgoing.pop_front();
     }
@@ -88,7 +88,7 @@ int selectors_client(const Options& o) {
     ClientConnection first(o, *selector, 1), second(o, *selector, 2);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(o.timeout);
     while (first.open || second.open) {
-        if (std::chrono::steady_clock::now() > deadline) throw ClientError("timed out waiting for the echo");
+        if (std::chrono::steady_clock::now() > deadline) throw ClientError("timed out after " + seconds_text(o.timeout) + " s waiting for the echo");
         for (const native::Ready& ready : selector->select(100)) ready.key.data->on_events(ready.events);
     }
     return 0;

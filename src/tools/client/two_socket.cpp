@@ -13,7 +13,7 @@
 
 namespace echomux::client {
 namespace {
-std::string receive(int fd, std::size_t n) {
+std::string receive(const Options& o, int fd, std::size_t n) {
     std::string reply(n, '\0');
     std::size_t got = 0;
     while (got < n) {
@@ -21,7 +21,7 @@ std::string receive(int fd, std::size_t n) {
         if (r < 0 && errno == EINTR) continue;
         if (r == 0) throw ClientError("server closed the connection after " + std::to_string(got) + " of " +
                                       std::to_string(n) + " bytes");
-        if (r < 0) throw ClientError(std::string("no reply: ") + std::strerror(errno));
+        if (r < 0) throw io_error(o, "waiting for the reply");
         got += static_cast<std::size_t>(r);
     }
     return reply;
@@ -34,10 +34,10 @@ int two_socket(const Options& o) {
         for (int i = 0; i < 2; ++i) {
             std::cout << "socket " << i + 1 << " sending '" << part << "'\n";
             if (::send(sockets[i].get(), part.data(), part.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(part.size()))
-                throw ClientError(std::string("send failed: ") + std::strerror(errno));
+                throw io_error(o, "sending");
         }
         for (int i = 0; i < 2; ++i) {
-            const std::string reply = receive(sockets[i].get(), part.size());
+            const std::string reply = receive(o, sockets[i].get(), part.size());
             std::cout << "socket " << i + 1 << " received '" << reply << "'\n";
             const std::string expected = expected_reply(o, part);
             if (reply != expected)
