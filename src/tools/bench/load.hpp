@@ -8,6 +8,7 @@
 
 #include "echomux/core/echo_protocol.hpp"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,9 @@ struct Workload {
     // bench-engine additions (after the agreed model).
     double stall_timeout = 2;        // no reply for this long with requests outstanding: the server stopped answering
     std::vector<int> cpus;           // load loop i runs on cpus[i % size]; empty: wherever the OS puts it
+    // bench v3 (issue 24): every echomux.
+    std::optional<int> greeting_lines = 0;  // lines the server sends on connect; nullopt: auto (probe)
+    std::string prefix;                     // mode prefix: the text before each line (udp: each datagram)
 };
 
 const char* kind_name(Workload::Kind kind);
@@ -82,6 +86,7 @@ struct Result {
     // bench-engine additions: the whole run (warm-up, window and drain), to check against the
     // server's own counters (echomux_received_bytes_total, echomux_connections_accepted_total).
     std::uint64_t total_requests = 0, total_sent_bytes = 0, total_received_bytes = 0, total_connects = 0;
+    std::vector<std::string> greeting;  // the first connection's greeting lines
     bool valid() const { return invalid.empty(); }
 
     double loss_percent() const {

@@ -10,6 +10,8 @@
 #include "report.hpp"
 
 #include "tools/command_line.hpp"
+#include "tools/greeting.hpp"
+#include "tools/reply_form.hpp"
 
 #include <sched.h>
 #include <unistd.h>
@@ -20,7 +22,7 @@
 namespace echomux::bench {
 
 const char* const kRunSynopsis =
-    "echomux-bench run [--host H] [--port P] [--workload pingpong|stream|udp] [--mode echo|upper] [OPTION...]";
+    "echomux-bench run [--host H] [--port P] [--workload pingpong|stream|udp] [--mode echo|upper|prefix] [OPTION...]";
 
 namespace {
 
@@ -34,6 +36,7 @@ struct RunArgs {
     Workload w;
     std::string workload = "pingpong", mode = "echo";
     std::string cpu, server_pid, sizes;
+    std::string greeting = "0";  // --greeting-lines as typed
     std::string hgrm;  // file for the latency distribution
 };
 
@@ -52,7 +55,12 @@ po::options_description run_options(RunArgs& a) {
         ("idle", po::value(&w.idle)->default_value(w.idle), "idle connections held open alongside")
         ("warmup", po::value(&w.warmup)->default_value(w.warmup), "seconds before measuring")
         ("duration,d", po::value(&w.duration)->default_value(w.duration), "seconds measured")
-        ("mode", po::value(&a.mode)->default_value(a.mode), "what the server sends back: echo or upper")
+        ("mode", po::value(&a.mode)->default_value(a.mode),
+         "what the server sends back: echo, upper or prefix (each message a line, back after --prefix)")
+        ("prefix", po::value(&w.prefix), "mode prefix: the server's prefix as it sends it (placeholders expanded)")
+        ("greeting-lines", po::value(&a.greeting)->default_value(a.greeting),
+         "lines the server sends on connect (its greeting), read before the load; auto: found by a probe line "
+         "on the first connection (whatever comes before its echo is the greeting)")
         ("timeout", po::value(&w.timeout)->default_value(w.timeout), "udp: seconds before a datagram counts as lost")
         ("sizes", po::value(&a.sizes), "mixed sizes, e.g. 64,512,4096: each message's size drawn from these")
         ("rate", po::value(&w.rate), "open loop: total requests/s over all connections, latency from the intended "
@@ -126,6 +134,12 @@ void check_run_args(RunArgs& a, const po::variables_map& vm) {
         throw po::error("--connect-rate is a workload of its own: not with --workload stream/udp, --rate or --sizes");
     if (w.kind == Workload::Kind::udp && (w.threads > 1 || !w.sizes.empty() || w.interval > 0))
         throw po::error("--workload udp: no --threads, --sizes or --interval yet");
+    if (w.kind == Workload::Kind::udp && (!w.greeting_lines || *w.greeting_lines > 0))
+        throw po::error("--greeting-lines goes with TCP workloads (UDP has no greeting)");
+    if (w.kind == Workload::Kind::udp && w.prefix.size() + w.size > 65507)
+        throw po::error("--workload udp: --prefix and --size together must fit a datagram (65507 bytes)");
+    if (w.mode == Mode::prefix && !w.sizes.empty())
+        throw po::error("--mode prefix: one --size (each message is one line of that size), not --sizes");
     if (vm.count("interval")) {
         if (!(w.interval > 0)) throw po::error("--interval must be above 0");
         if (w.duration / w.interval > 1000) throw po::error("--interval: at most 1000 intervals per --duration");
@@ -146,8 +160,15 @@ int run_command(const std::vector<std::string>& args) {
              : a.workload == "udp"  ? Workload::Kind::udp
                                     : Workload::Kind::pingpong;
     const auto m = echomux::parse_mode(a.mode);
-    if (!m || *m == echomux::Mode::prefix) throw po::error("--mode must be echo or upper");
+    if (!m) throw po::error("--mode must be echo, upper or prefix");
     w.mode = *m;
+    if (const std::string why = tools::mode_and_prefix_mistake(w.mode, vm.count("prefix") > 0); !why.empty())
+        throw po::error(why);
+    try {
+        w.greeting_lines = tools::parse_greeting_lines(a.greeting);
+    } catch (const std::invalid_argument& e) {
+        throw po::error(e.what());
+    }
     check_run_args(a, vm);
     if (!a.hgrm.empty()) check_writable("--hgrm", a.hgrm);
     w.progress = !vm.count("json") && ::isatty(STDERR_FILENO);

@@ -24,13 +24,13 @@ using native::EVENT_WRITE;
 
 struct ClientConnection final : native::Handler {
     ClientConnection(const Options& o, native::Selector& selector, int id)
-        : options(o), selector(selector), id(id), fd(connect_to(o, false)) {
+        : options(o), selector(selector), id(id), session(open_session(o, false)) {
+        for (const auto& line : session.greeting) std::cout << "Greeting '" << line << "' from connection " << id << "\n";
         for (const char* m : {"Message 1 from client.", "Message 2 from client."}) {
             outgoing.emplace_back(m);
-            total += std::strlen(m);
-            expected += expected_reply(o, m);
+            expected += session.form.reply_to(m);
         }
-        selector.register_fd(fd.get(), EVENT_READ | EVENT_WRITE, this);
+        selector.register_fd(session.stream->fd(), EVENT_READ | EVENT_WRITE, this);
     }
 
     void on_events(unsigned events) override {
@@ -40,31 +40,31 @@ struct ClientConnection final : native::Handler {
 
     void on_read() {
         char data[1024];
-        const ssize_t n = ::recv(fd.get(), data, sizeof data, 0);
+        const ssize_t n = session.stream->receive(data, sizeof data);
         if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
         if (n <= 0) throw ClientError("connection " + std::to_string(id) + ": server closed before echoing all");
         received.append(data, static_cast<std::size_t>(n));
         std::cout << "Received '" << std::string(data, static_cast<std::size_t>(n)) << "' from connection " << id
                   << "\n";
-        if (received.size() >= total) {
+        if (received.size() >= expected.size()) {
             if (received != expected)
                 throw ClientError("connection " + std::to_string(id) +
                                   ": wrong echo: " + tools::describe_wrong_echo(expected, received));
             std::cout << "Closing connection " << id << "\n";
-            selector.unregister(fd.get());
-            fd.reset();
+            selector.unregister(session.stream->fd());
+            session.stream.reset();
             open = false;
         }
     }
 
     void on_write() {
         if (outgoing.empty()) {
-            selector.modify(fd.get(), EVENT_READ, this);  // nothing left to say: only listen
+            selector.modify(session.stream->fd(), EVENT_READ, this);  // nothing left to say: only listen
             return;
         }
         std::string& next = outgoing.front();
         std::cout << "Sending '" << next << "' to connection " << id << "\n";
-        const ssize_t n = ::send(fd.get(), next.data(), next.size(), MSG_NOSIGNAL);
+        const ssize_t n = session.stream->send(next.data(), next.size());
         if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
         if (n < 0) throw io_error(options, "sending");
         next.erase(0, static_cast<std::size_t>(n));
@@ -74,10 +74,9 @@ struct ClientConnection final : native::Handler {
     const Options& options;
     native::Selector& selector;
     int id;
-    Fd fd;
+    Session session;
     std::deque<std::string> outgoing;
     std::string expected, received;
-    std::size_t total = 0;
     bool open = true;
 };
 
