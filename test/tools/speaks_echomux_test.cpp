@@ -171,8 +171,9 @@ BOOST_AUTO_TEST_CASE(bench_fails_on_a_prefix_or_greeting_that_does_not_come) {
     // No greeting expected: the greeting's bytes are taken for a wrong echo.
     const Run ungreeted = with({"--mode=prefix", "--prefix=pod-a: "});
     BOOST_TEST(ungreeted.status == 1);
-    BOOST_TEST(contains(ungreeted.out, R"(wrong byte at stream offset 0: expected 'pod-a: )"), ungreeted.out);
-    BOOST_TEST(contains(ungreeted.out, R"(received 'hi\x0apod-a: )"), ungreeted.out);
+    // (The greeting may come alone or with the echo in one read.)
+    BOOST_TEST(contains(ungreeted.out, R"(wrong byte at stream offset 0: expected 'p)"), ungreeted.out);
+    BOOST_TEST(contains(ungreeted.out, R"(received 'hi\x0a)"), ungreeted.out);
 }
 
 BOOST_AUTO_TEST_CASE(greeting_auto_finds_every_line_before_the_echo_however_late) {

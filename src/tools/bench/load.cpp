@@ -27,6 +27,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -73,6 +74,7 @@ Interval merged_interval(const std::vector<std::unique_ptr<LoadLoop>>& loops, st
         latency.merge(loop->interval_latency(i));
     }
     sum.p99_ns = latency.percentile(0.99);
+    sum.latency = std::move(latency);
     return sum;
 }
 
@@ -138,6 +140,7 @@ void merge(const Workload& w, const Timeline& t, const std::vector<std::unique_p
         for (const auto& m : part.error_messages)
             if (r.error_messages.size() < 5) r.error_messages.push_back(m);
         r.latency.merge(part.latency);
+        r.uncorrected_latency.merge(part.uncorrected_latency);
         r.drain_missing_bytes += part.drain_missing_bytes;
         r.total_requests += part.total_requests;
         r.total_sent_bytes += part.total_sent_bytes;
@@ -212,6 +215,8 @@ Result run_load(const Workload& w) {
     r.total_connects = active.size() + idle.size();  // every one the server accepted
     for (auto& worker : workers) worker.join();
     merge(w, t, loops, r);
+    r.window_start_time = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count() -
+                          (static_cast<double>(now_ns()) - static_cast<double>(t.window_start)) / 1e9;
     r.greeting = w.greeting_lines ? loops.front()->result().greeting : greeter.probed_greeting();
     check_idle_connections(idle, r);
     std::vector<double> thread_cpu;

@@ -37,6 +37,7 @@ std::uint64_t mix(std::uint64_t c, std::uint64_t n) {
 // A message in flight: where it ends in the stream, and the time its latency counts from.
 struct Pending {
     std::uint64_t end = 0, stamp = 0;
+    std::uint64_t sent_at = 0;  // open loop: when it actually began (its stamp is when it should have)
     std::uint32_t size = 0;
 };
 
@@ -159,7 +160,7 @@ void LoadLoop::on_writable(Connection& c, std::uint64_t now) {
             const std::size_t size = size_of(c, c.started + pushed);
             const std::uint64_t stamp = open_loop_ ? intended(c, c.started + pushed) : now;
             end += size;
-            c.push({end, stamp, static_cast<std::uint32_t>(size)});
+            c.push({end, stamp, now, static_cast<std::uint32_t>(size)});
             ++pushed;
         }
         if (end == c.sent) return set_write_interest(c, false);
@@ -191,13 +192,14 @@ void LoadLoop::count_received(std::size_t bytes, std::uint64_t now) {
 }
 
 // A message came back whole. It counts in the window (and its interval) when it came back in it.
-void LoadLoop::complete(std::uint64_t stamp, std::uint64_t now) {
+void LoadLoop::complete(std::uint64_t stamp, std::uint64_t sent_at, std::uint64_t now) {
     ++result_.total_requests;
     const auto& t = shared_.timeline;
     if (now < t.window_start || now >= t.window_end) return;
     const std::uint64_t latency = now > stamp ? now - stamp : 0;
     ++result_.requests;
     result_.latency.record(latency);
+    if (open_loop_) result_.uncorrected_latency.record(now > sent_at ? now - sent_at : 0);
     if (Interval* i = interval_at(now)) {
         ++i->requests;
         interval_latency_[static_cast<std::size_t>(i - intervals_.data())].record(latency);
@@ -247,7 +249,7 @@ void LoadLoop::on_readable(Connection& c) {
         last_reply_ = now;
         count_received(answered, now);
         while (c.count > 0 && c.received >= c.front().end) {
-            complete(c.front().stamp, now);
+            complete(c.front().stamp, c.front().sent_at, now);
             c.pop_front();
         }
         if (static_cast<std::size_t>(n) < want || c.reply == pattern.reply_bytes(c.sent)) break;

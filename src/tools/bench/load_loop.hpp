@@ -66,7 +66,7 @@ private:
     struct Connection;
     void on_writable(Connection& c, std::uint64_t now);
     void on_readable(Connection& c);
-    void complete(std::uint64_t stamp, std::uint64_t now);
+    void complete(std::uint64_t stamp, std::uint64_t sent_at, std::uint64_t now);
     void count_received(std::size_t bytes, std::uint64_t now);
     void fail(Connection& c, const std::string& why);
     void error(const std::string& why);

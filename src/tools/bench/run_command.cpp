@@ -4,6 +4,7 @@
 #include "cli.hpp"
 #include "csv_report.hpp"
 #include "hgrm.hpp"
+#include "hlog.hpp"
 #include "json_report.hpp"
 #include "load.hpp"
 #include "metrics_scrape.hpp"
@@ -18,6 +19,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <sstream>
 
 namespace echomux::bench {
 
@@ -38,6 +40,8 @@ struct RunArgs {
     std::string cpu, server_pid, sizes;
     std::string greeting = "0";  // --greeting-lines as typed
     std::string hgrm;  // file for the latency distribution
+    std::string hlog;  // file for the interval log
+    std::string percentiles;
 };
 
 po::options_description run_options(RunArgs& a) {
@@ -79,7 +83,12 @@ po::options_description run_options(RunArgs& a) {
         ("cpu", po::value(&a.cpu), "pin the load loops: one CPU, or a list (0,1), loop i on the i-th")
         ("json", "print JSON instead of a table (docs/bench-result.schema.json)")
         ("csv", "print CSV instead of a table: a header line and one line for the run")
-        ("hgrm", po::value(&a.hgrm), "also write the latency distribution to this file (HdrHistogram .hgrm, us)");
+        ("hgrm", po::value(&a.hgrm), "also write the latency distribution to this file (HdrHistogram .hgrm, us)")
+        ("hlog", po::value(&a.hlog),
+         "also write HdrHistogram's interval log to this file (.hlog: one histogram per --interval, or one for "
+         "the window), which HdrHistogram's tools merge across generators")
+        ("percentiles", po::value(&a.percentiles),
+         "latency percentiles to show, e.g. 50,90,95,99,99.9,99.99 [50,90,95,99,99.9]; max is always shown");
     return desc;
 }
 
@@ -147,6 +156,34 @@ void check_run_args(RunArgs& a, const po::variables_map& vm) {
     }
 }
 
+// "50,99.9" -> {50, 99.9}; each above 0, at most 100.
+std::vector<double> percentile_list(const std::string& text) {
+    std::vector<double> list;
+    std::istringstream in(text);
+    for (std::string item; std::getline(in, item, ',');) {
+        std::size_t used = 0;
+        double p = -1;
+        try {
+            p = std::stod(item, &used);
+        } catch (const std::exception&) {
+        }
+        if (used != item.size() || !(p > 0 && p <= 100) || list.size() == 32)
+            throw po::error("--percentiles takes up to 32 numbers above 0 and at most 100, separated by commas; got '" +
+                            text + "'");
+        list.push_back(p);
+    }
+    if (list.empty()) throw po::error("--percentiles takes numbers separated by commas; got '" + text + "'");
+    return list;
+}
+
+// The --interval histograms, or the window's as one interval.
+std::vector<LoggedInterval> logged_intervals(const Result& r) {
+    std::vector<LoggedInterval> list;
+    for (const auto& i : r.intervals) list.push_back({i.start, i.seconds, i.latency});
+    if (list.empty()) list.push_back({0, r.seconds, r.latency});
+    return list;
+}
+
 }  // namespace
 
 int run_command(const std::vector<std::string>& args) {
@@ -171,6 +208,8 @@ int run_command(const std::vector<std::string>& args) {
     }
     check_run_args(a, vm);
     if (!a.hgrm.empty()) check_writable("--hgrm", a.hgrm);
+    if (!a.hlog.empty()) check_writable("--hlog", a.hlog);
+    if (vm.count("percentiles")) w.percentiles = percentile_list(a.percentiles);
     w.progress = !vm.count("json") && ::isatty(STDERR_FILENO);
     if (vm.count("json") && vm.count("csv")) throw po::error("--json and --csv cannot be used together");
     const Result r = w.kind == Workload::Kind::udp ? run_udp_load(w) : run_load(w);
@@ -181,6 +220,7 @@ int run_command(const std::vector<std::string>& args) {
     else
         std::cout << human_report(w, r);
     if (!a.hgrm.empty()) write_hgrm(a.hgrm, r.latency);
+    if (!a.hlog.empty()) write_hlog(a.hlog, logged_intervals(r), r.window_start_time);
     for (const auto& note : r.notes) std::cerr << "echomux-bench: note: " << note << "\n";
     // The whole run, to hold against the server's own counters.
     if (w.kind != Workload::Kind::udp) std::cerr << "echomux-bench: whole run (warm-up, window, drain): " << r.total_requests << " requests, "
