@@ -67,7 +67,7 @@ std::vector<std::string> read_greeting(Stream& stream, int lines, double timeout
     return greeting;
 }
 
-std::size_t GreetingSkip::take(const char* data, std::size_t n) {
+std::string GreetingSkip::skip(const char*& data, std::size_t& n) {
     std::size_t taken = 0;
     while (left_ > 0 && taken < n) {
         const void* nl = std::memchr(data + taken, '\n', n - taken);
@@ -77,9 +77,10 @@ std::size_t GreetingSkip::take(const char* data, std::size_t n) {
         taken = end;
         if (nl) --left_;
     }
-    if (seen_ > kMaxGreetingBytes)
-        throw std::runtime_error("greeting longer than " + std::to_string(kMaxGreetingBytes) + " bytes");
-    return taken;
+    data += taken;
+    n -= taken;
+    if (seen_ > kMaxGreetingBytes) return "greeting longer than " + std::to_string(kMaxGreetingBytes) + " bytes";
+    return "";
 }
 
 std::vector<std::string> GreetingSkip::lines() const {

@@ -39,9 +39,9 @@ class GreetingSkip {
 public:
     explicit GreetingSkip(int lines = 0, bool keep = false) : left_(lines), keep_(keep) {}
     bool done() const { return left_ == 0; }
-    // How many of the n bytes at `data` are greeting; throws std::runtime_error past
-    // kMaxGreetingBytes.
-    std::size_t take(const char* data, std::size_t n);
+    // Moves `data` and `n` past the greeting bytes at their head; returns "" or, past
+    // kMaxGreetingBytes, why the connection is wrong.
+    std::string skip(const char*& data, std::size_t& n);
     std::vector<std::string> lines() const;  // the kept lines (keep: true)
 
 private:

@@ -149,13 +149,7 @@ void ChurnGenerator::on_event(ChurnConnection& c, std::uint32_t events) {
     const char* data = scratch_.data();
     auto got = static_cast<std::size_t>(n);
     if (!c.greeting.done()) {
-        try {
-            const std::size_t greeting = c.greeting.take(data, got);
-            data += greeting;
-            got -= greeting;
-        } catch (const std::runtime_error& e) {
-            return fail(c, e.what());
-        }
+        if (const std::string why = c.greeting.skip(data, got); !why.empty()) return fail(c, why);
         if (c.number == 0 && c.greeting.done()) r_.greeting = c.greeting.lines();
     }
     if (got > 0) on_reply(c, data, got);

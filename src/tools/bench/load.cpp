@@ -48,13 +48,13 @@ void check_idle_connections(std::vector<Greeter::Opened>& idle, Result& r) {
     for (std::size_t i = 0; i < fds.size(); ++i) {
         if (fds[i].revents == 0) continue;
         bool fine = !(fds[i].revents & (POLLRDHUP | POLLHUP | POLLERR));
-        if (fine) try {
-                tools::GreetingSkip greeting(idle[i].greeting_lines);
-                const ssize_t n = idle[i].stream->receive(buffer.data(), buffer.size());
-                fine = n > 0 && greeting.take(buffer.data(), static_cast<std::size_t>(n)) == static_cast<std::size_t>(n);
-            } catch (const std::runtime_error&) {
-                fine = false;
-            }
+        if (fine) {
+            tools::GreetingSkip greeting(idle[i].greeting_lines);
+            const ssize_t n = idle[i].stream->receive(buffer.data(), buffer.size());
+            const char* data = buffer.data();
+            std::size_t left = n > 0 ? static_cast<std::size_t>(n) : 0;
+            fine = n > 0 && greeting.skip(data, left).empty() && left == 0;
+        }
         if (fine) continue;
         ++r.errors;
         if (r.error_messages.size() < 5) r.error_messages.push_back("an idle connection was closed or sent data");

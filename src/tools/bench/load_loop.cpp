@@ -13,7 +13,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
-#include <stdexcept>
 
 namespace echomux::bench {
 
@@ -226,13 +225,7 @@ void LoadLoop::on_readable(Connection& c) {
         const char* data = scratch_.data();
         auto got = static_cast<std::size_t>(n);
         if (!c.greeting.done()) {
-            try {
-                const std::size_t greeting = c.greeting.take(data, got);
-                data += greeting;
-                got -= greeting;
-            } catch (const std::runtime_error& e) {
-                return fail(c, e.what());
-            }
+            if (const std::string why = c.greeting.skip(data, got); !why.empty()) return fail(c, why);
             if (c.index == 0 && c.greeting.done()) result_.greeting = c.greeting.lines();
             if (got == 0) continue;
         }
