@@ -11,7 +11,7 @@
 FROM docker.io/library/debian:bookworm AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends cmake g++ make pkg-config libboost1.81-dev \
-      libboost-program-options1.81-dev liburing-dev libssl-dev \
+      libboost-program-options1.81-dev liburing-dev libssl-dev zlib1g-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Only what the build reads (.dockerignore keeps the rest out): a change to the tests, docs

@@ -7,7 +7,7 @@
 #   install-deps.sh --test   that, plus what the test suite and the packaging need
 set -eu
 # The server-only set stays small on purpose: the run command must be quick on a fresh box.
-packages="cmake g++ make pkg-config libboost1.81-dev libboost-program-options1.81-dev liburing-dev libssl-dev"
+packages="cmake g++ make pkg-config libboost1.81-dev libboost-program-options1.81-dev liburing-dev libssl-dev zlib1g-dev"
 case "${1:-}" in
     "") ;;
     --test)

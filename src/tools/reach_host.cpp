@@ -6,6 +6,7 @@
 #include <netdb.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
@@ -45,7 +46,7 @@ std::vector<SocketAddress> resolve_host(const std::string& host, std::uint16_t p
 }
 
 Fd connect_in_turn(const std::vector<SocketAddress>& addresses, std::size_t& from, const std::string& host,
-                   std::uint16_t port, const std::function<void(int fd)>& before_connect) {
+                   std::uint16_t port, const std::function<void(int fd)>& before_connect, double timeout_seconds) {
     int error = 0;
     for (std::size_t i = from; i < addresses.size(); ++i) {
         const SocketAddress& address = addresses[i];
@@ -67,8 +68,15 @@ Fd connect_in_turn(const std::vector<SocketAddress>& addresses, std::size_t& fro
             tried += (tried.empty() ? " (tried " : ", ") + describe_socket_address(addresses[i].storage);
         tried += ")";
     }
+    // A connect cut short by SO_SNDTIMEO fails with EINPROGRESS (or EAGAIN).
+    std::string why = std::strerror(error);
+    if (timeout_seconds > 0 && (error == EINPROGRESS || error == EAGAIN)) {
+        char text[64];
+        std::snprintf(text, sizeof text, "timed out after %g s", timeout_seconds);
+        why = text;
+    }
     throw std::runtime_error("cannot connect to " + printable(describe_address(without_brackets(host), port)) + ": " +
-                             std::strerror(error) + tried);
+                             why + tried);
 }
 
 }  // namespace echomux::tools

@@ -24,8 +24,10 @@ std::vector<SocketAddress> resolve_host(const std::string& host, std::uint16_t p
 // `before_connect(fd)` run on each socket first (send/receive timeouts also bound connect).
 // `from` is left at the address that accepted, so later connections can go where the first
 // went. Throws std::runtime_error "cannot connect to HOST:PORT: why" (with the addresses
-// tried when there were several).
+// tried when there were several). `timeout_seconds`: the send timeout before_connect set, so
+// that a connect it cut short says "timed out after N s".
 Fd connect_in_turn(const std::vector<SocketAddress>& addresses, std::size_t& from, const std::string& host,
-                   std::uint16_t port, const std::function<void(int fd)>& before_connect = {});
+                   std::uint16_t port, const std::function<void(int fd)>& before_connect = {},
+                   double timeout_seconds = 0);
 
 }  // namespace echomux::tools

@@ -70,8 +70,8 @@ Result measured() {
     r.client_cpu_seconds = 1.98;
     r.server_cpu_seconds = 1.5;
     r.server_rss_kib = 4096;
-    r.intervals.push_back({0, 1, 100000, 6400000, 0, 250000});
-    r.intervals.push_back({1, 1, 100000, 6400000, 0, 0});
+    r.intervals.push_back({0, 1, 100000, 6400000, 0, 250000, {}});
+    r.intervals.push_back({1, 1, 100000, 6400000, 0, 0, {}});
     return r;
 }
 

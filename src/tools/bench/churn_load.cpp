@@ -6,12 +6,13 @@
 // After the window no new connection starts; the open ones get drain_timeout to finish.
 #include "load.hpp"
 
+#include "greeter.hpp"
 #include "load_loop.hpp"
 #include "open_files.hpp"
 #include "server_cost.hpp"
 #include "validity.hpp"
 
-#include "tools/reach_host.hpp"
+#include "tools/greeting.hpp"
 #include "tools/wrong_echo.hpp"
 
 #include <netinet/in.h>
@@ -32,17 +33,19 @@ constexpr std::size_t kMaxOpen = 1000;            // churn connections open at o
 constexpr std::uint64_t kMaxWaitNs = 10'000'000;
 
 struct ChurnConnection {
-    Fd fd;
+    std::unique_ptr<tools::Stream> stream;  // null once done or failed
     std::uint64_t number = 0;                      // the how-many-th connection of the run
     std::uint64_t connect_at = 0, sent_at = 0;
-    std::size_t size = 0, sent = 0, received = 0;
+    std::size_t size = 0, sent = 0, received = 0;  // received: reply bytes (after the greeting)
+    tools::GreetingSkip greeting;                  // lines still to come before the reply
     bool connected = false;
 };
 
 class ChurnGenerator {
 public:
-    ChurnGenerator(const Workload& w, const Pattern& p, SocketAddress address)
-        : w_(w), pattern_(p), address_(address), scratch_(w.size) {}
+    ChurnGenerator(const Workload& w, const Pattern& p, SocketAddress address, int greeting_lines)
+        : w_(w), pattern_(p), address_(address), greeting_lines_(greeting_lines),
+          scratch_(p.reply_bytes(w.size) + tools::kMaxGreetingBytes) {}
     Result run(ServerCost& server);
 
 private:
@@ -51,11 +54,13 @@ private:
     void finish(ChurnConnection& c);
     void fail(ChurnConnection& c, const std::string& why);
     bool in_window(std::uint64_t now) const { return now >= t_.window_start && now < t_.window_end; }
-    std::size_t offset(const ChurnConnection& c) const { return (c.number * 7919) % Pattern::kSize; }
+    std::size_t offset(const ChurnConnection& c) const { return pattern_.offset_for(c.number); }
+    void on_reply(ChurnConnection& c, const char* data, std::size_t n);
 
     const Workload& w_;
     const Pattern& pattern_;
     SocketAddress address_;
+    int greeting_lines_;
     Timeline t_;
     Fd epoll_;
     std::vector<char> scratch_;
@@ -66,46 +71,48 @@ private:
 void ChurnGenerator::fail(ChurnConnection& c, const std::string& why) {
     ++r_.errors;
     if (r_.error_messages.size() < 5) r_.error_messages.push_back("connection " + std::to_string(c.number) + ": " + why);
-    c.fd.reset();  // closing it also takes it out of the epoll set
+    c.stream.reset();  // closing it also takes it out of the epoll set
 }
 
 void ChurnGenerator::start(std::uint64_t number, std::uint64_t now) {
     auto c = std::make_unique<ChurnConnection>();
     c->number = number;
     c->size = w_.size;
-    c->fd.reset(::socket(address_.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    if (!c->fd) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
+    c->greeting = tools::GreetingSkip(greeting_lines_, number == 0);
+    Fd fd(::socket(address_.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!fd) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
     const int on = 1;
-    ::setsockopt(c->fd.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    c->stream = tools::plain_stream(std::move(fd));
     c->connect_at = now;
-    if (::connect(c->fd.get(), address_.get(), address_.length) != 0 && errno != EINPROGRESS) {
+    if (::connect(c->stream->fd(), address_.get(), address_.length) != 0 && errno != EINPROGRESS) {
         fail(*c, std::string("connect: ") + std::strerror(errno));
         return;
     }
     epoll_event e{};
     e.events = EPOLLOUT;
     e.data.ptr = c.get();
-    ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, c->fd.get(), &e);
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, c->stream->fd(), &e);
     open_.push_back(std::move(c));
 }
 
 void ChurnGenerator::finish(ChurnConnection& c) {
     const std::uint64_t now = now_ns();
     ++r_.total_requests;
-    r_.total_received_bytes += c.received;
+    r_.total_received_bytes += c.size;  // the bytes answered, as the other workloads count
     if (in_window(now)) {
         ++r_.requests;
-        r_.bytes += c.received;
+        r_.bytes += c.size;
         r_.latency.record(now - c.sent_at);
     }
-    c.fd.reset();
+    c.stream.reset();
 }
 
 void ChurnGenerator::on_event(ChurnConnection& c, std::uint32_t events) {
     if (!c.connected) {
         int error = 0;
         socklen_t len = sizeof error;
-        ::getsockopt(c.fd.get(), SOL_SOCKET, SO_ERROR, &error, &len);
+        ::getsockopt(c.stream->fd(), SOL_SOCKET, SO_ERROR, &error, &len);
         if (error != 0) return fail(c, std::string("connect: ") + std::strerror(error));
         if (!(events & EPOLLOUT)) return;
         const std::uint64_t now = now_ns();
@@ -118,7 +125,7 @@ void ChurnGenerator::on_event(ChurnConnection& c, std::uint32_t events) {
         c.sent_at = now;
     }
     if (c.sent < c.size) {
-        const ssize_t n = ::send(c.fd.get(), pattern_.sent.data() + offset(c) + c.sent, c.size - c.sent, MSG_NOSIGNAL);
+        const ssize_t n = c.stream->send(pattern_.sent_at(offset(c), c.sent), c.size - c.sent);
         if (n < 0 && errno != EAGAIN && errno != EINTR) return fail(c, std::string("send: ") + std::strerror(errno));
         if (n > 0) {
             c.sent += static_cast<std::size_t>(n);
@@ -128,25 +135,36 @@ void ChurnGenerator::on_event(ChurnConnection& c, std::uint32_t events) {
             epoll_event e{};
             e.events = EPOLLIN;
             e.data.ptr = &c;
-            ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, c.fd.get(), &e);
+            ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, c.stream->fd(), &e);
         }
         return;
     }
-    const ssize_t n = ::recv(c.fd.get(), scratch_.data(), c.size - c.received, 0);
+    const ssize_t n = c.stream->receive(scratch_.data(), scratch_.size());
     if (n == 0) return fail(c, "server closed the connection before echoing");
     if (n < 0) {
         if (errno == EAGAIN || errno == EINTR) return;
         return fail(c, std::string("recv: ") + std::strerror(errno));
     }
-    const auto got = static_cast<std::size_t>(n);
-    const char* expected = pattern_.expected.data() + offset(c) + c.received;
-    if (std::memcmp(scratch_.data(), expected, got) != 0) {
-        const std::size_t i = tools::first_difference({expected, got}, {scratch_.data(), got});
+    // The greeting comes first (the server writes it before the echo): skipped line by line.
+    const char* data = scratch_.data();
+    auto got = static_cast<std::size_t>(n);
+    if (!c.greeting.done()) {
+        if (const std::string why = c.greeting.skip(data, got); !why.empty()) return fail(c, why);
+        if (c.number == 0 && c.greeting.done()) r_.greeting = c.greeting.lines();
+    }
+    if (got > 0) on_reply(c, data, got);
+}
+
+void ChurnGenerator::on_reply(ChurnConnection& c, const char* data, std::size_t got) {
+    const auto total = static_cast<std::size_t>(pattern_.reply_bytes(c.size));
+    if (got > total - c.received) return fail(c, "server sent more than the reply");
+    if (const std::size_t i = pattern_.mismatch(offset(c), c.received, data, got); i < got) {
+        const std::string expected = pattern_.expected(offset(c), c.received, got);
         return fail(c, "wrong byte at offset " + std::to_string(c.received + i) + ": " +
-                           tools::expected_and_received({expected, got}, {scratch_.data(), got}, i));
+                           tools::expected_and_received(expected, {data, got}, i));
     }
     c.received += got;
-    if (c.received == c.size) finish(c);
+    if (c.received == total) finish(c);
 }
 
 Result ChurnGenerator::run(ServerCost& server) {
@@ -172,7 +190,7 @@ Result ChurnGenerator::run(ServerCost& server) {
             r_.client_cpu_seconds = thread_cpu_seconds() - client_cpu_start;
             server.finish(r_);
         }
-        open_.erase(std::remove_if(open_.begin(), open_.end(), [](const auto& c) { return !c->fd; }), open_.end());
+        open_.erase(std::remove_if(open_.begin(), open_.end(), [](const auto& c) { return !c->stream; }), open_.end());
         if (draining && (open_.empty() || now >= t_.drain_end)) break;
         std::uint64_t due = t_.start + static_cast<std::uint64_t>(static_cast<double>(next) * period_ns);
         for (; !draining && due <= now && open_.size() < kMaxOpen;
@@ -183,14 +201,14 @@ Result ChurnGenerator::run(ServerCost& server) {
         const int n = wait_for_events(epoll_.get(), events, wake > now ? wake - now : 0);
         for (int i = 0; i < n; ++i) {
             auto& c = *static_cast<ChurnConnection*>(events[i].data.ptr);
-            if (c.fd) on_event(c, events[i].events);
+            if (c.stream) on_event(c, events[i].events);
         }
     }
     if (!open_.empty()) {
         ++r_.errors;
         r_.error_messages.push_back(std::to_string(open_.size()) + " connection(s) had no reply within the " +
                                     std::to_string(w_.drain_timeout).substr(0, 3) + " s drain");
-        for (const auto& c : open_) r_.drain_missing_bytes += c->sent - c->received;
+        for (const auto& c : open_) r_.drain_missing_bytes += c->sent - pattern_.answered(c->received);
     }
     r_.seconds = w_.duration;
     return r_;
@@ -205,12 +223,13 @@ Result run_churn_load(const Workload& w) {
     ServerCost server(w);
     // The first address that accepts (as the other workloads do); that connection counts too,
     // since the server counts it.
-    const auto addresses = tools::resolve_host(w.host, static_cast<std::uint16_t>(w.port), SOCK_STREAM);
-    std::size_t at = 0;
-    tools::connect_in_turn(addresses, at, w.host, static_cast<std::uint16_t>(w.port));
-    const Pattern pattern(w.mode);
-    ChurnGenerator generator(w, pattern, addresses[at]);
+    // (With --greeting-lines auto, it is also the one that probes.)
+    Greeter greeter(w);
+    greeter.open();
+    const Pattern pattern(w.mode, w.prefix, w.size);
+    ChurnGenerator generator(w, pattern, greeter.address(), greeter.lines());
     Result r = generator.run(server);
+    if (!w.greeting_lines) r.greeting = greeter.probed_greeting();
     ++r.total_connects;
     judge(w, r, {r.client_cpu_seconds});
     return r;

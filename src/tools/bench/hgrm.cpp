@@ -28,11 +28,6 @@ std::string hgrm(const Histogram& h) {
     std::string out = format("%12s %14s %10s %14s\n\n", "Value", "Percentile", "TotalCount", "1/(1-Percentile)");
     const auto buckets = h.buckets();
     const std::uint64_t total = h.count();
-    double sum = 0, sum_of_squares = 0;
-    // Like HdrHistogram, the mean and deviation use each bucket's middle value.
-    for (const auto& b : buckets) sum += (b.lowest + b.highest) / 2.0 * b.count;
-    const double mean = total ? sum / total : 0;
-    for (const auto& b : buckets) sum_of_squares += std::pow((b.lowest + b.highest) / 2.0 - mean, 2) * b.count;
     std::uint64_t seen = 0;
     double level = 0;
     for (const auto& b : buckets) {
@@ -50,11 +45,10 @@ std::string hgrm(const Histogram& h) {
     if (total > 0)
         out += format("%12.3f %2.12f %10llu\n", buckets.back().highest / kNanosPerUnit, 1.0,
                       static_cast<unsigned long long>(total));
-    out += format("#[Mean    = %12.3f, StdDeviation   = %12.3f]\n", mean / kNanosPerUnit,
-                  total ? std::sqrt(sum_of_squares / total) / kNanosPerUnit : 0);
+    out += format("#[Mean    = %12.3f, StdDeviation   = %12.3f]\n", h.mean() / kNanosPerUnit, h.stddev() / kNanosPerUnit);
     out += format("#[Max     = %12.3f, Total count    = %12llu]\n", h.max() / kNanosPerUnit,
                   static_cast<unsigned long long>(total));
-    out += format("#[Buckets = %12d, SubBuckets     = %12d]\n", Histogram::kBucketGroups, Histogram::kSubBuckets);
+    out += format("#[Buckets = %12d, SubBuckets     = %12d]\n", Histogram::bucket_count(), Histogram::sub_bucket_count());
     return out;
 }
 

@@ -4,6 +4,7 @@
 #include "figures.hpp"
 #include "machine.hpp"
 #include "regime.hpp"
+#include "report.hpp"
 
 #include "echomux/util/version.hpp"
 
@@ -22,16 +23,20 @@ json::array strings(const std::vector<std::string>& list) {
     return a;
 }
 
-// Percentiles in nanoseconds, as measured (the histogram's bucket bounds); null when
+// Percentiles in nanoseconds, as HdrHistogram gives them (3 significant digits); null when
 // nothing was recorded.
-json::value latency_json(const Histogram& h) {
+json::value latency_json(const Histogram& h, const std::vector<double>& asked = {}) {
     if (h.count() == 0) return nullptr;
+    json::object asked_values;
+    for (double p : asked) asked_values[percentile_name(p)] = h.percentile(p / 100);
     return json::object{{"count", h.count()},
                         {"p50", h.percentile(0.5)},
                         {"p90", h.percentile(0.9)},
+                        {"p95", h.percentile(0.95)},
                         {"p99", h.percentile(0.99)},
                         {"p99_9", h.percentile(0.999)},
-                        {"max", h.max()}};
+                        {"max", h.max()},
+                        {"percentiles", std::move(asked_values)}};
 }
 
 json::value interval_json(const Interval& i) {
@@ -78,6 +83,8 @@ json::object workload_json(const Workload& w) {
                         {"warmup", w.warmup},
                         {"duration", w.duration},
                         {"mode", mode_name(w.mode)},
+                        {"prefix", w.mode == Mode::prefix ? json::value(w.prefix) : nullptr},
+                        {"greeting_lines", w.greeting_lines ? json::value(*w.greeting_lines) : json::value("auto")},
                         {"rate", positive(w.rate)},
                         {"threads", w.threads},
                         {"connect_rate", positive(w.connect_rate)},
@@ -94,6 +101,7 @@ json::object result_json(const Workload& w, const Result& r) {
     json::object o{{"valid", r.valid()},
                    {"invalid", strings(r.invalid)},
                    {"notes", strings(r.notes)},
+                   {"greeting", strings(r.greeting)},
                    {"regime", r.valid() ? json::value(regime_name(regime_of(r))) : nullptr},
                    {"asked_seconds", r.asked_seconds},
                    {"seconds", r.seconds},
@@ -106,7 +114,8 @@ json::object result_json(const Workload& w, const Result& r) {
                    {"client_cpu_seconds", r.client_cpu_seconds},
                    {"server_cpu_seconds", r.server_cpu_seconds >= 0 ? json::value(r.server_cpu_seconds) : nullptr},
                    {"server_rss_kib", r.server_rss_kib >= 0 ? json::value(r.server_rss_kib) : nullptr},
-                   {"latency_ns", latency_json(r.latency)},
+                   {"latency_ns", latency_json(r.latency, w.percentiles)},
+                   {"uncorrected_latency_ns", w.rate > 0 ? latency_json(r.uncorrected_latency, w.percentiles) : nullptr},
                    {"connects", r.connects},
                    {"connect_latency_ns", latency_json(r.connect_latency)},
                    {"whole_run", json::object{{"requests", r.total_requests},

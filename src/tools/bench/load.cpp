@@ -5,6 +5,7 @@
 // whether the run measured anything.
 #include "load.hpp"
 
+#include "greeter.hpp"
 #include "load_loop.hpp"
 #include "open_files.hpp"
 #include "report.hpp"
@@ -12,7 +13,7 @@
 #include "validity.hpp"
 
 #include "echomux/util/fd.hpp"
-#include "tools/reach_host.hpp"
+#include "tools/greeting.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -26,6 +27,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -37,25 +39,26 @@ namespace {
 
 constexpr std::uint64_t kSuperviseStepNs = 20'000'000;  // how often the supervisor looks
 
-// To the first of addresses[from...] that accepts; `from` stays there, so every connection
-// goes where the first one went.
-Fd open_connection(const std::vector<SocketAddress>& addresses, std::size_t& from, const Workload& w) {
-    Fd fd = tools::connect_in_turn(addresses, from, w.host, static_cast<std::uint16_t>(w.port));
-    const int on = 1;
-    ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-    ::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) | O_NONBLOCK);
-    return fd;
-}
-
-void check_idle_connections(const std::vector<Fd>& idle, Result& r) {
+// An idle connection may have received its greeting, and nothing else; none may have closed.
+void check_idle_connections(std::vector<Greeter::Opened>& idle, Result& r) {
     std::vector<pollfd> fds;
-    for (const Fd& fd : idle) fds.push_back({fd.get(), POLLIN | POLLRDHUP, 0});
+    for (const auto& c : idle) fds.push_back({c.stream->fd(), POLLIN | POLLRDHUP, 0});
     if (fds.empty() || ::poll(fds.data(), fds.size(), 0) <= 0) return;
-    for (const pollfd& p : fds)
-        if (p.revents != 0) {
-            ++r.errors;
-            if (r.error_messages.size() < 5) r.error_messages.push_back("an idle connection was closed or sent data");
+    std::vector<char> buffer(tools::kMaxGreetingBytes);
+    for (std::size_t i = 0; i < fds.size(); ++i) {
+        if (fds[i].revents == 0) continue;
+        bool fine = !(fds[i].revents & (POLLRDHUP | POLLHUP | POLLERR));
+        if (fine) {
+            tools::GreetingSkip greeting(idle[i].greeting_lines);
+            const ssize_t n = idle[i].stream->receive(buffer.data(), buffer.size());
+            const char* data = buffer.data();
+            std::size_t left = n > 0 ? static_cast<std::size_t>(n) : 0;
+            fine = n > 0 && greeting.skip(data, left).empty() && left == 0;
         }
+        if (fine) continue;
+        ++r.errors;
+        if (r.error_messages.size() < 5) r.error_messages.push_back("an idle connection was closed or sent data");
+    }
 }
 
 // Interval i over all loops: counts summed, latency histograms merged.
@@ -71,6 +74,7 @@ Interval merged_interval(const std::vector<std::unique_ptr<LoadLoop>>& loops, st
         latency.merge(loop->interval_latency(i));
     }
     sum.p99_ns = latency.percentile(0.99);
+    sum.latency = std::move(latency);
     return sum;
 }
 
@@ -136,6 +140,7 @@ void merge(const Workload& w, const Timeline& t, const std::vector<std::unique_p
         for (const auto& m : part.error_messages)
             if (r.error_messages.size() < 5) r.error_messages.push_back(m);
         r.latency.merge(part.latency);
+        r.uncorrected_latency.merge(part.uncorrected_latency);
         r.drain_missing_bytes += part.drain_missing_bytes;
         r.total_requests += part.total_requests;
         r.total_sent_bytes += part.total_sent_bytes;
@@ -174,14 +179,12 @@ Result run_load(const Workload& w) {
     if (w.connect_rate > 0) return run_churn_load(w);
     ensure_open_files(static_cast<std::size_t>(w.connections), static_cast<std::size_t>(w.idle));
     ServerCost server(w);
-    const auto addresses = tools::resolve_host(w.host, static_cast<std::uint16_t>(w.port), SOCK_STREAM);
-    std::size_t at = 0;
-    std::vector<Fd> idle;
-    for (int i = 0; i < w.idle; ++i) idle.push_back(open_connection(addresses, at, w));
-    std::vector<Fd> active;
-    for (int i = 0; i < w.connections; ++i) active.push_back(open_connection(addresses, at, w));
+    Greeter greeter(w);
+    std::vector<Greeter::Opened> idle, active;
+    for (int i = 0; i < w.idle; ++i) idle.push_back(greeter.open());
+    for (int i = 0; i < w.connections; ++i) active.push_back(greeter.open());
 
-    const Pattern pattern(w.mode);
+    const Pattern pattern(w.mode, w.prefix, w.size);
     LoopShared shared{w, pattern};
     shared.total_connections = active.size();
     // Connections dealt out in turn-sized blocks: loop i gets connections [first, first + n).
@@ -189,7 +192,7 @@ Result run_load(const Workload& w) {
     std::vector<std::unique_ptr<LoadLoop>> loops;
     for (std::size_t i = 0, first = 0; i < threads; ++i) {
         const std::size_t n = active.size() / threads + (i < active.size() % threads ? 1 : 0);
-        std::vector<Fd> mine;
+        std::vector<Greeter::Opened> mine;
         for (std::size_t k = first; k < first + n; ++k) mine.push_back(std::move(active[k]));
         loops.push_back(std::make_unique<LoadLoop>(shared, std::move(mine), first));
         first += n;
@@ -208,9 +211,13 @@ Result run_load(const Workload& w) {
             --running;
         });
     Result r = supervise(w, t, loops, running, server);
+
     r.total_connects = active.size() + idle.size();  // every one the server accepted
     for (auto& worker : workers) worker.join();
     merge(w, t, loops, r);
+    r.window_start_time = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count() -
+                          (static_cast<double>(now_ns()) - static_cast<double>(t.window_start)) / 1e9;
+    r.greeting = w.greeting_lines ? loops.front()->result().greeting : greeter.probed_greeting();
     check_idle_connections(idle, r);
     std::vector<double> thread_cpu;
     for (const auto& loop : loops) thread_cpu.push_back(loop->window_cpu_seconds());

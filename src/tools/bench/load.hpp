@@ -8,6 +8,7 @@
 
 #include "echomux/core/echo_protocol.hpp"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,10 @@ struct Workload {
     // bench-engine additions (after the agreed model).
     double stall_timeout = 2;        // no reply for this long with requests outstanding: the server stopped answering
     std::vector<int> cpus;           // load loop i runs on cpus[i % size]; empty: wherever the OS puts it
+    // bench v3 (issue 24): every echomux.
+    std::optional<int> greeting_lines = 0;  // lines the server sends on connect; nullopt: auto (probe)
+    std::string prefix;                     // mode prefix: the text before each line (udp: each datagram)
+    std::vector<double> percentiles = {50, 90, 95, 99, 99.9};  // shown (and in the JSON), besides max
 };
 
 const char* kind_name(Workload::Kind kind);
@@ -49,6 +54,7 @@ struct Interval {
     double start = 0, seconds = 0;
     std::uint64_t requests = 0, bytes = 0, errors = 0;
     std::uint64_t p99_ns = 0;  // 0: no request completed in the interval
+    Histogram latency;         // the interval's, for --hlog
 };
 
 struct Result {
@@ -61,7 +67,8 @@ struct Result {
     // of the lost, those whose reply came after the timeout.
     std::uint64_t datagrams_sent = 0, datagrams_answered = 0, datagrams_lost = 0, datagrams_late = 0;
     double seconds = 0;
-    Histogram latency;           // send of a message's first byte to receipt of its last
+    Histogram latency;           // send of a message's first byte (open loop: its intended send) to receipt of its last
+    Histogram uncorrected_latency;  // open loop: from the actual send, as wrk2's --u_latency
     double client_cpu_seconds = 0;
     double server_cpu_seconds = -1;  // -1: not measured
     long server_rss_kib = -1;
@@ -82,6 +89,8 @@ struct Result {
     // bench-engine additions: the whole run (warm-up, window and drain), to check against the
     // server's own counters (echomux_received_bytes_total, echomux_connections_accepted_total).
     std::uint64_t total_requests = 0, total_sent_bytes = 0, total_received_bytes = 0, total_connects = 0;
+    std::vector<std::string> greeting;  // the first connection's greeting lines
+    double window_start_time = 0;       // seconds since 1970 when the window began (--hlog)
     bool valid() const { return invalid.empty(); }
 
     double loss_percent() const {

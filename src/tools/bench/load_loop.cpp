@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSL-1.0
 #include "load_loop.hpp"
 
+#include "tools/greeting.hpp"
 #include "tools/wrong_echo.hpp"
 
 #include <sys/epoll.h>
@@ -12,44 +13,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
-#include <random>
 
 namespace echomux::bench {
-
-std::uint64_t now_ns() {
-    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                          std::chrono::steady_clock::now().time_since_epoch())
-                                          .count());
-}
-
-double thread_cpu_seconds() {
-    rusage u{};
-    ::getrusage(RUSAGE_THREAD, &u);
-    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
-
-int wait_for_events(int epoll, std::vector<epoll_event>& events, std::uint64_t wait_ns) {
-    // epoll_pwait2 (Linux 5.11) waits to the nanosecond, which a --rate schedule needs; on
-    // an older kernel, epoll_wait's milliseconds, rounded up so the loop never spins.
-    static std::atomic<bool> precise{true};
-    const int size = static_cast<int>(events.size());
-    if (precise.load(std::memory_order_relaxed)) {
-        const timespec timeout{static_cast<time_t>(wait_ns / 1'000'000'000), static_cast<long>(wait_ns % 1'000'000'000)};
-        const int n = ::epoll_pwait2(epoll, events.data(), size, &timeout, nullptr);
-        if (n >= 0 || errno != ENOSYS) return n;
-        precise.store(false);
-    }
-    return ::epoll_wait(epoll, events.data(), size, static_cast<int>((wait_ns + 999'999) / 1'000'000));
-}
-
-Pattern::Pattern(Mode mode) : sent(2 * kSize) {
-    std::mt19937_64 random(862);
-    for (std::size_t i = 0; i < kSize; ++i) sent[i] = static_cast<char>(random());
-    std::copy(sent.begin(), sent.begin() + kSize, sent.begin() + kSize);
-    expected = sent;
-    apply_mode(mode, expected.data(), expected.size());
-}
 
 namespace {
 
@@ -71,14 +36,17 @@ std::uint64_t mix(std::uint64_t c, std::uint64_t n) {
 // A message in flight: where it ends in the stream, and the time its latency counts from.
 struct Pending {
     std::uint64_t end = 0, stamp = 0;
+    std::uint64_t sent_at = 0;  // open loop: when it actually began (its stamp is when it should have)
     std::uint32_t size = 0;
 };
 
 struct LoadLoop::Connection {
-    Fd fd;
+    std::unique_ptr<tools::Stream> stream;
+    tools::GreetingSkip greeting;     // lines still to come before the first reply byte
     std::size_t index = 0;            // over all loops
     std::size_t offset = 0;           // where in the pattern this connection's stream starts
-    std::uint64_t sent = 0, received = 0;
+    std::uint64_t sent = 0, received = 0;  // received: the sent bytes answered so far
+    std::uint64_t reply = 0;               // bytes that came back (prefix mode: more than received)
     std::uint64_t started = 0;        // messages begun
     std::uint64_t message_end = 0;    // stream offset where the last message begun ends
     std::vector<Pending> ring;        // messages begun and not yet back, oldest at `head`
@@ -95,7 +63,7 @@ struct LoadLoop::Connection {
     }
 };
 
-LoadLoop::LoadLoop(LoopShared& shared, std::vector<Fd> connections, std::size_t first)
+LoadLoop::LoadLoop(LoopShared& shared, std::vector<Greeter::Opened> connections, std::size_t first)
     : shared_(shared), w_(shared.workload), kind_(shared.workload.kind), open_loop_(shared.workload.rate > 0),
       first_(first), scratch_(Pattern::kSize) {
     const std::size_t smallest =
@@ -112,9 +80,10 @@ LoadLoop::LoadLoop(LoopShared& shared, std::vector<Fd> connections, std::size_t 
     connections_ = std::vector<Connection>(connections.size());
     for (std::size_t i = 0; i < connections.size(); ++i) {
         Connection& c = connections_[i];
-        c.fd = std::move(connections[i]);
+        c.stream = std::move(connections[i].stream);
         c.index = first + i;
-        c.offset = (c.index * 7919) % Pattern::kSize;
+        c.greeting = tools::GreetingSkip(connections[i].greeting_lines, c.index == 0);
+        c.offset = shared.pattern.offset_for(c.index);
         c.ring.resize(ring_capacity_);
     }
     if (w_.interval > 0) {
@@ -148,7 +117,7 @@ void LoadLoop::fail(Connection& c, const std::string& why) {
     error(why);
     c.failed = true;
     ++failed_;
-    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, c.fd.get(), nullptr);
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, c.stream->fd(), nullptr);
 }
 
 void LoadLoop::set_write_interest(Connection& c, bool on) {
@@ -157,7 +126,7 @@ void LoadLoop::set_write_interest(Connection& c, bool on) {
     epoll_event e{};
     e.events = EPOLLIN | (on ? EPOLLOUT : 0u);
     e.data.ptr = &c;
-    ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, c.fd.get(), &e);
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, c.stream->fd(), &e);
 }
 
 std::size_t LoadLoop::size_of(const Connection& c, std::uint64_t message) const {
@@ -190,13 +159,12 @@ void LoadLoop::on_writable(Connection& c, std::uint64_t now) {
             const std::size_t size = size_of(c, c.started + pushed);
             const std::uint64_t stamp = open_loop_ ? intended(c, c.started + pushed) : now;
             end += size;
-            c.push({end, stamp, static_cast<std::uint32_t>(size)});
+            c.push({end, stamp, now, static_cast<std::uint32_t>(size)});
             ++pushed;
         }
         if (end == c.sent) return set_write_interest(c, false);
-        const std::size_t at = (c.offset + c.sent) % Pattern::kSize;
         const std::size_t len = static_cast<std::size_t>(std::min<std::uint64_t>(end - c.sent, Pattern::kSize));
-        const ssize_t n = ::send(c.fd.get(), shared_.pattern.sent.data() + at, len, MSG_NOSIGNAL);
+        const ssize_t n = c.stream->send(shared_.pattern.sent_at(c.offset, c.sent), len);
         if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
             return fail(c, std::string("send: ") + std::strerror(errno));
         const std::uint64_t went = n > 0 ? static_cast<std::uint64_t>(n) : 0;
@@ -223,13 +191,14 @@ void LoadLoop::count_received(std::size_t bytes, std::uint64_t now) {
 }
 
 // A message came back whole. It counts in the window (and its interval) when it came back in it.
-void LoadLoop::complete(std::uint64_t stamp, std::uint64_t now) {
+void LoadLoop::complete(std::uint64_t stamp, std::uint64_t sent_at, std::uint64_t now) {
     ++result_.total_requests;
     const auto& t = shared_.timeline;
     if (now < t.window_start || now >= t.window_end) return;
     const std::uint64_t latency = now > stamp ? now - stamp : 0;
     ++result_.requests;
     result_.latency.record(latency);
+    if (open_loop_) result_.uncorrected_latency.record(now > sent_at ? now - sent_at : 0);
     if (Interval* i = interval_at(now)) {
         ++i->requests;
         interval_latency_[static_cast<std::size_t>(i - intervals_.data())].record(latency);
@@ -240,11 +209,12 @@ void LoadLoop::complete(std::uint64_t stamp, std::uint64_t now) {
 // that arrive later bring the loop back, and no recv is spent only to hear EAGAIN.
 void LoadLoop::on_readable(Connection& c) {
     std::uint64_t now = 0;
+    const Pattern& pattern = shared_.pattern;
     for (;;) {
-        const std::uint64_t in_flight = c.sent - c.received;
+        const std::uint64_t in_flight = pattern.reply_bytes(c.sent) - c.reply;
         // One byte even with nothing in flight, to catch a server that sends extra.
         const std::size_t want = std::min<std::uint64_t>(std::max<std::uint64_t>(in_flight, 1), scratch_.size());
-        const ssize_t n = ::recv(c.fd.get(), scratch_.data(), want, 0);
+        const ssize_t n = c.stream->receive(scratch_.data(), c.greeting.done() ? want : scratch_.size());
         if (n == 0) return fail(c, "server closed the connection");
         if (n < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK) break;
@@ -252,25 +222,30 @@ void LoadLoop::on_readable(Connection& c) {
             return fail(c, std::string("recv: ") + std::strerror(errno));
         }
         now = now_ns();
-        const auto got = static_cast<std::size_t>(n);
-        if (got > in_flight) return fail(c, "server sent bytes that were never sent to it");
-        const std::size_t at = (c.offset + c.received) % Pattern::kSize;
-        const char* expected = shared_.pattern.expected.data() + at;
-        if (std::memcmp(scratch_.data(), expected, got) != 0) {
-            std::size_t i = 0;
-            while (scratch_[i] == expected[i]) ++i;
-            return fail(c, "wrong byte at stream offset " + std::to_string(c.received + i) + ": " +
-                               tools::expected_and_received({expected, got}, {scratch_.data(), got}, i));
+        const char* data = scratch_.data();
+        auto got = static_cast<std::size_t>(n);
+        if (!c.greeting.done()) {
+            if (const std::string why = c.greeting.skip(data, got); !why.empty()) return fail(c, why);
+            if (c.index == 0 && c.greeting.done()) result_.greeting = c.greeting.lines();
+            if (got == 0) continue;
         }
-        c.received += got;
-        loop_received_ += got;
+        if (got > in_flight) return fail(c, "server sent bytes that were never sent to it");
+        if (const std::size_t i = pattern.mismatch(c.offset, c.reply, data, got); i < got) {
+            const std::string expected = pattern.expected(c.offset, c.reply, got);
+            return fail(c, "wrong byte at stream offset " + std::to_string(c.reply + i) + ": " +
+                               tools::expected_and_received(expected, {data, got}, i));
+        }
+        c.reply += got;
+        const std::uint64_t answered = pattern.answered(c.reply) - c.received;
+        c.received += answered;
+        loop_received_ += answered;
         last_reply_ = now;
-        count_received(got, now);
+        count_received(answered, now);
         while (c.count > 0 && c.received >= c.front().end) {
-            complete(c.front().stamp, now);
+            complete(c.front().stamp, c.front().sent_at, now);
             c.pop_front();
         }
-        if (got < want || c.received == c.sent) break;
+        if (static_cast<std::size_t>(n) < want || c.reply == pattern.reply_bytes(c.sent)) break;
     }
     if (now > 0) on_writable(c, now);  // room in the window again: send the next message
 }
@@ -348,7 +323,7 @@ void LoadLoop::run(int cpu) {
         epoll_event e{};
         e.events = EPOLLIN;
         e.data.ptr = &c;
-        ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, c.fd.get(), &e);
+        ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, c.stream->fd(), &e);
         on_writable(c, now);
     }
     bool measuring = false;

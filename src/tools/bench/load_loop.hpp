@@ -11,26 +11,20 @@
 // within drain_timeout (the drain): what does not come back is counted, not forgotten.
 #pragma once
 
+#include "greeter.hpp"
 #include "load.hpp"
+#include "pattern.hpp"
 
 #include "echomux/util/fd.hpp"
 
 #include <sys/epoll.h>
 
 #include <atomic>
+#include <memory>
 #include <cstdint>
 #include <vector>
 
 namespace echomux::bench {
-
-// The bytes every connection sends: a random block, stored twice so any span up to its
-// size is contiguous; each connection starts at its own offset. Verifying is a memcmp, so
-// the client stays cheap. Shared, read-only, by all loops.
-struct Pattern {
-    static constexpr std::size_t kSize = 1 << 18;
-    explicit Pattern(Mode mode);
-    std::vector<char> sent, expected;  // 2 * kSize each; expected = sent as the server's mode returns it
-};
 
 // The run's timeline, the same for every loop (steady clock, ns).
 struct Timeline {
@@ -49,8 +43,9 @@ struct LoopShared {
 
 class LoadLoop {
 public:
-    // `connections`: this loop's sockets (non-blocking, connected), numbered from `first`.
-    LoadLoop(LoopShared& shared, std::vector<Fd> connections, std::size_t first);
+    // `connections`: this loop's (non-blocking, connected), numbered from `first`; the
+    // greeting of connection 0 is kept in the result.
+    LoadLoop(LoopShared& shared, std::vector<Greeter::Opened> connections, std::size_t first);
     ~LoadLoop();
     LoadLoop(const LoadLoop&) = delete;
     LoadLoop& operator=(const LoadLoop&) = delete;
@@ -71,7 +66,7 @@ private:
     struct Connection;
     void on_writable(Connection& c, std::uint64_t now);
     void on_readable(Connection& c);
-    void complete(std::uint64_t stamp, std::uint64_t now);
+    void complete(std::uint64_t stamp, std::uint64_t sent_at, std::uint64_t now);
     void count_received(std::size_t bytes, std::uint64_t now);
     void fail(Connection& c, const std::string& why);
     void error(const std::string& why);

@@ -19,12 +19,28 @@ std::string format(const char* pattern, ...) {
 }
 
 std::string format_ns(std::uint64_t ns) {
+    // The histogram keeps 3 significant digits: more would print a bucket bound's noise.
     char text[32];
-    if (ns < 10000) std::snprintf(text, sizeof text, "%.2f us", ns / 1e3);
-    else if (ns < 10000000) std::snprintf(text, sizeof text, "%.1f us", ns / 1e3);
-    else std::snprintf(text, sizeof text, "%.1f ms", ns / 1e6);
+    if (ns < 1000) std::snprintf(text, sizeof text, "%llu ns", static_cast<unsigned long long>(ns));
+    else if (ns < 1000000) std::snprintf(text, sizeof text, "%.3g us", ns / 1e3);
+    else if (ns < 1000000000) std::snprintf(text, sizeof text, "%.3g ms", ns / 1e6);
+    else std::snprintf(text, sizeof text, "%.3g s", ns / 1e9);
     return text;
 }
+
+std::string percentile_name(double percentile) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", percentile);
+    return text;
+}
+
+namespace {
+std::string latency_line(const char* label, const Histogram& h, const std::vector<double>& percentiles) {
+    std::string line = label;
+    for (double p : percentiles) line += "p" + percentile_name(p) + " " + format_ns(h.percentile(p / 100)) + "  ";
+    return line + "max " + format_ns(h.max()) + "\n";
+}
+}  // namespace
 
 std::string describe(const Workload& w) {
     std::ostringstream out;
@@ -56,9 +72,9 @@ std::string human_report(const Workload& w, const Result& r) {
     if (r.latency.count() == 0)
         out << "latency      none: no request completed\n";
     else
-        out << "latency      p50 " << format_ns(r.latency.percentile(0.5)) << "  p90 "
-            << format_ns(r.latency.percentile(0.9)) << "  p99 " << format_ns(r.latency.percentile(0.99))
-            << "  p99.9 " << format_ns(r.latency.percentile(0.999)) << "  max " << format_ns(r.latency.max()) << "\n";
+        out << latency_line(w.rate > 0 ? "latency      corrected    " : "latency      ", r.latency, w.percentiles);
+    if (w.rate > 0 && r.uncorrected_latency.count() > 0)
+        out << latency_line("             uncorrected  ", r.uncorrected_latency, w.percentiles);
     if (r.connects > 0 || r.connect_latency.count() > 0)
         out << "connects     " << r.connects << " (" << static_cast<long long>(r.seconds > 0 ? r.connects / r.seconds : 0)
             << "/s), connect p50 " << format_ns(r.connect_latency.percentile(0.5)) << "  p99 "

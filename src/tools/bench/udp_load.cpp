@@ -114,19 +114,26 @@ void UdpGenerator::on_readable(Socket& s) {
             if (errno == ECONNREFUSED) return fail(s, "no UDP echo server there (ICMP port unreachable)");
             return;  // EAGAIN, or EINTR: the next readiness brings the rest
         }
-        const auto got = static_cast<std::size_t>(n);
-        if (got != w_.size)
-            return fail(s, "a reply of " + std::to_string(got) + " bytes to datagrams of " + std::to_string(w_.size));
+        // Prefix mode: the prefix once, before the whole datagram ("" in the other modes).
+        const std::string& prefix = w_.prefix;
+        if (static_cast<std::size_t>(n) != prefix.size() + w_.size)
+            return fail(s, "a reply of " + std::to_string(n) + " bytes to datagrams of " + std::to_string(w_.size) +
+                               (prefix.empty() ? "" : " after a prefix of " + std::to_string(prefix.size())));
+        if (prefix.compare(0, prefix.size(), reply_.data(), prefix.size()) != 0)
+            return fail(s, "a reply without the prefix: " +
+                               tools::describe_wrong_echo(prefix, {reply_.data(), prefix.size()}));
+        const char* body = reply_.data() + prefix.size();
+        const std::size_t got = w_.size;
         char header[kHeader + 1] = {};
-        std::memcpy(header, reply_.data(), kHeader);
+        std::memcpy(header, body, kHeader);
         char* end = nullptr;
         const unsigned long long seq = std::strtoull(header, &end, 16);
         if (end != header + kHeader || seq >= s.next) return fail(s, "a reply to a datagram that was never sent");
         build(index, seq, expected_);
         apply_mode(w_.mode, expected_.data(), expected_.size());
-        if (std::memcmp(reply_.data(), expected_.data(), got) != 0)
+        if (std::memcmp(body, expected_.data(), got) != 0)
             return fail(s, "wrong bytes in the reply to datagram " + std::to_string(seq) + ": " +
-                               tools::describe_wrong_echo({expected_.data(), got}, {reply_.data(), got}));
+                               tools::describe_wrong_echo({expected_.data(), got}, {body, got}));
         if (!s.waiting || seq + 1 != s.next) {  // timed out before: it already counts as lost
             ++result_.datagrams_late;
             continue;

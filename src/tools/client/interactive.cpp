@@ -4,37 +4,36 @@
 
 #include "tools/wrong_echo.hpp"
 
-#include <sys/socket.h>
-
 #include <cerrno>
-#include <cstring>
 #include <iostream>
 
 namespace echomux::client {
 
 int interactive(const Options& o) {
-    Fd fd = connect_to(o, true);
+    Session session = open_session(o, true);
+    tools::Stream& stream = *session.stream;
+    for (const auto& line : session.greeting) std::cout << line << "\n";
+    std::cout << std::flush;
     std::string line;
     while (std::getline(std::cin, line)) {
         const std::string sent = line + "\n";
-        if (::send(fd.get(), sent.data(), sent.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(sent.size()))
-            throw ClientError(std::string("send failed: ") + std::strerror(errno));
+        if (stream.send(sent.data(), sent.size()) != static_cast<ssize_t>(sent.size())) throw io_error(o, "sending");
+        const std::string expected = session.form.reply_to(sent);
         std::string reply;
-        while (reply.size() < sent.size()) {
+        while (reply.size() < expected.size()) {
             char buf[4096];
-            const ssize_t n = ::recv(fd.get(), buf, std::min(sizeof buf, sent.size() - reply.size()), 0);
+            const ssize_t n = stream.receive(buf, std::min(sizeof buf, expected.size() - reply.size()));
             if (n < 0 && errno == EINTR) continue;
             if (n == 0) throw ClientError("server closed the connection");
-            if (n < 0) throw ClientError(std::string("no reply: ") + std::strerror(errno));
+            if (n < 0) throw io_error(o, "waiting for the reply");
             reply.append(buf, static_cast<std::size_t>(n));
         }
-        const std::string expected = expected_reply(o, sent);
         if (reply != expected) throw ClientError("wrong echo: " + tools::describe_wrong_echo(expected, reply));
         std::cout << reply << std::flush;
     }
-    ::shutdown(fd.get(), SHUT_WR);  // done: the server closes once it has echoed everything
+    stream.shutdown_write();  // done: the server closes once it has echoed everything
     char byte;
-    if (::recv(fd.get(), &byte, 1, 0) != 0) throw ClientError("server sent more than was echoed");
+    if (stream.receive(&byte, 1) != 0) throw ClientError("server sent more than was echoed");
     return 0;
 }
 

@@ -3,6 +3,7 @@
 #include "client.hpp"
 
 #include "tools/command_line.hpp"
+#include "tools/greeting.hpp"
 
 #include <boost/program_options.hpp>
 
@@ -41,24 +42,35 @@ const Command kCommands[] = {
 
 // The synopsis lines: the bash completion reads the commands and the --mode choices here.
 const char* const kTcpSynopsis =
-    "echomux-client two-socket|selectors|interactive [--host H] [--port P] [--mode echo|upper] [--timeout S]";
+    "echomux-client two-socket|selectors|interactive [--host H] [--port P] [--mode echo|upper|prefix] [--timeout S]";
 const char* const kUdpSynopsis =
-    "echomux-client udp [--host H] [--port P] [--mode echo|upper] [--timeout S] [--retries N] [--text T ...]";
+    "echomux-client udp [--host H] [--port P] [--mode echo|upper|prefix] [--timeout S] [--retries N] [--text T ...]";
 
 std::string synopsis(const Command& c) {
     if (c.udp) return kUdpSynopsis;
-    return kProgram + " " + c.name + " [--host H] [--port P] [--mode echo|upper] [--timeout S]";
+    return kProgram + " " + c.name + " [--host H] [--port P] [--mode echo|upper|prefix] [--timeout S]";
 }
 
-// The options `udp` says; `mode` is checked after parsing.
-po::options_description options_for(bool udp, Options& o, std::string& mode) {
+// What parsing leaves to check: the mode and greeting as typed.
+struct Typed {
+    std::string mode = "echo", greeting = "0";
+};
+
+// The options of TCP commands, of udp, or (both) of all; `typed` is checked after parsing.
+po::options_description options_for(bool tcp, bool udp, Options& o, Typed& typed) {
     po::options_description desc;
     desc.add_options()("host", po::value(&o.host)->default_value(o.host),
                        "server name or address: localhost, 127.0.0.1, ::1 (each address of a name is tried in turn)")(
         "port,p", po::value(&o.port)->default_value(o.port), "server port")(
-        "mode", po::value(&mode)->default_value(mode), "reply the server is expected to give: echo or upper")(
+        "mode", po::value(&typed.mode)->default_value(typed.mode),
+        "reply the server is expected to give: echo, upper or prefix (each line after --prefix)")(
+        "prefix", po::value(&o.prefix), "mode prefix: the server's prefix as it sends it (placeholders expanded)")(
         "timeout", po::value(&o.timeout)->default_value(o.timeout),
         "seconds to wait for a connection or a reply (udp: per attempt)");
+    if (tcp)
+        desc.add_options()("greeting-lines", po::value(&typed.greeting)->default_value(typed.greeting),
+                           "lines the server sends on connect, read and printed first; auto: found by a probe line "
+                           "(whatever comes before its echo)");
     if (udp)
         desc.add_options()("retries", po::value(&o.retries)->default_value(o.retries),
                            "udp: sends again after a timeout, this many times")(
@@ -69,8 +81,8 @@ po::options_description options_for(bool udp, Options& o, std::string& mode) {
 
 std::string overall_help() {
     Options o;
-    std::string mode = "echo";
-    po::options_description desc = options_for(true, o, mode);
+    Typed typed;
+    po::options_description desc = options_for(true, true, o, typed);
     desc.add_options()("version", "print the version and exit");
     std::ostringstream out;
     out << "Usage: " << kTcpSynopsis << "\n  or:  " << kUdpSynopsis << "\n  or:  " << kProgram
@@ -89,8 +101,8 @@ std::string overall_help() {
 int run_command(const Command& command, int argc, char** argv) {
     const std::string help_command = kProgram + " " + command.name;
     Options o;
-    std::string mode = "echo";
-    const po::options_description desc = options_for(command.udp, o, mode);
+    Typed typed;
+    const po::options_description desc = options_for(!command.udp, command.udp, o, typed);
     try {
         po::variables_map vm;
         // No positional arguments: a stray word is a mistake, not something to ignore.
@@ -102,9 +114,16 @@ int run_command(const Command& command, int argc, char** argv) {
             return 0;
         }
         po::notify(vm);
-        const auto m = echomux::parse_mode(mode);
-        if (!m || *m == echomux::Mode::prefix) throw po::error("--mode must be echo or upper");
+        const auto m = echomux::parse_mode(typed.mode);
+        if (!m) throw po::error("--mode must be echo, upper or prefix");
         o.mode = *m;
+        if (const std::string why = echomux::tools::mode_and_prefix_mistake(o.mode, vm.count("prefix") > 0); !why.empty())
+            throw po::error(why);
+        try {
+            o.greeting_lines = echomux::tools::parse_greeting_lines(typed.greeting);
+        } catch (const std::invalid_argument& e) {
+            throw po::error(e.what());
+        }
         if (o.port < 1 || o.port > 65535) throw po::error("--port must be from 1 to 65535");
         if (o.retries < 0 || o.retries > 100) throw po::error("--retries must be from 0 to 100");
         if (!(o.timeout > 0) || o.timeout > 3600) throw po::error("--timeout must be above 0 and at most 3600");

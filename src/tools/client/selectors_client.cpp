@@ -24,13 +24,13 @@ using native::EVENT_WRITE;
 
 struct ClientConnection final : native::Handler {
     ClientConnection(const Options& o, native::Selector& selector, int id)
-        : options(o), selector(selector), id(id), fd(connect_to(o, false)) {
+        : options(o), selector(selector), id(id), session(open_session(o, false)) {
+        for (const auto& line : session.greeting) std::cout << "Greeting '" << line << "' from connection " << id << "\n";
         for (const char* m : {"Message 1 from client.", "Message 2 from client."}) {
             outgoing.emplace_back(m);
-            total += std::strlen(m);
-            expected += expected_reply(o, m);
+            expected += session.form.reply_to(m);
         }
-        selector.register_fd(fd.get(), EVENT_READ | EVENT_WRITE, this);
+        selector.register_fd(session.stream->fd(), EVENT_READ | EVENT_WRITE, this);
     }
 
     void on_events(unsigned events) override {
@@ -40,33 +40,33 @@ struct ClientConnection final : native::Handler {
 
     void on_read() {
         char data[1024];
-        const ssize_t n = ::recv(fd.get(), data, sizeof data, 0);
+        const ssize_t n = session.stream->receive(data, sizeof data);
         if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
         if (n <= 0) throw ClientError("connection " + std::to_string(id) + ": server closed before echoing all");
         received.append(data, static_cast<std::size_t>(n));
         std::cout << "Received '" << std::string(data, static_cast<std::size_t>(n)) << "' from connection " << id
                   << "\n";
-        if (received.size() >= total) {
+        if (received.size() >= expected.size()) {
             if (received != expected)
                 throw ClientError("connection " + std::to_string(id) +
                                   ": wrong echo: " + tools::describe_wrong_echo(expected, received));
             std::cout << "Closing connection " << id << "\n";
-            selector.unregister(fd.get());
-            fd.reset();
+            selector.unregister(session.stream->fd());
+            session.stream.reset();
             open = false;
         }
     }
 
     void on_write() {
         if (outgoing.empty()) {
-            selector.modify(fd.get(), EVENT_READ, this);  // nothing left to say: only listen
+            selector.modify(session.stream->fd(), EVENT_READ, this);  // nothing left to say: only listen
             return;
         }
         std::string& next = outgoing.front();
         std::cout << "Sending '" << next << "' to connection " << id << "\n";
-        const ssize_t n = ::send(fd.get(), next.data(), next.size(), MSG_NOSIGNAL);
+        const ssize_t n = session.stream->send(next.data(), next.size());
         if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
-        if (n < 0) throw ClientError(std::string("send failed: ") + std::strerror(errno));
+        if (n < 0) throw io_error(options, "sending");
         next.erase(0, static_cast<std::size_t>(n));
         if (next.empty()) outgoing.pop_front();
     }
@@ -74,10 +74,9 @@ struct ClientConnection final : native::Handler {
     const Options& options;
     native::Selector& selector;
     int id;
-    Fd fd;
+    Session session;
     std::deque<std::string> outgoing;
     std::string expected, received;
-    std::size_t total = 0;
     bool open = true;
 };
 
@@ -88,7 +87,7 @@ int selectors_client(const Options& o) {
     ClientConnection first(o, *selector, 1), second(o, *selector, 2);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(o.timeout);
     while (first.open || second.open) {
-        if (std::chrono::steady_clock::now() > deadline) throw ClientError("timed out waiting for the echo");
+        if (std::chrono::steady_clock::now() > deadline) throw ClientError("timed out after " + seconds_text(o.timeout) + " s waiting for the echo");
         for (const native::Ready& ready : selector->select(100)) ready.key.data->on_events(ready.events);
     }
     return 0;

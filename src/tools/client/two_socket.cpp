@@ -13,15 +13,15 @@
 
 namespace echomux::client {
 namespace {
-std::string receive(int fd, std::size_t n) {
+std::string receive(const Options& o, tools::Stream& stream, std::size_t n) {
     std::string reply(n, '\0');
     std::size_t got = 0;
     while (got < n) {
-        const ssize_t r = ::recv(fd, reply.data() + got, n - got, 0);
+        const ssize_t r = stream.receive(reply.data() + got, n - got);
         if (r < 0 && errno == EINTR) continue;
         if (r == 0) throw ClientError("server closed the connection after " + std::to_string(got) + " of " +
                                       std::to_string(n) + " bytes");
-        if (r < 0) throw ClientError(std::string("no reply: ") + std::strerror(errno));
+        if (r < 0) throw io_error(o, "waiting for the reply");
         got += static_cast<std::size_t>(r);
     }
     return reply;
@@ -29,17 +29,19 @@ std::string receive(int fd, std::size_t n) {
 }  // namespace
 
 int two_socket(const Options& o) {
-    Fd sockets[2] = {connect_to(o, true), connect_to(o, true)};
+    Session sockets[2] = {open_session(o, true), open_session(o, true)};
+    for (int i = 0; i < 2; ++i)
+        for (const auto& line : sockets[i].greeting) std::cout << "socket " << i + 1 << " greeting '" << line << "'\n";
     for (const std::string part : {"This is the message. ", "It will be sent ", "in parts."}) {
         for (int i = 0; i < 2; ++i) {
             std::cout << "socket " << i + 1 << " sending '" << part << "'\n";
-            if (::send(sockets[i].get(), part.data(), part.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(part.size()))
-                throw ClientError(std::string("send failed: ") + std::strerror(errno));
+            if (sockets[i].stream->send(part.data(), part.size()) != static_cast<ssize_t>(part.size()))
+                throw io_error(o, "sending");
         }
         for (int i = 0; i < 2; ++i) {
-            const std::string reply = receive(sockets[i].get(), part.size());
+            const std::string expected = sockets[i].form.reply_to(part);
+            const std::string reply = receive(o, *sockets[i].stream, expected.size());
             std::cout << "socket " << i + 1 << " received '" << reply << "'\n";
-            const std::string expected = expected_reply(o, part);
             if (reply != expected)
                 throw ClientError("wrong echo on socket " + std::to_string(i + 1) + ": " +
                                   tools::describe_wrong_echo(expected, reply));
