@@ -33,6 +33,12 @@ NameTable<TlsVersion> tls_version_names() {
     return rows;
 }
 
+NameTable<TlsClientAuth> tls_client_auth_names() {
+    static constexpr Named<TlsClientAuth> rows[] = {
+        {"off", TlsClientAuth::off}, {"optional", TlsClientAuth::optional}, {"required", TlsClientAuth::required}};
+    return rows;
+}
+
 const char* backend_name(Backend backend) { return backend_names().name({backend, std::nullopt}); }
 
 const char* epoll_mode_name(EpollMode mode) { return epoll_mode_names().name(mode); }

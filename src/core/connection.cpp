@@ -42,7 +42,7 @@ Connection::Next Connection::start() {
 void Connection::begin_echo() {
     state_ = State::open;
     if (mode_ == Mode::prefix) {
-        prefix_ = service_.prefix().fill(endpoints_.peer, endpoints_.local);
+        prefix_ = service_.prefix().fill(endpoints_);
         // An environment value may be long: keep half the buffer for the line itself.
         prefix_.resize(std::min(prefix_.size(), pending_.limit() / 2));
         growth_ = prefix_.size() + 1;
@@ -50,7 +50,7 @@ void Connection::begin_echo() {
     // The greeting waits like any reply, and goes out now if the transport takes it: one
     // line of at most max_buffer_bytes (only environment values make it that long).
     if (!service_.greeting().empty()) {
-        std::string line = service_.greeting().fill(endpoints_.peer, endpoints_.local);
+        std::string line = service_.greeting().fill(endpoints_);
         line.resize(std::min(line.size(), pending_.space() - 1));
         line += '\n';
         pending_.append(line.data(), line.size());
@@ -102,8 +102,10 @@ void Connection::close(End why) {
     const long long duration_ms = service_.loop_time_ms() - started_ms_;
     service_.stats().connection_ms.observe(static_cast<std::uint64_t>(duration_ms));
     service_.stats().connection_bytes.observe(received_);
-    if (access_log_)
-        service_.log_access(endpoints_.peer, endpoints_.local, received_, sent_, duration_ms, end_name(end_));
+    if (access_log_) {
+        if (endpoints_.peer.empty()) endpoints_ = transport_.endpoints();  // ended before start(): a failed TLS handshake
+        service_.log_access(endpoints_, received_, sent_, duration_ms, end_name(end_));
+    }
     state_ = State::closed;
     service_.detach(slot_);
     transport_.release();

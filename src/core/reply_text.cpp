@@ -35,8 +35,9 @@ std::optional<std::string> check_reply_text(const std::string& text) {
             if (!valid) return "${" + name + "} is not an environment variable name";
             i = end;
         } else if (c == '%') {
-            if (i + 1 == text.size() || (text[i + 1] != 'p' && text[i + 1] != 'l' && text[i + 1] != '%'))
-                return "% must be followed by p (client address), l (local address) or % (a percent sign)";
+            if (i + 1 == text.size() || std::string("plnvc%").find(text[i + 1]) == std::string::npos)
+                return "% must be followed by p (client address), l (local address), n (TLS SNI name), v (TLS "
+                       "version), c (client certificate subject) or % (a percent sign)";
             ++i;
         }
     }
@@ -62,7 +63,7 @@ ReplyText::ReplyText(const std::string& text) {
     }
 }
 
-std::string ReplyText::fill(const std::string& client, const std::string& local) const {
+std::string ReplyText::fill(const Endpoints& who) const {
     if (!per_connection_) return text_;
     std::string out;
     for (std::size_t i = 0; i < text_.size(); ++i) {
@@ -71,9 +72,14 @@ std::string ReplyText::fill(const std::string& client, const std::string& local)
             continue;
         }
         const char what = text_[++i];
-        if (what == 'p') out += client;
-        else if (what == 'l') out += local;
-        else out += what;  // %%
+        switch (what) {
+            case 'p': out += who.peer; break;
+            case 'l': out += who.local; break;
+            case 'n': out += who.sni; break;
+            case 'v': out += who.tls_version; break;
+            case 'c': out += who.client_subject; break;
+            default: out += what;  // %%
+        }
     }
     return out;
 }

@@ -24,18 +24,6 @@ constexpr long long kLimitLogEveryMs = 1000;
 
 long long seconds_to_ms(double s) { return static_cast<long long>(s * 1000 + 0.5); }
 
-// New handshakes use the files as they are now; open connections keep what they started
-// with. Files that do not load leave the settings in force, said in one line.
-std::shared_ptr<const TlsContext> reload_tls(const Config& c, std::shared_ptr<const TlsContext> current) {
-    if (c.tls_cert.empty()) return nullptr;
-    try {
-        return std::make_shared<const TlsContext>(c);
-    } catch (const std::exception& e) {
-        log::error("reload: ", e.what(), current ? "; new TLS connections keep the previous certificate" : "");
-        return current;
-    }
-}
-
 void tune_socket(int fd) {
     const int on = 1;
     // Echo replies are written as soon as they are read: don't let Nagle hold them back.
@@ -55,8 +43,7 @@ Service::Service(SharedState& shared, LoopHooks& hooks, const Clock& clock)
       scratch_(std::min(config_.read_chunk_bytes, config_.max_buffer_bytes)),
       idle_ms_(seconds_to_ms(config_.idle_timeout)),
       loop_time_ms_(clock.now_ms()),
-      // At start a file that cannot be loaded fails the loop (the shell checked them first).
-      tls_(config_.tls_cert.empty() ? nullptr : std::make_shared<const TlsContext>(config_)) {
+      tls_(shared.tls()) {
     if (tls_) tls_scratch_.resize(kTlsRecordBytes);
     header_.timeout_ms = seconds_to_ms(config_.proxy_header_timeout);
     handshake_.timeout_ms = seconds_to_ms(config_.tls_handshake_timeout);
@@ -69,7 +56,7 @@ void Service::reconfigure(const Config& next) {
     idle_ms_ = seconds_to_ms(config_.idle_timeout);
     header_.timeout_ms = seconds_to_ms(config_.proxy_header_timeout);  // for those waiting now, too
     handshake_.timeout_ms = seconds_to_ms(config_.tls_handshake_timeout);
-    tls_ = reload_tls(config_, tls_);
+    tls_ = shared_.tls();  // open connections keep theirs
     if (tls_ && tls_scratch_.empty()) tls_scratch_.resize(kTlsRecordBytes);
     // Between callbacks: no read is using it. Open connections keep their max_buffer_bytes,
     // and a read is never larger than the connection's room.
@@ -191,16 +178,21 @@ void Service::reject(int fd) {
     stats_.rejected.add();
     const ssize_t discarded = ::recv(fd, scratch_.data(), scratch_.size(), MSG_DONTWAIT);
     if (config_.access_log)
-        log_access(peer_address(fd), local_address(fd), discarded > 0 ? static_cast<std::uint64_t>(discarded) : 0, 0,
+        log_access(Endpoints{peer_address(fd), local_address(fd)}, discarded > 0 ? static_cast<std::uint64_t>(discarded) : 0, 0,
                    0, "rejected");
     ::shutdown(fd, SHUT_WR);
     ::close(fd);
 }
 
-void Service::log_access(const std::string& client, const std::string& local, std::uint64_t received,
-                         std::uint64_t sent, long long duration_ms, const char* end) const {
-    log::info_fields("access", {{"listener", config_.name}, {"client", client}, {"local", local}, {"received", received}, {"sent", sent},
-                                {"duration_ms", duration_ms}, {"end", end}});
+void Service::log_access(const Endpoints& who, std::uint64_t received, std::uint64_t sent, long long duration_ms,
+                         const char* end) const {
+    log::Fields fields{{"listener", config_.name}, {"client", who.peer}, {"local", who.local}};
+    if (!who.tls_version.empty())  // what the handshake said: printable already (TlsConnection)
+        fields.insert(fields.end(), {{"tls", who.tls_version}, {"sni", who.sni}, {"alpn", who.alpn},
+                                     {"client_cert", who.client_subject}});
+    fields.insert(fields.end(),
+                  {{"received", received}, {"sent", sent}, {"duration_ms", duration_ms}, {"end", end}});
+    log::info_fields("access", fields);
 }
 
 template <class... Parts>

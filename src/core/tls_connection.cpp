@@ -3,10 +3,12 @@
 
 #include "echomux/core/tls_context.hpp"
 #include "echomux/util/log.hpp"
+#include "echomux/util/printable.hpp"
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -38,6 +40,29 @@ BIO_METHOD* connection_bio(int (*read)(BIO*, char*, std::size_t, std::size_t*),
     return method;
 }
 
+// A certificate's subject as RFC 2253 writes it ("CN=client,O=example"), escaped, bounded.
+std::string subject_of(X509* certificate) {
+    if (!certificate) return "";
+    BIO* out = BIO_new(BIO_s_mem());
+    if (!out) return "";
+    X509_NAME_print_ex(out, X509_get_subject_name(certificate), 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+    char* text = nullptr;
+    const long n = BIO_get_mem_data(out, &text);
+    std::string subject(text ? text : "", n > 0 ? std::min<std::size_t>(static_cast<std::size_t>(n), 256) : 0);
+    BIO_free(out);
+    return printable(subject);
+}
+
+// Why a handshake failed, as echomux_tls_handshakes_total{result} counts it: a client
+// certificate missing (required) or not verified is the client's credentials, not its TLS.
+Counter Stats::*failure_result(SSL* ssl, unsigned long code) {
+    const int reason = ERR_GET_REASON(code);
+    if (reason == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE || reason == SSL_R_CERTIFICATE_VERIFY_FAILED ||
+        SSL_get_verify_result(ssl) != X509_V_OK)
+        return &Stats::tls_handshakes_client_cert_refused;
+    return &Stats::tls_handshakes_protocol_error;
+}
+
 }  // namespace
 
 TlsConnection::TlsConnection(Service& service, Transport& lower, std::shared_ptr<const TlsContext> context)
@@ -61,6 +86,7 @@ TlsConnection::~TlsConnection() {
 
 Next TlsConnection::start() {
     return guarded([&] {
+        started_us_ = service_.now_us();
         handshake_slot_ = service_.await_handshake(*this);
         waiting_ = true;
         return Next::wait;
@@ -154,13 +180,33 @@ Next TlsConnection::handshake() {
     if (result == 1) {
         handshaking_ = false;
         stop_waiting();
-        service_.stats().tls_handshakes_ok.add();
+        Stats& stats = service_.stats();
+        stats.tls_handshakes_ok.add();
+        (SSL_version(ssl_) == TLS1_3_VERSION ? stats.tls_connections_v1_3 : stats.tls_connections_v1_2).add();
+        stats.tls_handshake_us.observe(static_cast<std::uint64_t>(std::max(0LL, service_.now_us() - started_us_)));
         if (error_ != 0) return inner_.failed(error_);
         return inner_.start();  // the greeting goes out through SSL_write
     }
     const int error = SSL_get_error(ssl_, result);
     if (error == SSL_ERROR_WANT_READ) return error_ != 0 ? inner_.failed(error_) : Next::wait;
-    return handshake_failed(&Stats::tls_handshakes_protocol_error);
+    return handshake_failed(failure_result(ssl_, ERR_peek_last_error()));
+}
+
+// The addresses, and once the handshake is done what it said about the client.
+Endpoints TlsConnection::endpoints() const {
+    Endpoints who = lower_.endpoints();
+    if (!SSL_is_init_finished(ssl_)) return who;  // still shaking hands, or it failed
+    const char* sni = SSL_get_servername(ssl_, TLSEXT_NAMETYPE_host_name);
+    who.sni = sni ? printable(sni) : "";
+    who.tls_version = SSL_get_version(ssl_);
+    X509* certificate = SSL_get1_peer_certificate(ssl_);
+    who.client_subject = subject_of(certificate);
+    X509_free(certificate);
+    const unsigned char* alpn = nullptr;
+    unsigned int alpn_length = 0;
+    SSL_get0_alpn_selected(ssl_, &alpn, &alpn_length);
+    if (alpn) who.alpn = printable(std::string(reinterpret_cast<const char*>(alpn), alpn_length));
+    return who;
 }
 
 Next TlsConnection::handshake_failed(Counter Stats::*result) {

@@ -140,6 +140,10 @@ void check_together(const Config& c, Settings& settings, std::vector<std::string
         if (c.proxy_protocol != ProxyProtocol::off)
             throw ConfigError(settings["proxy_protocol"].source +
                               ": proxy_protocol with tls_cert: a PROXY header before TLS is not served yet");
+        if (c.tls_client_auth != TlsClientAuth::off && c.tls_client_ca.empty())
+            throw ConfigError(settings["tls_client_auth"].source + ": tls_client_auth = " +
+                              settings["tls_client_auth"].value +
+                              ": set tls_client_ca too, the CAs (PEM) client certificates are verified against");
         try {
             const TlsContext loaded(c);  // the files as the loops will load them
             if (!loaded.expiry_warning().empty()) warnings.push_back(loaded.expiry_warning());

@@ -126,6 +126,25 @@ Parser<std::string> file_path() {
             "PATH", ""};
 }
 
+Parser<std::string> alpn_list() {
+    return {[](const std::string& text) {
+                std::string::size_type start = 0;
+                while (!text.empty()) {
+                    const auto end = std::min(text.find(',', start), text.size());
+                    const std::string name = text.substr(start, end - start);
+                    if (name.empty() || name.size() > 255)
+                        throw BadValue("must be protocol names (1-255 bytes each) separated by commas, e.g. h2,http/1.1");
+                    for (unsigned char c : name)
+                        if (c <= 0x20 || c >= 0x7f)
+                            throw BadValue("protocol names are printable ASCII without blanks, e.g. h2,http/1.1");
+                    if (end == text.size()) break;
+                    start = end + 1;
+                }
+                return text;
+            },
+            "LIST", ""};
+}
+
 NameTable<bool> on_off_names() {
     static constexpr Named<bool> rows[] = {{"on", true}, {"off", false}};
     return rows;

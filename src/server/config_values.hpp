@@ -53,6 +53,8 @@ Parser<double> positive_seconds(unsigned long long max);  // at least 1 ms
 Parser<std::string> address();
 Parser<std::string> reply_text();
 Parser<std::string> file_path();  // a path as written; printable, no line breaks
+// ALPN protocol names, comma-separated ("h2,http/1.1"): each 1-255 printable bytes, no blanks.
+Parser<std::string> alpn_list();
 
 // One of a table's names.
 template <class T>

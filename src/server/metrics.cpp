@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSL-1.0
 #include "echomux/server/metrics.hpp"
 
+#include "echomux/core/tls_context.hpp"
 #include "echomux/server/config.hpp"
 #include "echomux/server/process_figures.hpp"
 #include "echomux/util/version.hpp"
@@ -105,6 +106,14 @@ std::string render_metrics(const MetricsSource& source, const EndpointStats& end
               source.listeners, &Stats::connection_ms, 1000);
     histogram(out, "echomux_connection_received_bytes", "Bytes each connection sent to echomux, counted as it ends.",
               source.listeners, &Stats::connection_bytes, 1);
+    histogram(out, "echomux_tls_handshake_duration_seconds",
+              "Finished TLS handshakes: from accept to done, the client's round trips included.", source.listeners,
+              &Stats::tls_handshake_us, 1e6);
+    family(out, "echomux_tls_certificate_not_after_seconds", "gauge",
+           "When the certificate new TLS handshakes use expires (unix time): alert before it does.");
+    for (const ListenerFigures& listener : source.listeners)
+        if (const auto tls = listener.shared->tls())
+            out << "echomux_tls_certificate_not_after_seconds" << labels(listener) << " " << tls->not_after() << "\n";
     out << "# HELP echomux_build_info The echomux build: version and source revision.\n"
         << "# TYPE echomux_build_info gauge\n"
         << "echomux_build_info{version=\"" << version() << "\",revision=\"" << revision() << "\"} 1\n";

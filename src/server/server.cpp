@@ -2,6 +2,7 @@
 #include "echomux/server/server.hpp"
 
 #include "echomux/backends/event_loop_factory.hpp"
+#include "echomux/core/tls_context.hpp"
 #include "echomux/server/descriptor_budget.hpp"
 #include "echomux/server/listener.hpp"
 #include "echomux/server/metrics_server.hpp"
@@ -41,6 +42,22 @@ std::string names(const std::vector<Config>& listeners) {
     std::string out;
     for (const Config& c : listeners) out += (out.empty() ? "" : " ") + c.name;
     return out;
+}
+
+// A listener's TLS settings as its files are now, null without tls_cert: loaded here once
+// for all its loops. At start a file that does not load fails the start (the config check
+// read them already); at a reload it keeps the pair in force, said in one line.
+void load_tls(SharedState& listener, const Config& config, bool reloading) {
+    if (config.tls_cert.empty()) {
+        listener.set_tls(nullptr);
+        return;
+    }
+    try {
+        listener.set_tls(std::make_shared<const TlsContext>(config));
+    } catch (const std::exception& e) {
+        if (!reloading) throw;
+        log::error("reload: listener ", config.name, ": ", e.what(), "; new TLS connections keep the previous certificate");
+    }
 }
 
 // SIGHUP: the settings are read again exactly as at start (same command line, conf file
@@ -90,7 +107,10 @@ std::optional<std::string> reload(const std::function<LoadedConfig()>& load, std
     log::set_level(running.front().log_level);
     log::set_format(running.front().log_format);
     process.max_connections.store(running.front().max_connections);
-    for (std::size_t i = 0; i < listeners.size(); ++i) listeners[i].shared->mode.store(running[i].mode);
+    for (std::size_t i = 0; i < listeners.size(); ++i) {
+        listeners[i].shared->mode.store(running[i].mode);
+        load_tls(*listeners[i].shared, running[i], true);  // before the loops take the settings
+    }
     supervisor.reconfigure(running);
     reloads.record(true);
     log::info("reload: done: ", applied, " setting(s) applied, ", restart, " need a restart");
@@ -115,6 +135,7 @@ std::vector<Listener> open_all(const std::vector<Config>& configs, ProcessState&
     std::vector<Listener> listeners;
     for (const Config& config : configs) {
         Listener listener{std::make_unique<SharedState>(config, process), open_listeners(config)};
+        load_tls(*listener.shared, config, false);
         listener.shared->one_listener = listener.sockets.inherited && listener.sockets.sockets.size() > 1;
         listeners.push_back(std::move(listener));
     }

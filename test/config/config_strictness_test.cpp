@@ -287,7 +287,7 @@ BOOST_AUTO_TEST_CASE(greeting_and_prefix_templates_are_checked_at_start) {
     BOOST_TEST(contains(unterminated.err, "greeting = 'hi ${HOSTNAME': unterminated ${"), unterminated.err);
     const Run percent = run({"--mode=prefix", "--prefix=50%"});
     BOOST_TEST(is_config_error(percent), percent.err);
-    BOOST_TEST(contains(percent.err, "prefix = '50%': % must be followed by p (client address), l (local address) or %"),
+    BOOST_TEST(contains(percent.err, "prefix = '50%': % must be followed by p (client address), l (local address), n (TLS SNI name), v (TLS version), c (client certificate subject) or %"),
                percent.err);
     const Run bad_name = run({"--greeting=${1X}"});
     BOOST_TEST(contains(bad_name.err, "${1X} is not an environment variable name"), bad_name.err);

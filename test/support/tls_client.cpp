@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <sstream>
 #include <cstdlib>
 #include <chrono>
 
@@ -50,7 +51,17 @@ TlsClient::TlsClient(int port, const TlsOptions& options)
         SSL_CTX_load_verify_locations(context_, options.ca_file.c_str(), nullptr);
         SSL_CTX_set_verify(context_, SSL_VERIFY_PEER, nullptr);
     }
+    if (!options.cert_file.empty()) {
+        SSL_CTX_use_certificate_chain_file(context_, options.cert_file.c_str());
+        SSL_CTX_use_PrivateKey_file(context_, options.key_file.c_str(), SSL_FILETYPE_PEM);
+    }
     ssl_ = SSL_new(context_);
+    if (!options.alpn.empty()) {  // "a,b" in ALPN's wire format: each name after its length
+        std::string wire;
+        std::istringstream names(options.alpn);
+        for (std::string name; std::getline(names, name, ',');) wire += static_cast<char>(name.size()) + name;
+        SSL_set_alpn_protos(ssl_, reinterpret_cast<const unsigned char*>(wire.data()), static_cast<unsigned>(wire.size()));
+    }
     SSL_set_fd(ssl_, socket_.get());
     SSL_set_tlsext_host_name(ssl_, options.server_name.c_str());
     if (!options.ca_file.empty()) SSL_set1_host(ssl_, options.server_name.c_str());
@@ -64,6 +75,13 @@ TlsClient::~TlsClient() {
 }
 
 std::string TlsClient::version() const { return SSL_get_version(ssl_); }
+
+std::string TlsClient::alpn() const {
+    const unsigned char* name = nullptr;
+    unsigned int length = 0;
+    SSL_get0_alpn_selected(ssl_, &name, &length);
+    return name ? std::string(reinterpret_cast<const char*>(name), length) : "";
+}
 
 bool TlsClient::write_all(const std::string& bytes) {
     std::size_t at = 0;

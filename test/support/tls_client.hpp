@@ -21,6 +21,8 @@ struct TlsOptions {
     std::string server_name = "localhost";  // SNI and the name checked
     int max_version = 0;            // e.g. TLS1_2_VERSION; 0 = the library's highest
     int receive_buffer = 0;         // SO_RCVBUF before connect (a small window); 0 = the default
+    std::string cert_file, key_file;  // a client certificate (PEM); empty = none
+    std::string alpn;                 // protocols offered, comma-separated; empty = no ALPN
 };
 
 class TlsClient {
@@ -33,6 +35,7 @@ public:
     bool handshake_ok() const { return ok_; }
     const std::string& error() const { return error_; }  // why the handshake failed
     std::string version() const;                          // "TLSv1.3"
+    std::string alpn() const;                             // what the server agreed on, or ""
     int fd() const { return socket_.get(); }
 
     bool write_all(const std::string& bytes);

@@ -18,6 +18,8 @@ namespace echomux {
 // io_uring or epoll at start, so no loop ever runs as it.
 enum class Backend { asio, epoll, poll, select, io_uring, automatic };
 enum class TlsVersion { v1_2, v1_3 };
+// Client certificates: not asked for, verified when sent, or required.
+enum class TlsClientAuth { off, optional, required };
 enum class EpollMode { level, edge };
 // A PROXY protocol header (v1 or v2) before the client's bytes: none, maybe, or always.
 enum class ProxyProtocol { off, optional, required };
@@ -65,6 +67,9 @@ struct Config {
     std::string tls_cert, tls_key;
     TlsVersion tls_min_version = TlsVersion::v1_2;
     double tls_handshake_timeout = 5;  // seconds for a client to finish its handshake
+    std::string tls_alpn;  // protocols offered, in preference order, comma-separated; empty = no ALPN
+    TlsClientAuth tls_client_auth = TlsClientAuth::off;
+    std::string tls_client_ca;  // PEM: the CAs client certificates are verified against
 };
 
 // Each enum's names, once (src/core/config_names.cpp): what the conf file accepts, and
@@ -73,6 +78,7 @@ NameTable<BackendChoice> backend_names();
 NameTable<EpollMode> epoll_mode_names();
 NameTable<ProxyProtocol> proxy_protocol_names();
 NameTable<TlsVersion> tls_version_names();
+NameTable<TlsClientAuth> tls_client_auth_names();
 
 const char* backend_name(Backend backend);  // "epoll" for both modes
 const char* epoll_mode_name(EpollMode mode);

@@ -3,8 +3,11 @@
 // `greeting` (one line on connect) and `prefix` (before each line in mode = prefix).
 // ${NAME} is taken from the environment once, at start (${HOSTNAME} falls back to
 // gethostname(), as shells do not always export it); %p (the client's address), %l (the
-// address it connected to) and %% are filled in per connection.
+// address it connected to), under TLS %n (the SNI name it sent), %v (the version) and %c
+// (its certificate's subject), and %% are filled in per connection.
 #pragma once
+
+#include "echomux/core/transport.hpp"
 
 #include <optional>
 #include <string>
@@ -18,11 +21,12 @@ public:
     explicit ReplyText(const std::string& text);
 
     bool empty() const { return text_.empty(); }
-    // Whether the text names the client or local address (%p, %l), so fill() needs them.
+    // Whether the text names anything of the connection's (%p, %l, %n, %v, %c), so fill() needs it.
     bool per_connection() const { return per_connection_; }
-    // The text for a client at `client` that reached `local` ("1.2.3.4:5", "[::1]:7007"):
-    // a TCP peer, the client a PROXY header names, or a datagram's sender.
-    std::string fill(const std::string& client, const std::string& local) const;
+    // The text for a client at `who.peer` that reached `who.local` ("1.2.3.4:5",
+    // "[::1]:7007"): a TCP peer, the client a PROXY header names, or a datagram's sender.
+    std::string fill(const Endpoints& who) const;
+    std::string fill(const std::string& client, const std::string& local) const { return fill(Endpoints{client, local}); }
 
 private:
     std::string text_;  // environment already filled in; %p, %l, %% left
@@ -30,7 +34,7 @@ private:
 };
 
 // What is wrong with `text` as a reply text, or nullopt: an unterminated ${, an empty or
-// malformed name, % followed by anything but p, l or %, a control character.
+// malformed name, % followed by anything but p, l, n, v, c or %, a control character.
 std::optional<std::string> check_reply_text(const std::string& text);
 
 }  // namespace echomux

@@ -11,6 +11,7 @@
 #include "echomux/core/shared_state.hpp"
 #include "echomux/core/reply_text.hpp"
 #include "echomux/core/stats.hpp"
+#include "echomux/core/transport.hpp"
 
 #include <atomic>
 #include <list>
@@ -128,8 +129,8 @@ public:
 
     // With access_log on: the line for a connection that ended ("eof", "idle", "drain",
     // "reset", "rejected"), written here for connections and rejections alike.
-    void log_access(const std::string& client, const std::string& local, std::uint64_t received,
-                    std::uint64_t sent, long long duration_ms, const char* end) const;
+    void log_access(const Endpoints& who, std::uint64_t received, std::uint64_t sent, long long duration_ms,
+                    const char* end) const;
 
     // The one clock of every timer: when tick() next has work (idle timeout, drain
     // deadline, resuming a paused accept), in now_ms() time; nullopt when nothing is due.
@@ -148,6 +149,7 @@ public:
     std::size_t read_size() const { return scratch_.size(); }
 
     long long now_ms() const { return clock_.now_ms(); }
+    long long now_us() const { return clock_.now_us(); }
     // The loop's clock, as libuv's uv_now() and Redis's cached mstime: activity stamps take
     // it and cost no clock read each. Every loop calls update_time() when it wakes; tick(),
     // which loops run between callbacks (LoopTurn), and attach() refresh it as well.

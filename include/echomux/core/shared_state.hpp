@@ -9,8 +9,11 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 
 namespace echomux {
+
+class TlsContext;
 
 // Every listener's loops together.
 struct ProcessState {
@@ -39,6 +42,14 @@ public:
     // Every loop accepts from one inherited socket (dups of it), not from a SO_REUSEPORT
     // socket of its own: set before the loops are made.
     bool one_listener = false;
+
+    // The TLS settings new handshakes use, null without TLS: loaded once by the shell, at
+    // start and at each reload, before the loops are told; each loop takes it then.
+    std::shared_ptr<const TlsContext> tls() const { return std::atomic_load(&tls_); }
+    void set_tls(std::shared_ptr<const TlsContext> next) { std::atomic_store(&tls_, std::move(next)); }
+
+private:
+    std::shared_ptr<const TlsContext> tls_;
 };
 
 }  // namespace echomux

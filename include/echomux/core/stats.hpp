@@ -64,10 +64,16 @@ private:
     X(closed_tls_error, "echomux_connections_closed_total", "reason=\"tls_error\"", "")                               \
     X(tls_handshakes_ok, "echomux_tls_handshakes_total", "result=\"ok\"",                                            \
       "TLS handshakes by result: ok, timeout (tls_handshake_timeout), protocol_error (not TLS, a bad or refused "     \
-      "hello, no shared version or cipher), abandoned (the client left, or the connection was ended meanwhile).")   \
+      "hello, no shared version, cipher or ALPN protocol), client_cert_refused (none sent with tls_client_auth = "   \
+      "required, or one tls_client_ca does not verify), abandoned (the client left, or the connection was ended "    \
+      "meanwhile).")                                                                                                  \
     X(tls_handshakes_timeout, "echomux_tls_handshakes_total", "result=\"timeout\"", "")                              \
     X(tls_handshakes_protocol_error, "echomux_tls_handshakes_total", "result=\"protocol_error\"", "")                \
+    X(tls_handshakes_client_cert_refused, "echomux_tls_handshakes_total", "result=\"client_cert_refused\"", "")      \
     X(tls_handshakes_abandoned, "echomux_tls_handshakes_total", "result=\"abandoned\"", "")                          \
+    X(tls_connections_v1_2, "echomux_tls_connections_total", "version=\"TLSv1.2\"",                                  \
+      "TLS connections by the version their handshake agreed on.")                                                    \
+    X(tls_connections_v1_3, "echomux_tls_connections_total", "version=\"TLSv1.3\"", "")                              \
     X(proxy_headers, "echomux_proxy_headers_total", "", "Connections that began with a valid PROXY header.")          \
     X(proxy_malformed, "echomux_proxy_errors_total", "reason=\"malformed\"",                                          \
       "Connections closed for their PROXY header: malformed, oversized, timeout, missing (required), truncated.")     \
@@ -106,6 +112,8 @@ struct Stats {
     // Per connection, as it ends: milliseconds open, and bytes received from the client.
     Histogram connection_ms{1, 10, 100, 1000, 10000, 60000, 300000, 3600000};
     Histogram connection_bytes{64, 1024, 16384, 262144, 4194304, 67108864, 1073741824};
+    // Per finished TLS handshake: microseconds from accept to done (the client's round trips too).
+    Histogram tls_handshake_us{250, 500, 1000, 2500, 5000, 10000, 50000, 250000, 1000000, 5000000};
 };
 
 struct CounterInfo {

@@ -49,7 +49,7 @@ private:
     void shutdown_write() override;
     void release() override;
     void call_soon() override { lower_.call_soon(); }
-    Endpoints endpoints() const override { return lower_.endpoints(); }
+    Endpoints endpoints() const override;
     void expire(Expiry why) override;  // tls_handshake_timeout
 
     template <class Step>
@@ -74,6 +74,7 @@ private:
     Service::WaitSlot handshake_slot_;
     bool waiting_ = false;      // in the service's handshake list
     bool handshaking_ = true;   // until the handshake is done or failed
+    long long started_us_ = 0;  // for the handshake's duration
     bool peer_eof_ = false;     // the client's FIN came
     bool eof_told_ = false;     // ...and inner_ was told, after what came before it
     bool released_ = false;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSL-1.0
 // The TLS settings new handshakes use (OpenSSL's SSL_CTX): certificate chain and key from
-// PEM files, the lowest version, no renegotiation. Loading refuses, with the file and the
-// reason, a file that is missing or not PEM and a key that does not match the certificate.
+// PEM files, the lowest version, ALPN, client certificates, no renegotiation. Loading
+// refuses, with the file and the reason, a file that is missing or not PEM and a key that
+// does not match the certificate.
 #pragma once
 
 #include "echomux/core/config.hpp"
@@ -29,9 +30,13 @@ public:
     long long not_after() const { return not_after_; }
     // "expires in 3 days" and the like, or "" (a warning at start, not a refusal).
     const std::string& expiry_warning() const { return expiry_warning_; }
+    const std::string& alpn_wire() const { return alpn_wire_; }  // tls_alpn as ALPN writes it
 
 private:
+    void verify_clients(const Config& config);
+
     SSL_CTX* context_;
+    std::string alpn_wire_;
     long long not_after_ = 0;
     std::string expiry_warning_;
 };

@@ -10,9 +10,13 @@
 
 namespace echomux {
 
-// The addresses a connection is between, as text ("127.0.0.1:7007"), for logs and %p/%l.
+// Who a connection is between, for logs and the reply texts' placeholders: the addresses
+// as text ("127.0.0.1:7007": %p, %l) and, under TLS, what the client's handshake said
+// (empty on plaintext): the SNI name (%n), the version ("TLSv1.3", %v), its certificate's
+// subject (%c) and the ALPN protocol agreed on.
 struct Endpoints {
     std::string peer, local;
+    std::string sni, tls_version, client_subject, alpn;
 };
 
 class Transport {
