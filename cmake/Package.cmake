@@ -2,8 +2,8 @@
 # `cpack -G DEB` in the build directory: echomux_<version>_<arch>.deb with what
 # cmake/Install.cmake, cmake/ManPages.cmake and cmake/BashCompletion.cmake install, under
 # /usr (the conf file in /etc/echomux, a conffile), Depends from dpkg-shlibdeps plus adduser,
-# and maintainer scripts that make (postinst) and on purge remove (postrm) the system user
-# echomux. Build with -DCMAKE_BUILD_TYPE=Release -DECHOMUX_DEB_BUILDFLAGS=ON for a
+# and the maintainer scripts in packaging/deb (the user echomux; the units as debhelper
+# handles them). Build with -DCMAKE_BUILD_TYPE=Release -DECHOMUX_DEB_BUILDFLAGS=ON for a
 # package: hardened as Debian builds its own; the binaries are stripped.
 option(ECHOMUX_DEB_BUILDFLAGS
   "Compile and link with dpkg-buildflags' flags (FORTIFY, stack protector, relro, BIND_NOW), as a Debian package is built"
@@ -60,11 +60,13 @@ set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # adduser for postinst, merged with what dpkg-shlibdeps finds in the binaries (libc6,
-# libstdc++6, Boost, liburing2, libssl3, ...: never typed here).
+# libstdc++6, Boost, liburing2, libssl3, ...: never typed here). deb-systemd-helper and
+# deb-systemd-invoke are init-system-helpers, Essential in Debian 12, as debhelper assumes.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS adduser)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
   ${PROJECT_SOURCE_DIR}/packaging/deb/conffiles
   ${PROJECT_SOURCE_DIR}/packaging/deb/postinst
+  ${PROJECT_SOURCE_DIR}/packaging/deb/prerm
   ${PROJECT_SOURCE_DIR}/packaging/deb/postrm)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION TRUE)
 
