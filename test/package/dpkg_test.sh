@@ -9,7 +9,7 @@
 # Each checks the dpkg state, the user, the units' enable symlinks, what the maintainer
 # scripts ask of systemd (a logging stand-in for systemctl, with /run/systemd/system made as
 # systemd does: install starts, upgrade restarts, remove stops; login_user runs without it, as
-# in a chroot), and that purge leaves the root's files as before the install; in the first,
+# in a chroot; systemd_test.sh runs them under a real systemd), and that purge leaves the root's files as before the install; in the first,
 # the installed units against that root: systemd-analyze verify, every Exec*= program present.
 # The roots are cached in WORK_DIR (the base once, its dependency layer per Depends value).
 # Exits 77 (ctest: skipped) when not root, when the package test made no .deb, or when no root
@@ -222,7 +222,7 @@ run_scenario() {  # NAME SYSTEMD(yes|no) SETUP-COMMAND
     [ -L "$root/etc/systemd/system/multi-user.target.wants/echomux.service" ] &&
         [ -L "$root/etc/systemd/system/sockets.target.wants/echomux.socket" ] || fail "install enabled no unit"
     if [ "$systemd" = yes ]; then
-        expect_calls "$root" install "daemon-reload;start echomux.service echomux.socket"
+        expect_calls "$root" install "daemon-reload;start echomux.socket;start echomux.service"
     else
         expect_calls "$root" "install without systemd" ""
     fi
@@ -232,14 +232,15 @@ run_scenario() {  # NAME SYSTEMD(yes|no) SETUP-COMMAND
         { cat "$tmp/$scenario.log"; fail "the upgrade (dpkg -i $upgrade_version): $(status "$root")"; }
     [ "$(in_root "$root" dpkg-query -W -f='${Version}' echomux)" = "$upgrade_version" ] || fail "the upgrade did not happen"
     [ "$(in_root "$root" getent passwd echomux)" = "$user" ] || fail "the upgrade changed the user"
-    # No stop before the unpack: the old binary serves until the new one is restarted.
+    # No stop before the unpack: the old binary serves until the new one is restarted; the
+    # socket is only started (a no-op when it listens), so it holds the port throughout.
     if [ "$systemd" = yes ]; then
-        expect_calls "$root" upgrade "daemon-reload;restart echomux.service echomux.socket"
+        expect_calls "$root" upgrade "daemon-reload;start echomux.socket;restart echomux.service"
     fi
 
     in_root "$root" dpkg --remove echomux >>"$tmp/$scenario.log" 2>&1 || { cat "$tmp/$scenario.log"; fail "dpkg --remove"; }
     if [ "$systemd" = yes ]; then
-        expect_calls "$root" remove "stop echomux.service echomux.socket;daemon-reload"
+        expect_calls "$root" remove "stop echomux.socket echomux.service;daemon-reload"
     fi
     [ -f "$root/etc/echomux/echomux.conf" ] || fail "remove took the conffile (only purge may)"
     [ ! -e "$root/usr/bin/echomux" ] || fail "remove left /usr/bin/echomux"
