@@ -19,18 +19,10 @@ set -eu
 package_work=$1
 work=$2
 
-skip() { echo "SKIP: $*"; exit 77; }
+source "$(dirname "$0")/deb_test_lib.sh"
 fail() { echo "FAIL: ${scenario:-setup}: $*"; exit 1; }
-[ "$(id -u)" = 0 ] || skip "needs root (chroot, dpkg in a root)"
-for tool in chroot dpkg-deb systemd-analyze; do
-    command -v $tool >/dev/null 2>&1 || skip "$tool is not installed"
-done
-# The package test names the .deb it checked, and only when it passed.
-[ -f "$package_work/deb-checked" ] || skip "the package test made no .deb (run ctest -R '^package')"
-deb=$(cat "$package_work/deb-checked")
-[ -f "$deb" ] || skip "$deb is gone"
-version=$(dpkg-deb -f "$deb" Version)
-depends=$(dpkg-deb -f "$deb" Depends)
+need chroot dpkg-deb systemd-analyze
+use_checked_deb "$package_work"
 
 mkdir -p "$work"
 tmp=$(mktemp -d /tmp/echomux-dpkg-XXXXXX)

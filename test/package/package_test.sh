@@ -7,7 +7,7 @@
 # error, warning or info tag), hardening-check on the programs, the man pages (every key of
 # --print-config in echomux(1) and echomux.conf(5), every option of the tools' commands in
 # theirs, all rendered without warnings), and the unpacked programs run. On success it names
-# the .deb in WORK_DIR/deb-checked for dpkg_test.sh (install, upgrade, purge in a root).
+# the .deb in WORK_DIR/deb-checked for the tests that install it (deb_test_lib.sh).
 # Exits 77 (ctest: skipped) when a tool is missing.
 # Usage: package_test.sh SOURCE_DIR WORK_DIR PROJECT_VERSION
 set -eu

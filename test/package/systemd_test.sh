@@ -14,16 +14,10 @@ set -eu
 package_work=$1
 dpkg_work=$2
 
-skip() { echo "SKIP: $*"; exit 77; }
+source "$(dirname "$0")/deb_test_lib.sh"
 fail() { echo "FAIL: $*"; exit 1; }
-[ "$(id -u)" = 0 ] || skip "needs root"
-for tool in podman runc dpkg-deb; do
-    command -v $tool >/dev/null 2>&1 || skip "$tool is not installed (apt-get install podman runc)"
-done
-[ -f "$package_work/deb-checked" ] || skip "the package test made no .deb (run ctest -R '^package')"
-deb=$(cat "$package_work/deb-checked")
-[ -f "$deb" ] || skip "$deb is gone"
-depends=$(dpkg-deb -f "$deb" Depends)
+need podman runc dpkg-deb
+use_checked_deb "$package_work"
 
 tmp=$(mktemp -d /tmp/echomux-systemd-XXXXXX)
 ctr=echomux-systemd-test-$$
