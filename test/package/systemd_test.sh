@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: BSL-1.0
 # The .deb the package test made, under a real systemd (PID 1 of a podman container on a
 # Debian 12 minbase image with systemd and what Depends names): dpkg -i enables and starts
-# echomux.socket and echomux.service (echomux serves the socket systemd holds, and echoes),
-# an upgrade restarts the service (a new pid) while the socket keeps listening, dpkg
-# --remove stops both, purge drops the enable links and keeps the user. dpkg_test.sh checks
+# echomux.socket and echomux.service (echomux serves the socket systemd holds, and echoes;
+# systemd-analyze verify of the installed units is clean), an upgrade restarts the service
+# (a new pid) while the socket keeps listening, dpkg --remove stops both, purge drops the
+# enable links and keeps the user. dpkg_test.sh checks
 # the same scripts in many more cases against a stand-in systemctl; this is what only
 # systemd itself can say (how it orders jobs, whether the socket is handed over).
 # Exits 77 (ctest: skipped), with the reason, when not root, without podman and runc, without
@@ -98,6 +99,11 @@ for unit in echomux.service echomux.socket; do
 done
 serves_systemds_socket "$(prop echomux.service MainPID)" || fail "echomux does not serve the socket systemd holds"
 echoes || fail "no echo on 7007 after install"
+# The units as this systemd reads them, in a minbase root with no procps (no /bin/kill).
+in_ctr dpkg-query -W procps >/dev/null 2>&1 && fail "the image has procps: verify would not see a /bin/kill"
+output=$(in_ctr systemd-analyze verify --man=no echomux.service echomux.socket 2>&1) ||
+    fail "systemd-analyze verify exited $?: $output"
+[ -z "$output" ] || fail "systemd-analyze verify complained: $output"
 pid=$(prop echomux.service MainPID)
 socket_since=$(prop echomux.socket ActiveEnterTimestampMonotonic)
 echo "service pid $pid, socket active since $socket_since"
