@@ -6,6 +6,16 @@
 include(GNUInstallDirs)
 
 install(TARGETS echomux echomux-client echomux-bench RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# With --strip (cpack: CPACK_STRIP_FILES), the compiler's .comment section goes too, as
+# dh_strip does (lintian: binary-has-unneeded-section).
+install(CODE "
+  if(CMAKE_INSTALL_DO_STRIP)
+    foreach(program echomux echomux-client echomux-bench)
+      execute_process(COMMAND \"${CMAKE_STRIP}\" --remove-section=.comment --remove-section=.note
+        \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}/\${program}\" COMMAND_ERROR_IS_FATAL ANY)
+    endforeach()
+  endif()
+")
 
 # The prefix is known only at install time (cpack installs with /usr, `cmake --install
 # --prefix` with its own), so the choice between /etc and <prefix>/etc is made then.

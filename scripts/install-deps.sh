@@ -16,12 +16,12 @@ case "${1:-}" in
         # yamllint, python3-yaml and python3-jsonschema: the Kubernetes manifest checks
         # (test/kubernetes). They also need kubectl 1.27 or later (for its kustomize v5), which
         # Debian 12 does not ship (its kubernetes-client is 1.20): without it, that check is skipped.
-        # help2man and groff-base: the man pages; dpkg-dev (dpkg-shlibdeps, for Depends) and
-        # lintian: the .deb and its test. systemd: systemd-socket-activate and systemd-analyze for
+        # help2man and groff-base: the man pages; dpkg-dev (dpkg-shlibdeps, for Depends),
+        # lintian and devscripts (hardening-check; 8 packages beside lintian): the .deb's test. systemd: systemd-socket-activate and systemd-analyze for
         # test/systemd (nothing needs it running).
         # openssl: scripts/tls-certs.sh, which makes the TLS tests' throwaway CA.
         packages="$packages libboost-test1.81-dev libssl-dev openssl gnuplot-nox netcat-openbsd yamllint python3-yaml
-                  python3-jsonschema help2man groff-base dpkg-dev lintian systemd"
+                  python3-jsonschema help2man groff-base dpkg-dev lintian devscripts systemd"
         ;;
     *)
         echo "usage: $0 [--test]" >&2
