@@ -74,19 +74,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The Debian base image, made once and kept by tag.
-if ! podman image exists docker.io/library/debian:bookworm; then
-    mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1)
-    mirror=${mirror:-http://deb.debian.org/debian}
-    echo "making the Debian base image with debootstrap from $mirror"
-    debootstrap --variant=minbase bookworm "$work/rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 \
-        || { tail -n 20 "$work/debootstrap.log"; exit 1; }
-    # As the official images: no package cache, no package lists.
-    rm -rf "$work"/rootfs/var/cache/apt/archives/*.deb "$work"/rootfs/var/cache/apt/*.bin "$work"/rootfs/var/lib/apt/lists/*
-    tar -C "$work/rootfs" -c . | podman import - localhost/debian:bookworm >/dev/null
-    podman tag localhost/debian:bookworm docker.io/library/debian:bookworm
-    rm -rf "$work/rootfs"
-fi
+# The Debian base image, made once and kept by tag (images.sh).
+debian_base_image "$work"
 
 # The build stage first, under the cache's name; then the image, whose build stage is all
 # cache hits. --format docker: the OCI format has no HEALTHCHECK.
