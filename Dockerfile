@@ -76,8 +76,8 @@ RUN . /etc/echomux-target; \
       && ./build/echomux --config build/echomux.conf --print-config >/dev/null; fi
 
 # Target bench: the load generator alone, in an image of its own rather than beside echomux:
-# static, it is 3.0 MB (a static C++ "hello" is 1.75 MB), and would make every server pull
-# 1.96x as big for a tool one Job runs (README, "Run in a container", "The bench image").
+# static, it carries its own C++ runtime, and would add its whole size to every server pull
+# for a tool one Job runs (README, "Run in a container": the figures, measured).
 # Same user and labels as the server's; the labels after the file (see below).
 FROM scratch AS bench
 COPY --from=build /src/build/echomux-bench /usr/local/bin/echomux-bench

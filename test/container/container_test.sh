@@ -277,7 +277,8 @@ run_start=$(date +%s%N)
 # shellcheck disable=SC2046 # env_for gives words
 run c1-$$ $(env_for 1)
 listening=$(logs c1-$$ | sed -n 's/^\([0-9T:.-]*Z\) echomux info: listening on .*/\1/p' | head -n 1)
-echo "start: $(($(date -d "$listening" +%s%3N) - run_start / 1000000)) ms from podman run to the listening line"
+start_ms=$(($(date -d "$listening" +%s%3N) - run_start / 1000000))
+echo "start: $start_ms ms from podman run to the listening line"
 [ "$(uid_of c1-$$)" = 10001 ] || fail "echomux runs as uid $(uid_of c1-$$), not the image's 10001"
 check_echo_and_metrics "$(port 1)" "$(metrics_port 1)"
 podman healthcheck run c1-$$ >/dev/null 2>>"$work/podman.err" || fail "c1 is not healthy"
@@ -303,7 +304,8 @@ rest=$(timeout 15 cat <&4) || fail "the held connection did not end in a clean E
 [ -z "$rest" ] || fail "unexpected bytes at the end: '$rest'"
 exec 4<&-
 wait "$stopper" || fail "podman stop c2 failed"
-echo "podman stop took $((($(date +%s%N) - stop_start) / 1000000)) ms"
+stop_ms=$((($(date +%s%N) - stop_start) / 1000000))
+echo "podman stop took $stop_ms ms"
 code=$(podman inspect --format '{{.State.ExitCode}}' c2-$$)
 [ "$code" = 0 ] || { logs c2-$$; fail "c2 exited $code, not 0 (137: killed at the stop timeout)"; }
 logs c2-$$ | grep -q "stopped: .* closed_drain=1 " || { logs c2-$$; fail "no 'stopped' line with the held client"; }
@@ -374,4 +376,23 @@ grep -q "config echomux.testns.svc.cluster.local is 127.0.0.1" "$work/dnsmasq.lo
     || { cat "$work/dnsmasq.log"; fail "the name was not resolved through the DNS server"; }
 stop_exits_0 c7-$$
 
+# The README's figures come from these runs (readme_figures.sh, which sets ECHOMUX_FIGURES
+# and rewrites them); otherwise a list that no longer describes this image is stale: its
+# server image size must be within 25% of this build's.
+if [ -n "${ECHOMUX_FIGURES:-}" ]; then
+    # The server's image with the bench copied in: what one image for both would weigh.
+    mkdir "$work/combined"
+    printf 'FROM %s\nCOPY --from=%s /usr/local/bin/echomux-bench /usr/local/bin/echomux-bench\n' "$image" "$bench_image" \
+        >"$work/combined/Containerfile"
+    podman build --pull=never -t "$image-combined" "$work/combined" >>"$work/build.log" 2>&1 || fail "the combined image"
+    combined=$(podman image inspect --format '{{.Size}}' "$image-combined")
+    podman rmi "$image-combined" >/dev/null
+    printf 'image_bytes=%s\nbench_bytes=%s\ncombined_bytes=%s\nstart_ms=%s\nstop_ms=%s\ndrain_ms=%s\n' \
+        "$size" "$bench_size" "$combined" "$start_ms" "$stop_ms" "$drain_ms" >"$ECHOMUX_FIGURES"
+else
+    readme_bytes=$(sed -n '/^<!-- figures: container -->$/,/^<!-- \/figures -->$/s/.*server image \([0-9]*\) bytes.*/\1/p' "$src/README.md")
+    [ -n "$readme_bytes" ] || fail "README.md has no figures block with the server image's size"
+    [ $((readme_bytes * 4)) -le $((size * 5)) ] && [ $((readme_bytes * 5)) -ge $((size * 4)) ] \
+        || fail "README.md says the image is $readme_bytes bytes, this build's is $size: run test/container/readme_figures.sh"
+fi
 echo "container test passed (podman run)"
