@@ -32,28 +32,19 @@ command -v dnsmasq >/dev/null 2>&1 || skip "dnsmasq is not installed (apt-get in
 [ "$(id -u)" = 0 ] || skip "making the base image and running with runc here need root"
 
 work=$(mktemp -d /tmp/echomux-container-XXXXXX)
-export CONTAINERS_CONF=$work/containers.conf
-cat >"$CONTAINERS_CONF" <<'EOF'
-# crun refuses this VM's hybrid cgroups; setrlimit above these limits is refused here.
-[engine]
-runtime = "runc"
-
-[containers]
-default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
-EOF
 
 image=localhost/echomux-test:$$
 bench_image=localhost/echomux-bench-test:$$
-cache=localhost/echomux-build:cache
 containers=()
 buildah_ctr=
 bench_ctr=
 server_pid=
 dnsmasq_pid=
 
-# image_chain, remove_dangling: what a run built, and removing it.
+# podman_settings, debian_base_image, build_server_image, image_chain, remove_dangling.
 # shellcheck source=test/container/images.sh
 . "$(dirname "$0")/images.sh"
+podman_settings "$work" 1024
 
 cleanup() {
     [ -n "$server_pid" ] && kill -KILL "$server_pid" 2>/dev/null || true
@@ -81,16 +72,10 @@ debian_base_image "$work"
 # cache hits. --format docker: the OCI format has no HEALTHCHECK.
 echo "building the image"
 build_start=$(date +%s)
-old_chain=$(image_chain "$cache")
-podman build --format docker --pull=never --layers --target build -t "$cache" \
-    -f "$src/Dockerfile" "$src" >"$work/build.log" 2>&1 || { tail -n 40 "$work/build.log"; exit 1; }
-podman build --format docker --pull=never --layers -t "$image" \
-    -f "$src/Dockerfile" "$src" >>"$work/build.log" 2>&1 || { tail -n 40 "$work/build.log"; exit 1; }
+build_server_image "$src" "$image" "$work/build.log"
 podman build --format docker --pull=never --layers --target bench -t "$bench_image" \
     -f "$src/Dockerfile" "$src" >>"$work/build.log" 2>&1 || { tail -n 40 "$work/build.log"; exit 1; }
 echo "built in $(($(date +%s) - build_start)) s"
-# shellcheck disable=SC2086 # one id per word
-remove_dangling $old_chain
 
 # The image's configuration.
 inspect() { podman image inspect --format "$1" "$image"; }
@@ -127,17 +112,9 @@ for l in version revision licenses; do
     [ "$v" = "$(label $l)" ] || fail "bench label $l is '$v', the server's '$(label $l)'"
 done
 
-# Free ports below the ephemeral range (32768), so the host's own connections cannot take
-# them: from a per-run start, the first 16 that no TCP or UDP socket here is bound to, one
-# pair per container, so no case waits on another's closing sockets.
-used=$(ss -Htuan | awk '{ sub(/.*:/, "", $5); print $5 }' | sort -u)
-free=()
-p=$((20000 + $$ % 10000))
-while [ ${#free[@]} -lt 16 ] && [ $p -lt 32768 ]; do
-    grep -qx "$p" <<<"$used" || free+=("$p")
-    p=$((p + 1))
-done
-[ ${#free[@]} = 16 ] || fail "not 16 free ports from $((20000 + $$ % 10000)) on"
+# One pair of free ports per container (images.sh), so no case waits on another's closing
+# sockets.
+free_ports 16
 port() { echo "${free[$1]}"; }
 metrics_port() { echo "${free[$(($1 + 8))]}"; }
 

@@ -1,6 +1,8 @@
+# shellcheck shell=bash
 # SPDX-License-Identifier: BSL-1.0
-# Sourced by container_test.sh and kube_play_test.sh: the Debian base image, the images a
-# build made, and removing them without touching what other builds or named images use.
+# Sourced by the tests in test/container: podman's settings here, the Debian base image, the
+# images a build made, and removing them without touching what other builds or named images
+# use; free ports; a kustomization over deploy/kubernetes.
 
 # The image and its parents, child first: the layers a build made for it.
 image_chain() {
@@ -41,4 +43,51 @@ debian_base_image() {
         podman tag localhost/debian:bookworm docker.io/library/debian:bookworm
         rm -rf "$work/rootfs"
     fi
+}
+
+# podman_settings WORK [NOFILE]: a containers.conf for this VM in WORK, exported as
+# CONTAINERS_CONF. crun refuses the VM's hybrid cgroups, so runc; with NOFILE, fixed ulimits
+# (setrlimit above the host's hard limit is refused here).
+podman_settings() {
+    export CONTAINERS_CONF=$1/containers.conf
+    printf '[engine]\nruntime = "runc"\n' >"$CONTAINERS_CONF"
+    [ -z "${2:-}" ] || printf '\n[containers]\ndefault_ulimits = ["nofile=%s:%s", "nproc=1024:1024"]\n' "$2" "$2" \
+        >>"$CONTAINERS_CONF"
+}
+
+# build_server_image SOURCE_DIR IMAGE LOG: the Dockerfile's build stage, kept under the
+# cache's name (localhost/echomux-build:cache, shared by the tests: one of them compiles),
+# then the server's image from it; the cache it replaced goes. Exits on a failed build.
+build_server_image() {
+    local src=$1 image=$2 log=$3 cache=localhost/echomux-build:cache old_chain
+    old_chain=$(image_chain "$cache")
+    podman build --format docker --pull=never --layers --target build -t "$cache" \
+        -f "$src/Dockerfile" "$src" >"$log" 2>&1 || { tail -n 40 "$log"; exit 1; }
+    podman build --format docker --pull=never --layers -t "$image" \
+        -f "$src/Dockerfile" "$src" >>"$log" 2>&1 || { tail -n 40 "$log"; exit 1; }
+    # shellcheck disable=SC2086 # one id per word
+    remove_dangling $old_chain
+}
+
+# kustomization_over DIR KUSTOMIZATION: DIR/kustomization.yaml with KUSTOMIZATION as its
+# resource (by a relative path: kustomize refuses absolute ones); the caller appends the rest.
+kustomization_over() {
+    mkdir -p "$1"
+    printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - %s\n' \
+        "$(python3 -c 'import os, sys; print(os.path.relpath(sys.argv[1], sys.argv[2]))' "$2" "$1")" \
+        >"$1/kustomization.yaml"
+}
+
+# free_ports N: N ports below the ephemeral range (32768), so the host's own connections
+# cannot take them: from a per-run start, the first that no TCP or UDP socket here is bound
+# to, into the array free. Exits when there are not N.
+free_ports() {
+    local used p=$((20000 + $$ % 10000))
+    used=$(ss -Htuan | awk '{ sub(/.*:/, "", $5); print $5 }' | sort -u)
+    free=()
+    while [ ${#free[@]} -lt "$1" ] && [ $p -lt 32768 ]; do
+        grep -qx "$p" <<<"$used" || free+=("$p")
+        p=$((p + 1))
+    done
+    [ ${#free[@]} = "$1" ] || { echo "FAIL: not $1 free ports from $((20000 + $$ % 10000)) on"; exit 1; }
 }

@@ -42,24 +42,15 @@ kustomize=$(kubectl version --client 2>/dev/null | sed -n 's/^Kustomize Version:
 [ "$(id -u)" = 0 ] || skip "making the base image and running with runc here need root"
 
 work=$(mktemp -d /tmp/echomux-kube-play-XXXXXX)
-export CONTAINERS_CONF=$work/containers.conf
-cat >"$CONTAINERS_CONF" <<'EOF'
-# crun refuses this VM's hybrid cgroups. nofile: enough for the conf's max_connections (a
-# kubelet gives far more); setrlimit above the host's hard limit is refused here.
-[engine]
-runtime = "runc"
-
-[containers]
-default_ulimits = ["nofile=4096:4096", "nproc=1024:1024"]
-EOF
 
 image=localhost/echomux-kube-play
 tag=$$
-cache=localhost/echomux-build:cache
 played=
 
 # shellcheck source=test/container/images.sh
 . "$(dirname "$0")/images.sh"
+# nofile: enough for the conf's max_connections (a kubelet gives far more).
+podman_settings "$work" 4096
 
 cleanup() {
     if [ -n "$played" ]; then podman kube down "$played" >/dev/null 2>&1 || true; fi
@@ -82,23 +73,13 @@ done
 debian_base_image "$work"
 echo "building the image"
 build_start=$(date +%s)
-old_chain=$(image_chain "$cache")
-podman build --format docker --pull=never --layers --target build -t "$cache" \
-    -f "$src/Dockerfile" "$src" >"$work/build.log" 2>&1 || { tail -n 40 "$work/build.log"; exit 1; }
-podman build --format docker --pull=never --layers -t "$image:$tag" \
-    -f "$src/Dockerfile" "$src" >>"$work/build.log" 2>&1 || { tail -n 40 "$work/build.log"; exit 1; }
+build_server_image "$src" "$image:$tag" "$work/build.log"
 echo "built in $(($(date +%s) - build_start)) s"
-# shellcheck disable=SC2086 # one id per word
-remove_dangling $old_chain
 
 # deploy/kubernetes as `kubectl apply -k` would send it, with this run's image set the way a
 # user sets theirs (images:), one replica (see above), and only the kinds kube play reads.
-mkdir "$work/render"
-cat >"$work/render/kustomization.yaml" <<EOF
-apiVersion: kustomize.config.k8s.io/v1beta1
-kind: Kustomization
-resources:
-  - $(python3 -c 'import os, sys; print(os.path.relpath(sys.argv[1], sys.argv[2]))' "$k8s" "$work/render")
+kustomization_over "$work/render" "$k8s"
+cat >>"$work/render/kustomization.yaml" <<EOF
 images:
   - name: registry.example.com/echomux/echomux
     newName: $image

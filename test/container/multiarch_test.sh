@@ -29,17 +29,12 @@ kustomize=$(kubectl version --client 2>/dev/null | sed -n 's/^Kustomize Version:
 [ "$(id -u)" = 0 ] || skip "making the base image and building with runc here need root"
 
 work=$(mktemp -d /tmp/echomux-multiarch-XXXXXX)
-export CONTAINERS_CONF=$work/containers.conf
-cat >"$CONTAINERS_CONF" <<'EOF'
-# crun refuses this VM's hybrid cgroups.
-[engine]
-runtime = "runc"
-EOF
 
 list=localhost/echomux-multiarch:$$
 server_pid=
 # shellcheck source=test/container/images.sh
 . "$(dirname "$0")/images.sh"
+podman_settings "$work"
 
 cleanup() {
     [ -z "$server_pid" ] || kill -KILL "$server_pid" 2>/dev/null || true
@@ -93,15 +88,7 @@ file "$work/echomux-arm64" | grep "ARM aarch64" | grep -q "statically linked" \
 version=$(qemu-aarch64-static "$work/echomux-arm64" --version | head -n 1)
 label() { podman image inspect --format "{{index .Config.Labels \"org.opencontainers.image.$1\"}}" "$list-arm64"; }
 [ "$version" = "echomux $(label version) (revision $(label revision))" ] || fail "version: '$version'"
-# Two free ports below the ephemeral range, as the container test picks them.
-used=$(ss -Htuan | awk '{ sub(/.*:/, "", $5); print $5 }' | sort -u)
-free=()
-p=$((20000 + $$ % 10000))
-while [ ${#free[@]} -lt 2 ] && [ $p -lt 32768 ]; do
-    grep -qx "$p" <<<"$used" || free+=("$p")
-    p=$((p + 1))
-done
-[ ${#free[@]} = 2 ] || fail "no two free ports"
+free_ports 2
 qemu-aarch64-static "$work/echomux-arm64" --listen 127.0.0.1 --port "${free[0]}" --metrics-port "${free[1]}" \
     >"$work/server.log" 2>&1 &
 server_pid=$!
@@ -127,12 +114,8 @@ podman manifest push --all --digestfile "$work/digest" "$list" "oci:$work/oci:ec
     || { cat "$work/push.log"; fail "podman manifest push to an OCI layout failed"; }
 digest=$(cat "$work/digest")
 case "$digest" in sha256:????????????????????????????????????????????????????????????????) ;; *) fail "digest: '$digest'" ;; esac
-mkdir "$work/pin"
-cat >"$work/pin/kustomization.yaml" <<EOF
-apiVersion: kustomize.config.k8s.io/v1beta1
-kind: Kustomization
-resources:
-  - $(python3 -c 'import os, sys; print(os.path.relpath(sys.argv[1], sys.argv[2]))' "$src/deploy/kubernetes" "$work/pin")
+kustomization_over "$work/pin" "$src/deploy/kubernetes"
+cat >>"$work/pin/kustomization.yaml" <<EOF
 images:
   - name: registry.example.com/echomux/echomux
     digest: $digest
