@@ -7,11 +7,33 @@
 # deploy/kubernetes/bench runs against the server: docker build --target bench -t echomux-bench .
 
 # Build stage: the server and the bench, linked statically (ECHOMUX_STATIC); the test suite
-# runs on the host, so neither Boost.Test nor OpenSSL is installed here.
-FROM docker.io/library/debian:bookworm AS build
-RUN apt-get update \
- && apt-get install -y --no-install-recommends cmake g++ make pkg-config libboost1.81-dev \
-      libboost-program-options1.81-dev liburing-dev libssl-dev zlib1g-dev \
+# runs on the host, so Boost.Test is not installed here.
+# Multi-arch: the build stage always runs on the build host's own architecture
+# ($BUILDPLATFORM) and compiles for $TARGETARCH, natively or with Debian's cross toolchain
+# (crossbuild-essential-arm64 and the arm64 -dev packages, by dpkg multiarch): no emulation.
+#   docker buildx build --platform linux/amd64,linux/arm64 -t echomux .
+# podman 4.3 (buildah 1.28) ignores FROM's --platform (buildah issue 3712) and looks for an
+# arm64 Debian; named by image id, the local (amd64) one is taken as it is:
+#   podman build --format docker --platform linux/amd64,linux/arm64 --manifest echomux \
+#     --build-arg BUILDER="$(podman image inspect --format '{{.Id}}' debian:bookworm)" .
+ARG BUILDER=docker.io/library/debian:bookworm
+FROM --platform=$BUILDPLATFORM $BUILDER AS build
+ARG TARGETARCH
+# The GNU triplet of the target, and whether it is a cross build; read by the RUNs below.
+RUN native=$(dpkg --print-architecture); target=${TARGETARCH:-$native}; \
+    case "$target" in amd64) triplet=x86_64-linux-gnu ;; arm64) triplet=aarch64-linux-gnu ;; \
+      *) echo "TARGETARCH $target: only amd64 and arm64 are built" >&2; exit 1 ;; esac; \
+    printf 'target=%s\ntriplet=%s\ncross=%s\n' "$target" "$triplet" "$([ "$target" = "$native" ] && echo no || echo yes)" \
+      > /etc/echomux-target
+RUN . /etc/echomux-target; \
+    if [ "$cross" = yes ]; then \
+      dpkg --add-architecture "$target"; \
+      compiler="crossbuild-essential-$target"; \
+    else compiler=g++; fi; \
+    apt-get update \
+ && apt-get install -y --no-install-recommends cmake make pkg-config file "$compiler" \
+      "libboost1.81-dev:$target" "libboost-program-options1.81-dev:$target" "liburing-dev:$target" \
+      "libssl-dev:$target" "zlib1g-dev:$target" \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Only what the build reads (.dockerignore keeps the rest out): a change to the tests, docs
@@ -29,22 +51,33 @@ ARG REVISION=
 # The image's conf is the shipped one with the metrics endpoint on (the HEALTHCHECK probes
 # it) and a drain that ends well inside docker/podman stop's default 10 s: drain_timeout 5
 # plus shutdown_delay 0. Raise them with the stop timeout (README, "Run in a container").
-RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DECHOMUX_STATIC=ON -DECHOMUX_TESTS=OFF \
-      -DECHOMUX_REVISION="$REVISION" \
+# A cross build cannot run what it built: the native build checks the conf with the binary,
+# and `file` checks every build's architecture and static link.
+RUN . /etc/echomux-target; \
+    if [ "$cross" = yes ]; then \
+      set -- -DCMAKE_SYSTEM_NAME=Linux -DCMAKE_SYSTEM_PROCESSOR="${triplet%%-*}" \
+        -DCMAKE_C_COMPILER="$triplet-gcc" -DCMAKE_CXX_COMPILER="$triplet-g++"; \
+      export PKG_CONFIG_LIBDIR="/usr/lib/$triplet/pkgconfig:/usr/share/pkgconfig"; \
+    fi; \
+    cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DECHOMUX_STATIC=ON -DECHOMUX_TESTS=OFF \
+      -DECHOMUX_REVISION="$REVISION" "$@" \
  && cmake --build build -j"$(nproc)" --target echomux echomux-bench \
- && strip build/echomux build/echomux-bench \
- && ./build/echomux-bench --version >/dev/null \
+ && "$triplet-strip" build/echomux build/echomux-bench \
+ && case "$target" in amd64) machine=x86-64 ;; arm64) machine=aarch64 ;; esac \
+ && for binary in build/echomux build/echomux-bench; do \
+      file "$binary" | grep "$machine" | grep -q "statically linked" || { file "$binary"; exit 1; }; done \
  && sed -e 's/^metrics_port = 0$/metrics_port = 9100/' -e 's/^drain_timeout = 10$/drain_timeout = 5/' \
       conf/echomux.conf > build/echomux.conf \
  && grep -q '^metrics_port = 9100$' build/echomux.conf \
  && grep -q '^drain_timeout = 5$' build/echomux.conf \
  && grep -q '^shutdown_delay = 0$' build/echomux.conf \
  && grep -q '^listen = 0.0.0.0$' build/echomux.conf \
- && ./build/echomux --config build/echomux.conf --print-config >/dev/null
+ && if [ "$cross" = no ]; then ./build/echomux-bench --version >/dev/null \
+      && ./build/echomux --config build/echomux.conf --print-config >/dev/null; fi
 
 # Target bench: the load generator alone, in an image of its own rather than beside echomux:
-# static, it is 3.0 MB (a static C++ "hello" is 1.75 MB), and would make every server pull
-# 1.96x as big for a tool one Job runs (README, "Run in a container", "The bench image").
+# static, it carries its own C++ runtime, and would add its whole size to every server pull
+# for a tool one Job runs (README, "Run in a container": the figures, measured).
 # Same user and labels as the server's; the labels after the file (see below).
 FROM scratch AS bench
 COPY --from=build /src/build/echomux-bench /usr/local/bin/echomux-bench

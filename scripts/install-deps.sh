@@ -20,8 +20,10 @@ case "${1:-}" in
         # lintian and devscripts (hardening-check; 8 packages beside lintian): the .deb's test. systemd: systemd-socket-activate and systemd-analyze for
         # test/systemd (nothing needs it running).
         # openssl: scripts/tls-certs.sh, which makes the TLS tests' throwaway CA.
+        # catatonit: the infra container of test/container/kube_play_test.sh's pod (podman only
+        # recommends it).
         packages="$packages libboost-test1.81-dev libssl-dev openssl gnuplot-nox netcat-openbsd yamllint python3-yaml
-                  python3-jsonschema help2man groff-base dpkg-dev lintian devscripts systemd"
+                  python3-jsonschema help2man groff-base dpkg-dev lintian devscripts systemd catatonit"
         ;;
     *)
         echo "usage: $0 [--test]" >&2

@@ -32,28 +32,19 @@ command -v dnsmasq >/dev/null 2>&1 || skip "dnsmasq is not installed (apt-get in
 [ "$(id -u)" = 0 ] || skip "making the base image and running with runc here need root"
 
 work=$(mktemp -d /tmp/echomux-container-XXXXXX)
-export CONTAINERS_CONF=$work/containers.conf
-cat >"$CONTAINERS_CONF" <<'EOF'
-# crun refuses this VM's hybrid cgroups; setrlimit above these limits is refused here.
-[engine]
-runtime = "runc"
-
-[containers]
-default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
-EOF
 
 image=localhost/echomux-test:$$
 bench_image=localhost/echomux-bench-test:$$
-cache=localhost/echomux-build:cache
 containers=()
 buildah_ctr=
 bench_ctr=
 server_pid=
 dnsmasq_pid=
 
-# image_chain, remove_dangling: what a run built, and removing it.
+# podman_settings, debian_base_image, build_server_image, image_chain, remove_dangling.
 # shellcheck source=test/container/images.sh
 . "$(dirname "$0")/images.sh"
+podman_settings "$work" 1024
 
 cleanup() {
     [ -n "$server_pid" ] && kill -KILL "$server_pid" 2>/dev/null || true
@@ -74,34 +65,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The Debian base image, made once and kept by tag.
-if ! podman image exists docker.io/library/debian:bookworm; then
-    mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1)
-    mirror=${mirror:-http://deb.debian.org/debian}
-    echo "making the Debian base image with debootstrap from $mirror"
-    debootstrap --variant=minbase bookworm "$work/rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 \
-        || { tail -n 20 "$work/debootstrap.log"; exit 1; }
-    # As the official images: no package cache, no package lists.
-    rm -rf "$work"/rootfs/var/cache/apt/archives/*.deb "$work"/rootfs/var/cache/apt/*.bin "$work"/rootfs/var/lib/apt/lists/*
-    tar -C "$work/rootfs" -c . | podman import - localhost/debian:bookworm >/dev/null
-    podman tag localhost/debian:bookworm docker.io/library/debian:bookworm
-    rm -rf "$work/rootfs"
-fi
+# The Debian base image, made once and kept by tag (images.sh).
+debian_base_image "$work"
 
 # The build stage first, under the cache's name; then the image, whose build stage is all
 # cache hits. --format docker: the OCI format has no HEALTHCHECK.
 echo "building the image"
 build_start=$(date +%s)
-old_chain=$(image_chain "$cache")
-podman build --format docker --pull=never --layers --target build -t "$cache" \
-    -f "$src/Dockerfile" "$src" >"$work/build.log" 2>&1 || { tail -n 40 "$work/build.log"; exit 1; }
-podman build --format docker --pull=never --layers -t "$image" \
-    -f "$src/Dockerfile" "$src" >>"$work/build.log" 2>&1 || { tail -n 40 "$work/build.log"; exit 1; }
+build_server_image "$src" "$image" "$work/build.log"
 podman build --format docker --pull=never --layers --target bench -t "$bench_image" \
     -f "$src/Dockerfile" "$src" >>"$work/build.log" 2>&1 || { tail -n 40 "$work/build.log"; exit 1; }
 echo "built in $(($(date +%s) - build_start)) s"
-# shellcheck disable=SC2086 # one id per word
-remove_dangling $old_chain
 
 # The image's configuration.
 inspect() { podman image inspect --format "$1" "$image"; }
@@ -138,17 +112,9 @@ for l in version revision licenses; do
     [ "$v" = "$(label $l)" ] || fail "bench label $l is '$v', the server's '$(label $l)'"
 done
 
-# Free ports below the ephemeral range (32768), so the host's own connections cannot take
-# them: from a per-run start, the first 16 that no TCP or UDP socket here is bound to, one
-# pair per container, so no case waits on another's closing sockets.
-used=$(ss -Htuan | awk '{ sub(/.*:/, "", $5); print $5 }' | sort -u)
-free=()
-p=$((20000 + $$ % 10000))
-while [ ${#free[@]} -lt 16 ] && [ $p -lt 32768 ]; do
-    grep -qx "$p" <<<"$used" || free+=("$p")
-    p=$((p + 1))
-done
-[ ${#free[@]} = 16 ] || fail "not 16 free ports from $((20000 + $$ % 10000)) on"
+# One pair of free ports per container (images.sh), so no case waits on another's closing
+# sockets.
+free_ports 16
 port() { echo "${free[$1]}"; }
 metrics_port() { echo "${free[$(($1 + 8))]}"; }
 
@@ -288,7 +254,8 @@ run_start=$(date +%s%N)
 # shellcheck disable=SC2046 # env_for gives words
 run c1-$$ $(env_for 1)
 listening=$(logs c1-$$ | sed -n 's/^\([0-9T:.-]*Z\) echomux info: listening on .*/\1/p' | head -n 1)
-echo "start: $(($(date -d "$listening" +%s%3N) - run_start / 1000000)) ms from podman run to the listening line"
+start_ms=$(($(date -d "$listening" +%s%3N) - run_start / 1000000))
+echo "start: $start_ms ms from podman run to the listening line"
 [ "$(uid_of c1-$$)" = 10001 ] || fail "echomux runs as uid $(uid_of c1-$$), not the image's 10001"
 check_echo_and_metrics "$(port 1)" "$(metrics_port 1)"
 podman healthcheck run c1-$$ >/dev/null 2>>"$work/podman.err" || fail "c1 is not healthy"
@@ -314,7 +281,8 @@ rest=$(timeout 15 cat <&4) || fail "the held connection did not end in a clean E
 [ -z "$rest" ] || fail "unexpected bytes at the end: '$rest'"
 exec 4<&-
 wait "$stopper" || fail "podman stop c2 failed"
-echo "podman stop took $((($(date +%s%N) - stop_start) / 1000000)) ms"
+stop_ms=$((($(date +%s%N) - stop_start) / 1000000))
+echo "podman stop took $stop_ms ms"
 code=$(podman inspect --format '{{.State.ExitCode}}' c2-$$)
 [ "$code" = 0 ] || { logs c2-$$; fail "c2 exited $code, not 0 (137: killed at the stop timeout)"; }
 logs c2-$$ | grep -q "stopped: .* closed_drain=1 " || { logs c2-$$; fail "no 'stopped' line with the held client"; }
@@ -385,4 +353,23 @@ grep -q "config echomux.testns.svc.cluster.local is 127.0.0.1" "$work/dnsmasq.lo
     || { cat "$work/dnsmasq.log"; fail "the name was not resolved through the DNS server"; }
 stop_exits_0 c7-$$
 
+# The README's figures come from these runs (readme_figures.sh, which sets ECHOMUX_FIGURES
+# and rewrites them); otherwise a list that no longer describes this image is stale: its
+# server image size must be within 25% of this build's.
+if [ -n "${ECHOMUX_FIGURES:-}" ]; then
+    # The server's image with the bench copied in: what one image for both would weigh.
+    mkdir "$work/combined"
+    printf 'FROM %s\nCOPY --from=%s /usr/local/bin/echomux-bench /usr/local/bin/echomux-bench\n' "$image" "$bench_image" \
+        >"$work/combined/Containerfile"
+    podman build --pull=never -t "$image-combined" "$work/combined" >>"$work/build.log" 2>&1 || fail "the combined image"
+    combined=$(podman image inspect --format '{{.Size}}' "$image-combined")
+    podman rmi "$image-combined" >/dev/null
+    printf 'image_bytes=%s\nbench_bytes=%s\ncombined_bytes=%s\nstart_ms=%s\nstop_ms=%s\ndrain_ms=%s\n' \
+        "$size" "$bench_size" "$combined" "$start_ms" "$stop_ms" "$drain_ms" >"$ECHOMUX_FIGURES"
+else
+    readme_bytes=$(sed -n '/^<!-- figures: container -->$/,/^<!-- \/figures -->$/s/.*server image \([0-9]*\) bytes.*/\1/p' "$src/README.md")
+    [ -n "$readme_bytes" ] || fail "README.md has no figures block with the server image's size"
+    [ $((readme_bytes * 4)) -le $((size * 5)) ] && [ $((readme_bytes * 5)) -ge $((size * 4)) ] \
+        || fail "README.md says the image is $readme_bytes bytes, this build's is $size: run test/container/readme_figures.sh"
+fi
 echo "container test passed (podman run)"

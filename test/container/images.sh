@@ -1,6 +1,8 @@
+# shellcheck shell=bash
 # SPDX-License-Identifier: BSL-1.0
-# Sourced by container_test.sh: the images a build made, and removing them without touching
-# what other builds or named images use.
+# Sourced by the tests in test/container: podman's settings here, the Debian base image, the
+# images a build made, and removing them without touching what other builds or named images
+# use; free ports; a kustomization over deploy/kubernetes.
 
 # The image and its parents, child first: the layers a build made for it.
 image_chain() {
@@ -23,4 +25,69 @@ remove_dangling() {
             podman rmi "$id" >/dev/null 2>&1 || true
         fi
     done
+}
+
+# The Debian base image, made once with debootstrap (no registry is reachable here) and kept
+# by tag. WORK: a scratch directory of the caller's.
+debian_base_image() {
+    local work=$1 mirror
+    if ! podman image exists docker.io/library/debian:bookworm; then
+        mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1)
+        mirror=${mirror:-http://deb.debian.org/debian}
+        echo "making the Debian base image with debootstrap from $mirror"
+        debootstrap --variant=minbase bookworm "$work/rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 \
+            || { tail -n 20 "$work/debootstrap.log"; exit 1; }
+        # As the official images: no package cache, no package lists.
+        rm -rf "$work"/rootfs/var/cache/apt/archives/*.deb "$work"/rootfs/var/cache/apt/*.bin "$work"/rootfs/var/lib/apt/lists/*
+        tar -C "$work/rootfs" -c . | podman import - localhost/debian:bookworm >/dev/null
+        podman tag localhost/debian:bookworm docker.io/library/debian:bookworm
+        rm -rf "$work/rootfs"
+    fi
+}
+
+# podman_settings WORK [NOFILE]: a containers.conf for this VM in WORK, exported as
+# CONTAINERS_CONF. crun refuses the VM's hybrid cgroups, so runc; with NOFILE, fixed ulimits
+# (setrlimit above the host's hard limit is refused here).
+podman_settings() {
+    export CONTAINERS_CONF=$1/containers.conf
+    printf '[engine]\nruntime = "runc"\n' >"$CONTAINERS_CONF"
+    [ -z "${2:-}" ] || printf '\n[containers]\ndefault_ulimits = ["nofile=%s:%s", "nproc=1024:1024"]\n' "$2" "$2" \
+        >>"$CONTAINERS_CONF"
+}
+
+# build_server_image SOURCE_DIR IMAGE LOG: the Dockerfile's build stage, kept under the
+# cache's name (localhost/echomux-build:cache, shared by the tests: one of them compiles),
+# then the server's image from it; the cache it replaced goes. Exits on a failed build.
+build_server_image() {
+    local src=$1 image=$2 log=$3 cache=localhost/echomux-build:cache old_chain
+    old_chain=$(image_chain "$cache")
+    podman build --format docker --pull=never --layers --target build -t "$cache" \
+        -f "$src/Dockerfile" "$src" >"$log" 2>&1 || { tail -n 40 "$log"; exit 1; }
+    podman build --format docker --pull=never --layers -t "$image" \
+        -f "$src/Dockerfile" "$src" >>"$log" 2>&1 || { tail -n 40 "$log"; exit 1; }
+    # shellcheck disable=SC2086 # one id per word
+    remove_dangling $old_chain
+}
+
+# kustomization_over DIR KUSTOMIZATION: DIR/kustomization.yaml with KUSTOMIZATION as its
+# resource (by a relative path: kustomize refuses absolute ones); the caller appends the rest.
+kustomization_over() {
+    mkdir -p "$1"
+    printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - %s\n' \
+        "$(python3 -c 'import os, sys; print(os.path.relpath(sys.argv[1], sys.argv[2]))' "$2" "$1")" \
+        >"$1/kustomization.yaml"
+}
+
+# free_ports N: N ports below the ephemeral range (32768), so the host's own connections
+# cannot take them: from a per-run start, the first that no TCP or UDP socket here is bound
+# to, into the array free. Exits when there are not N.
+free_ports() {
+    local used p=$((20000 + $$ % 10000))
+    used=$(ss -Htuan | awk '{ sub(/.*:/, "", $5); print $5 }' | sort -u)
+    free=()
+    while [ ${#free[@]} -lt "$1" ] && [ $p -lt 32768 ]; do
+        grep -qx "$p" <<<"$used" || free+=("$p")
+        p=$((p + 1))
+    done
+    [ ${#free[@]} = "$1" ] || { echo "FAIL: not $1 free ports from $((20000 + $$ % 10000)) on"; exit 1; }
 }

@@ -1,10 +1,13 @@
 # SPDX-License-Identifier: BSL-1.0
 """Rules the API server (or the controllers) apply that the OpenAPI schema cannot say: name
-and label syntax, port names, and references between objects that must resolve: selectors
-that select the pods, Service targetPorts and probe ports that name a container port,
-ConfigMaps and ServiceAccounts that exist. Messages follow the API server's where it has
+and label syntax, port names, resource quantities (quantity.py) with no request above its
+limit, and references between objects that must resolve: selectors that select the pods,
+Service targetPorts and probe ports that name a container port, ConfigMaps and
+ServiceAccounts that exist. Messages follow the API server's where it has
 one. Rules from k8s.io/apimachinery/pkg/util/validation and pkg/apis/*/validation."""
 import re
+
+import quantity
 
 DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
@@ -12,6 +15,8 @@ DNS1035_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
 QUALIFIED_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
 IANA_SVC_NAME = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
 ENV_VAR_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*")
+# A container's resources: these, hugepages-<size>, or a name with a domain (example.com/gpu).
+STANDARD_RESOURCES = {"cpu", "memory", "ephemeral-storage"}
 
 # Services name their objects with DNS-1035 labels; everything else here with subdomains.
 DNS1035_KINDS = {"Service"}
@@ -206,6 +211,7 @@ def pod_rules(deployment, objects) -> list:
             number = port.get("containerPort")
             if not isinstance(number, int) or not 1 <= number <= 65535:
                 errors.append(f"{where}.ports[{p}].containerPort: must be 1-65535")
+        errors += resource_rules(where, container.get("resources") or {})
         declared = container_ports(deployment)
         for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
             handler = container.get(probe) or {}
@@ -213,6 +219,31 @@ def pod_rules(deployment, objects) -> list:
                 port = (handler.get(action) or {}).get("port")
                 if isinstance(port, str) and (port, "TCP") not in declared:
                     errors.append(f"{where}.{probe}.{action}.port '{port}': no container port has that name")
+    return errors
+
+
+def resource_rules(where, resources) -> list:
+    """Quantities the API server parses, names it knows, and no request above its limit
+    (pkg/apis/core/validation ValidateResourceRequirements)."""
+    errors, values = [], {}
+    for kind in ("limits", "requests"):
+        for name, text in (resources.get(kind) or {}).items():
+            field = f"{where}.resources.{kind}.{name}"
+            if name not in STANDARD_RESOURCES and not name.startswith("hugepages-") and "/" not in name:
+                errors.append(f"{field}: Invalid value: \"{name}\": must be a standard resource type or fully qualified")
+            try:
+                value = quantity.parse(text)
+            except quantity.QuantityError as error:
+                errors.append(f"{field}: Invalid value: \"{text}\": {error}")
+                continue
+            if value < 0:
+                errors.append(f"{field}: Invalid value: \"{text}\": must be greater than or equal to 0")
+            values[kind, name] = (value, text)
+    for (kind, name), (value, text) in values.items():
+        limit = values.get(("limits", name))
+        if kind == "requests" and limit and value > limit[0]:
+            errors.append(f"{where}.resources.requests.{name}: Invalid value: \"{text}\": must be less than or "
+                          f"equal to {name} limit of {limit[1]}")
     return errors
 
 

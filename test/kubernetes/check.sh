@@ -3,9 +3,9 @@
 # Kubernetes manifests, offline: yamllint, then every variant of deploy/kubernetes rendered
 # by `kubectl kustomize` and checked by validate.py (strict schema, API rules, echomux.conf
 # consistency); the bench Job with the server it loads, as one namespace (its rules run
-# echomux-bench, beside ECHOMUX_BINARY, on its arguments); then every mutated copy in bad/
-# must be refused with the messages its `expect` file lists. Exits 77 (ctest: skipped) when
-# a tool is missing.
+# echomux-bench, beside ECHOMUX_BINARY, on its arguments); every copy in good/ (valid in
+# other spellings) must pass, and every mutated copy in bad/ must be refused with the
+# messages its `expect` file lists. Exits 77 (ctest: skipped) when a tool is missing.
 # Usage: check.sh SOURCE_DIR ECHOMUX_BINARY
 set -eu
 src=$(cd "$1" && pwd)
@@ -24,7 +24,7 @@ command -v yamllint >/dev/null 2>&1 || { echo "SKIP: yamllint is not installed (
 kustomize=$(kubectl version --client 2>/dev/null | sed -n 's/^Kustomize Version: v\([0-9]*\)\..*/\1/p' || true)
 [ "${kustomize:-0}" -ge 5 ] || { echo "SKIP: needs kubectl with kustomize v5 or later (kubectl 1.27+), found: ${kustomize:-none}"; exit 77; }
 
-yamllint -s -c "$here/yamllint.yaml" "$k8s" "$here/bad"
+yamllint -s -c "$here/yamllint.yaml" "$k8s" "$here/bad" "$here/good"
 
 validate() { "$python" -B "$here/validate.py" "$src" "$echomux" "$@"; }
 validate "$k8s"
@@ -36,6 +36,10 @@ validate "$k8s" "$k8s/bench"
 validate "$k8s/overlays/udp" "$k8s/bench"
 
 failed=0
+# Valid variants in other spellings than the base's (good/): each must pass.
+for case in "$here"/good/*/; do
+    validate "$case" || { echo "FAIL: good/$(basename "$case") was refused"; failed=1; }
+done
 for case in "$here"/bad/*/; do
     name=$(basename "$case")
     if output=$(validate "$case"); then

@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 import bench_rules
+import quantity
 from api_rules import container_ports, selects, template_labels
 
 CONF_DIR = "/etc/echomux"
@@ -20,9 +21,14 @@ ALL_LABELS = ("app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kuber
               "app.kubernetes.io/managed-by")
 WORKLOAD_LABELS = ALL_LABELS + ("app.kubernetes.io/version", "app.kubernetes.io/component")
 # echomux's sizes (max_buffer_bytes = 64KiB) count K and M in powers of two; Kubernetes
-# quantities (memory: 128Mi) only Ki, Mi, Gi, with k, M, G decimal.
+# quantities (memory: 128Mi) are quantity.py's.
 ECHOMUX_UNITS = {"": 1, "K": 1 << 10, "KiB": 1 << 10, "M": 1 << 20, "MiB": 1 << 20, "G": 1 << 30, "GiB": 1 << 30}
-QUANTITY_UNITS = {"": 1, "Ki": 1 << 10, "Mi": 1 << 20, "Gi": 1 << 30, "k": 10**3, "M": 10**6, "G": 10**9}
+# Prometheus' annotations: a scraper that honours them would scrape the pods beside a
+# ServiceMonitor's targets, every series twice.
+SCRAPE_ANNOTATIONS = ("prometheus.io/scrape", "prometheus.io/port", "prometheus.io/path")
+# The kubelet's default probe timeout; under a CPU limit of one core or less it is too short
+# (probe_rules).
+PROBE_TIMEOUT_AT_ONE_CPU = 2
 
 
 def size(text: str, units=ECHOMUX_UNITS) -> int:
@@ -144,11 +150,23 @@ def policy_rules(found, objects, where, deployment, pod):
     budgets = [o for _, o in objects if o.get("kind") == "PodDisruptionBudget"
                and selects((o.get("spec") or {}).get("selector"), labels)]
     require(budgets, where, "no PodDisruptionBudget covers these pods")
-    replicas = deployment["spec"].get("replicas", 1)
     for budget in budgets:
-        minimum = budget["spec"].get("minAvailable")
-        require(not isinstance(minimum, int) or minimum < replicas, where,
-                f"PodDisruptionBudget minAvailable {minimum} >= replicas {replicas}: no node could ever be drained")
+        # minAvailable: 1 blocks every drain once the Deployment is scaled to one replica (by
+        # hand or by an autoscaler); maxUnavailable: 1 lets one pod go at any scale.
+        spec = budget["spec"]
+        unavailable = spec.get("maxUnavailable")
+        require("minAvailable" not in spec and (
+                (isinstance(unavailable, int) and unavailable >= 1) or
+                (isinstance(unavailable, str) and re.fullmatch(r"0*[1-9]\d*%", unavailable))), where,
+                f"PodDisruptionBudget {budget['metadata']['name']}: must set maxUnavailable (1), not minAvailable: "
+                f"minAvailable {spec.get('minAvailable', '-')} blocks every node drain once the Deployment runs "
+                "that many replicas or fewer")
+    monitors = [o for _, o in objects if o.get("kind") == "ServiceMonitor"]
+    annotations = (deployment["spec"]["template"].get("metadata") or {}).get("annotations") or {}
+    left = [a for a in SCRAPE_ANNOTATIONS if a in annotations]
+    require(not (monitors and left), where,
+            f"spec.template.metadata.annotations: {', '.join(left)} beside a ServiceMonitor: Prometheus would "
+            "scrape every pod twice (the component must remove them)")
 
 
 def conf_rules(found, objects, where, deployment, pod, container, echomux):
@@ -199,8 +217,12 @@ def conf_rules(found, objects, where, deployment, pod, container, echomux):
             f"terminationGracePeriodSeconds {grace} must exceed shutdown_delay + drain_timeout ({delay + drain:g} s)")
     worst = int(conf["max_connections"]) * size(conf["max_buffer_bytes"]) + (32 << 20)
     limit = ((container.get("resources") or {}).get("limits") or {}).get("memory")
-    require(limit and size(limit, QUANTITY_UNITS) >= worst, where,
-            f"memory limit must hold max_connections x max_buffer_bytes + 32Mi ({worst} bytes)")
+    try:
+        require(limit and quantity.parse(limit) >= worst, where,
+                f"memory limit must hold max_connections x max_buffer_bytes + 32Mi ({worst} bytes)")
+    except quantity.QuantityError:
+        pass  # api_rules reports it, with the API server's message
+    probe_rules(found, where, container)
     network_rules(found, objects, where, deployment, conf)
     udp_rules(found, objects, where, deployment, conf)
     if conf.get("proxy_protocol", "off") == "required":
@@ -208,6 +230,30 @@ def conf_rules(found, objects, where, deployment, pod, container, echomux):
         require(services and all(s["spec"].get("type") == "LoadBalancer" for s in services), where,
                 "proxy_protocol = required: the echo Service must be a LoadBalancer (only it sends the PROXY header)")
     return conf
+
+
+def probe_rules(found, where, container):
+    """Readiness that survives one slow answer, and timeouts that allow for the CPU limit: at
+    its limit the pod is throttled (CFS quota), and the metrics thread that answers the probe
+    waits with the event loops."""
+    require = found.require
+    readiness = container.get("readinessProbe") or {}
+    require(readiness.get("failureThreshold", 3) >= 2, where,
+            f"readinessProbe.failureThreshold {readiness.get('failureThreshold')}: must be at least 2, so one "
+            "slow probe does not take the pod out of the Service")
+    cpu = ((container.get("resources") or {}).get("limits") or {}).get("cpu")
+    try:
+        throttled = cpu is not None and quantity.parse(cpu) <= 1
+    except quantity.QuantityError:
+        return  # api_rules reports it
+    for name in ("readinessProbe", "livenessProbe"):
+        probe = container.get(name) or {}
+        timeout, period = probe.get("timeoutSeconds", 1), probe.get("periodSeconds", 10)
+        require(not throttled or timeout >= PROBE_TIMEOUT_AT_ONE_CPU, where,
+                f"{name}.timeoutSeconds {timeout}: under a CPU limit of {cpu} the pod is throttled when busy; "
+                f"give the probe at least {PROBE_TIMEOUT_AT_ONE_CPU} s")
+        require(timeout <= period, where,
+                f"{name}.timeoutSeconds {timeout} is longer than periodSeconds {period}")
 
 
 def echo_services(objects, deployment, port, protocol):

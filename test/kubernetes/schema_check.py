@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSL-1.0
 """Strict JSON Schema validation of rendered objects against the vendored schemas in
 schema/ (see schema/README.md): an unknown field anywhere is an error, named with its path
-and the field it most likely meant."""
+and the field it most likely meant; so is a value that an enum field does not take."""
 import difflib
 import json
 from pathlib import Path
@@ -40,6 +40,11 @@ def describe(error) -> list:
                 for field in sorted(error.instance) if field not in known]
     if error.validator == "const":
         return [f"{path}: must be {error.validator_value!r}"]
+    if error.validator == "enum":
+        # The API server's wording (field.NotSupported).
+        allowed = ", ".join(f'"{v}"' for v in error.validator_value)
+        return [f'{path}: Unsupported value: {json.dumps(error.instance)}: supported values: {allowed}'
+                f"{did_you_mean(str(error.instance), [str(v) for v in error.validator_value])}"]
     return [f"{path}: {error.message}"]
 
 
