@@ -14,13 +14,17 @@
 namespace echomux {
 
 Connection::Connection(Service& service, Transport& transport)
+    : Connection(service, transport, service.config().proxy_protocol) {}
+
+Connection::Connection(Service& service, Transport& transport, ProxyProtocol proxy)
     : service_(service),
       transport_(transport),
       mode_(service.config().mode),
-      proxy_(service.config().proxy_protocol),
+      proxy_(proxy),
       access_log_(service.config().access_log),
       pending_(service.config().max_buffer_bytes),
       slot_(service_.attach(*this)),
+      header_(proxy_),
       started_ms_(service_.loop_time_ms()) {}
 
 // Not in the constructor: the greeting goes through the transport, which must exist (an
@@ -150,7 +154,7 @@ Connection::Next Connection::guarded(Step step) {
 std::size_t Connection::read_room() const {
     if (!interest().read) return 0;
     // Never more than the loop's read buffer holds (max_buffer_bytes may be smaller than a header).
-    if (state_ == State::awaiting_header) return std::min(service_.read_size(), proxy::kMaxHeaderBytes - header_.size());
+    if (state_ == State::awaiting_header) return std::min(service_.read_size(), header_.room());
     return std::min(service_.read_size(), pending_.space() / growth_);
 }
 
@@ -170,13 +174,8 @@ Connection::Next Connection::received(char* bytes, std::size_t n) {
 Connection::Next Connection::peer_closed() {
     return guarded([&] {
         if (state_ == State::awaiting_header) {
-            // A health check that connects and leaves is no error; half a header is.
-            if (proxy_ == ProxyProtocol::required) {
-                if (header_.empty()) return Next::close;
-                return proxy_error(&Stats::proxy_truncated, "the connection ended inside the header");
-            }
-            held_.swap(header_);  // optional: what came is the client's, then its EOF
-            end_header();
+            const Next next = header_outcome(header_.peer_closed());  // what came is the client's, then its EOF
+            if (state_ == State::awaiting_header || next == Next::close) return next;
         }
         peer_finished_ = true;
         return resume();
@@ -242,47 +241,38 @@ bool Connection::echo(char* bytes, std::size_t n) {
     return true;
 }
 
-// The header is gathered in its own small buffer and parsed from its first byte each time
-// (see proxy_header.hpp), so it may arrive in any fragmentation. Nothing is echoed before
-// it is whole; what came after it is the client's and is echoed next.
+// The header is gathered by a ProxyHeaderReader (see proxy_header_reader.hpp). Nothing is
+// echoed before it is whole; what came after it is the client's and is echoed next.
 Connection::Next Connection::take_header(const char* bytes, std::size_t n) {
-    header_.append(bytes, n);
-    const proxy::Header header = proxy::parse(header_.data(), header_.size());
-    switch (header.status) {
-        case proxy::Status::incomplete:
-            return finish_callback();
-        case proxy::Status::invalid:
-            return proxy_error(header.error == proxy::Error::oversized ? &Stats::proxy_oversized : &Stats::proxy_malformed,
-                               header.detail);
-        case proxy::Status::not_proxy:
-            if (proxy_ == ProxyProtocol::required)
-                return proxy_error(&Stats::proxy_missing, "no PROXY header (proxy_protocol = required)");
-            held_.swap(header_);
-            break;
-        case proxy::Status::complete:
-            service_.stats().proxy_headers.add();
-            if (!header.client.empty()) endpoints_.peer = header.client;
-            held_.assign(header_, header.length, std::string::npos);
-            break;
-    }
-    end_header();
+    const Next next = header_outcome(header_.take(bytes, n));
+    if (state_ == State::awaiting_header || next == Next::close) return next;
     return resume();
 }
 
+// Still waiting: finish the callback; refused or gone: close; done: the client is known.
+Connection::Next Connection::header_outcome(ProxyHeaderReader::Outcome outcome) {
+    switch (outcome) {
+        case ProxyHeaderReader::Outcome::more: return finish_callback();
+        case ProxyHeaderReader::Outcome::refused: return proxy_error(header_.reason(), header_.detail());
+        case ProxyHeaderReader::Outcome::gone: return Next::close;
+        case ProxyHeaderReader::Outcome::done: break;
+    }
+    if (header_.header_seen()) service_.stats().proxy_headers.add();
+    if (!header_.client().empty()) endpoints_.peer = header_.client();
+    held_ = header_.take_rest();
+    end_header();
+    return Next::wait;
+}
+
 void Connection::on_header_timeout() {
-    if (proxy_ == ProxyProtocol::required) {
-        proxy_error(&Stats::proxy_timeout, "no whole header within proxy_header_timeout");
+    if (header_outcome(header_.timed_out()) == Next::close) {
         close();
         return;
     }
-    // optional: a client that sends nothing until it is greeted is served as it is.
-    held_.swap(header_);
-    end_header();
-    transport_.call_soon();
+    transport_.call_soon();  // optional: a client that sends nothing until it is greeted is served as it is
 }
 
 void Connection::end_header() {
-    std::string().swap(header_);
     service_.header_done(header_slot_);
     begin_echo();
 }

@@ -67,7 +67,8 @@ Counter Stats::*failure_result(SSL* ssl, unsigned long code) {
 
 TlsConnection::TlsConnection(Service& service, Transport& lower, std::shared_ptr<const TlsContext> context)
     : service_(service), lower_(lower), context_(std::move(context)), ssl_(SSL_new(context_->get())),
-      inner_(service, *this) {
+      inner_(service, *this, ProxyProtocol::off),
+      header_(service.config().proxy_protocol) {
     if (!ssl_) throw std::bad_alloc();
     BIO* bio = BIO_new(connection_bio(&TlsConnection::bio_read, &TlsConnection::bio_write));
     if (!bio) {
@@ -81,16 +82,52 @@ TlsConnection::TlsConnection(Service& service, Transport& lower, std::shared_ptr
 
 TlsConnection::~TlsConnection() {
     stop_waiting();
+    if (awaiting_header_) service_.header_done(header_slot_);
     SSL_free(ssl_);
 }
 
 Next TlsConnection::start() {
     return guarded([&] {
         started_us_ = service_.now_us();
-        handshake_slot_ = service_.await_handshake(*this);
-        waiting_ = true;
+        if (service_.config().proxy_protocol == ProxyProtocol::off) {
+            await_handshake();
+        } else {
+            awaiting_header_ = true;
+            header_slot_ = service_.await_header(*this);
+        }
         return Next::wait;
     });
+}
+
+void TlsConnection::await_handshake() {
+    handshake_slot_ = service_.await_handshake(*this);
+    waiting_ = true;
+}
+
+// The PROXY header, as a plaintext Connection reads it; then the client's TLS.
+Next TlsConnection::take_header(char* bytes, std::size_t n) {
+    const Next next = header_outcome(header_.take(bytes, n));
+    if (awaiting_header_ || next == Next::close) return next;
+    return resume();  // what followed the header: the ClientHello, or part of it
+}
+
+Next TlsConnection::header_outcome(ProxyHeaderReader::Outcome outcome) {
+    switch (outcome) {
+        case ProxyHeaderReader::Outcome::more: return Next::wait;
+        case ProxyHeaderReader::Outcome::gone: return Next::close;
+        case ProxyHeaderReader::Outcome::refused:
+            service_.proxy_error(header_.reason(), lower_.endpoints().peer, header_.detail());
+            handshaking_ = false;  // never began: not a handshake's result
+            return inner_.end_for(Connection::End::proxy_error);
+        case ProxyHeaderReader::Outcome::done: break;
+    }
+    if (header_.header_seen()) service_.stats().proxy_headers.add();
+    proxy_client_ = header_.client();
+    held_ = header_.take_rest();
+    service_.header_done(header_slot_);
+    awaiting_header_ = false;
+    await_handshake();
+    return Next::wait;
 }
 
 // No memory for this client's buffers: end this connection, not the loop (as Connection does).
@@ -111,6 +148,7 @@ void TlsConnection::stop_waiting() {
 
 Next TlsConnection::received(char* bytes, std::size_t n) {
     return guarded([&] {
+        if (awaiting_header_) return take_header(bytes, n);
         if (held_.empty()) return feed(bytes, n);
         held_.append(bytes, n);  // behind what waits already
         return resume();
@@ -195,6 +233,7 @@ Next TlsConnection::handshake() {
 // The addresses, and once the handshake is done what it said about the client.
 Endpoints TlsConnection::endpoints() const {
     Endpoints who = lower_.endpoints();
+    if (!proxy_client_.empty()) who.peer = proxy_client_;
     if (!SSL_is_init_finished(ssl_)) return who;  // still shaking hands, or it failed
     const char* sni = SSL_get_servername(ssl_, TLSEXT_NAMETYPE_host_name);
     who.sni = sni ? printable(sni) : "";
@@ -220,12 +259,21 @@ Next TlsConnection::handshake_failed(Counter Stats::*result) {
     return inner_.end_for(Connection::End::tls_error);
 }
 
-void TlsConnection::expire(Expiry) {
+void TlsConnection::expire(Expiry why) {
+    if (why == Expiry::header) {  // optional: what came is the client's TLS
+        if (header_outcome(header_.timed_out()) == Next::close) inner_.close();
+        else lower_.call_soon();
+        return;
+    }
     handshake_failed(&Stats::tls_handshakes_timeout);
     inner_.close();
 }
 
 Next TlsConnection::peer_closed() {
+    if (awaiting_header_) {
+        const Next next = header_outcome(header_.peer_closed());
+        if (next == Next::close) return next;
+    }
     if (handshaking_) return handshake_failed(&Stats::tls_handshakes_abandoned);
     peer_eof_ = true;
     return resume();
@@ -263,6 +311,7 @@ Interest TlsConnection::interest() const {
 
 std::size_t TlsConnection::read_room() const {
     if (!held_.empty() || !backlog_.empty() || inner_.closed() || peer_eof_) return 0;
+    if (awaiting_header_) return std::min(header_.room(), service_.read_size());
     if (handshaking_) return std::min(kTlsRecordBytes, service_.read_size());
     return inner_.read_room();
 }
@@ -309,6 +358,11 @@ void TlsConnection::finish_write() {
 }
 
 void TlsConnection::release() {
+    if (awaiting_header_) {
+        service_.header_done(header_slot_);
+        awaiting_header_ = false;
+        handshaking_ = false;  // never began
+    }
     // Ended by the service mid-handshake (drain, idle): every handshake has a result.
     if (handshaking_) {
         handshaking_ = false;

@@ -137,9 +137,6 @@ void check_together(const Config& c, Settings& settings, std::vector<std::string
                            "proxy_header_timeout (" + settings["proxy_header_timeout"].value +
                            "): a connection still waiting for its PROXY header is closed as idle first");
     if (!c.tls_cert.empty()) {
-        if (c.proxy_protocol != ProxyProtocol::off)
-            throw ConfigError(settings["proxy_protocol"].source +
-                              ": proxy_protocol with tls_cert: a PROXY header before TLS is not served yet");
         if (c.tls_client_auth != TlsClientAuth::off && c.tls_client_ca.empty())
             throw ConfigError(settings["tls_client_auth"].source + ": tls_client_auth = " +
                               settings["tls_client_auth"].value +

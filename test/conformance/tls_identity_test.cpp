@@ -133,4 +133,25 @@ BOOST_AUTO_TEST_CASE(metrics_count_versions_time_handshakes_and_show_the_certifi
     BOOST_TEST(not_after < now + 32 * 86400);
 }
 
+// A load balancer sends its PROXY header, then the client's TLS: the header names the
+// client (%p, the access log), and a TLS connection without one is refused when required.
+BOOST_AUTO_TEST_CASE(a_proxy_header_before_tls_names_the_client) {
+    Server server(tls_args({"--proxy-protocol=required", "--greeting=you are %p", "--access-log=on"}));
+    TlsOptions proxied = as_client(false);
+    proxied.preamble = "PROXY TCP4 192.0.2.7 198.51.100.1 4444 443\r\n";
+    TlsClient c(server.port(), proxied);
+    BOOST_REQUIRE_MESSAGE(c.handshake_ok(), c.error());
+    BOOST_TEST(c.read_exact(23) == "you are 192.0.2.7:4444\n");
+    BOOST_TEST(echoes(c));
+    TlsClient bare(server.port(), as_client(false));  // its ClientHello is no PROXY header
+    BOOST_TEST(!bare.handshake_ok());
+    c.close_notify();
+    c.read_to_end();
+    BOOST_TEST(server.process().wait_for_err("access listener=main client=192.0.2.7:4444 ", 5s), server.process().err());
+    server.stop();
+    BOOST_TEST(server.counter("proxy_headers") == 1u);
+    BOOST_TEST(server.counter("proxy_missing") == 1u);
+    BOOST_TEST(server.counter("tls_handshakes_ok") == 1u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -65,6 +65,7 @@ TlsClient::TlsClient(int port, const TlsOptions& options)
     SSL_set_fd(ssl_, socket_.get());
     SSL_set_tlsext_host_name(ssl_, options.server_name.c_str());
     if (!options.ca_file.empty()) SSL_set1_host(ssl_, options.server_name.c_str());
+    if (!options.preamble.empty()) send_all(socket_.get(), options.preamble);
     ok_ = SSL_connect(ssl_) == 1;
     if (!ok_) error_ = last_error();
 }

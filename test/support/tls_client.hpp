@@ -23,6 +23,7 @@ struct TlsOptions {
     int receive_buffer = 0;         // SO_RCVBUF before connect (a small window); 0 = the default
     std::string cert_file, key_file;  // a client certificate (PEM); empty = none
     std::string alpn;                 // protocols offered, comma-separated; empty = no ALPN
+    std::string preamble;             // plaintext sent before the handshake (a PROXY header)
 };
 
 class TlsClient {

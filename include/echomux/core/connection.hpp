@@ -10,6 +10,7 @@
 #pragma once
 
 #include "echomux/core/buffer.hpp"
+#include "echomux/core/proxy_header_reader.hpp"
 #include "echomux/core/service.hpp"
 #include "echomux/core/session.hpp"
 #include "echomux/core/transport.hpp"
@@ -30,8 +31,11 @@ public:
         closed,           // released; the backend frees the object when its callback is over
     };
 
-    // Counted against max_connections from here on (the accept took the slot).
+    // Counted against max_connections from here on (the accept took the slot). It reads a
+    // PROXY header as `proxy` says: the listener's proxy_protocol, or off behind a TLS layer
+    // that read it before the handshake.
     Connection(Service& service, Transport& transport);
+    Connection(Service& service, Transport& transport, ProxyProtocol proxy);
     ~Connection();
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
@@ -87,6 +91,7 @@ private:
     template <class Step>
     Next guarded(Step step);  // bad_alloc ends this connection, not the loop
     Next take_header(const char* bytes, std::size_t n);
+    Next header_outcome(ProxyHeaderReader::Outcome outcome);
     // As much as there is room for; the rest is held. False on a transport error (error_).
     bool echo(char* bytes, std::size_t n);
     bool echo_held();
@@ -113,7 +118,7 @@ private:
     bool at_line_start_ = true;
     Service::Slot slot_;
     Service::HeaderSlot header_slot_;
-    std::string header_;  // awaiting_header: the bytes so far, at most proxy::kMaxHeaderBytes
+    ProxyHeaderReader header_;  // awaiting_header
     // Bytes read but not echoed yet, for lack of room or because they came with the header:
     // echoed before anything else, and the peer's FIN (peer_finished_) after them.
     std::string held_;

@@ -11,6 +11,7 @@
 #pragma once
 
 #include "echomux/core/connection.hpp"
+#include "echomux/core/proxy_header_reader.hpp"
 #include "echomux/core/session.hpp"
 #include "echomux/core/transport.hpp"
 
@@ -50,7 +51,7 @@ private:
     void release() override;
     void call_soon() override { lower_.call_soon(); }
     Endpoints endpoints() const override;
-    void expire(Expiry why) override;  // tls_handshake_timeout
+    void expire(Expiry why) override;  // proxy_header_timeout, tls_handshake_timeout
 
     template <class Step>
     Next guarded(Step step);  // bad_alloc ends this connection, not the loop
@@ -59,6 +60,9 @@ private:
     Next pump();
     Next handshake();
     Next handshake_failed(Counter Stats::*result);
+    Next take_header(char* bytes, std::size_t n);
+    Next header_outcome(ProxyHeaderReader::Outcome outcome);
+    void await_handshake();
     bool flush();  // the backlog to the lower transport; false on its error (error_)
     void finish_write();
     void stop_waiting();
@@ -73,6 +77,10 @@ private:
     Connection inner_;
     Service::WaitSlot handshake_slot_;
     bool waiting_ = false;      // in the service's handshake list
+    ProxyHeaderReader header_;  // proxy_protocol: before the handshake
+    Service::HeaderSlot header_slot_;
+    bool awaiting_header_ = false;
+    std::string proxy_client_;  // the client a PROXY header named; empty: the socket's peer
     bool handshaking_ = true;   // until the handshake is done or failed
     long long started_us_ = 0;  // for the handshake's duration
     bool peer_eof_ = false;     // the client's FIN came
