@@ -195,7 +195,10 @@ BOOST_AUTO_TEST_CASE(bench_compare_quick_writes_report_and_plots) {
     const TempDir out("echomux-compare");
     const std::string dir = out.path();
     const Run r = run("echomux-bench", {"compare", "--quick", "--out", dir}, "", 120s);
-    BOOST_TEST(r.status == 0, r.err);
+    // On a busy machine a cell may be left with only starved runs (each run once more, and
+    // starved again): exit 1, naming it. Any other missing figure is a failure.
+    const std::regex no_figure("no figure: (?!no valid run of 2: starved / interfered|not run: no saturation figure)");
+    BOOST_TEST((r.status == 0 || (r.status == 1 && !std::regex_search(r.err, no_figure))), r.err);
     std::ifstream report(dir + "/report.md");
     const std::string text((std::istreambuf_iterator<char>(report)), std::istreambuf_iterator<char>());
     for (const char* server : {"asio", "epoll-level", "epoll-edge", "poll", "select", "reference-c-epoll"})
