@@ -259,7 +259,7 @@ BOOST_AUTO_TEST_CASE(wrong_usage_exits_2_with_one_line_and_a_hint) {
     const std::vector<Case> cases = {
         {"echomux-client", {}, "no command given", "echomux-client"},
         {"echomux-client", {"ping"}, "unknown command 'ping'", "echomux-client"},
-        {"echomux-client", {"--port", "7"}, "the command comes first: two-socket, selectors, interactive or udp",
+        {"echomux-client", {"--port", "7"}, "the command comes first: two-socket, selectors, interactive, udp or tally",
          "echomux-client"},
         {"echomux-client", {"two-socket", "--colour"}, "unrecognised option '--colour'", "echomux-client two-socket"},
         {"echomux-client", {"two-socket", "--text", "x"}, "unrecognised option '--text'", "echomux-client two-socket"},
