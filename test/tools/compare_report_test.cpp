@@ -83,6 +83,7 @@ BOOST_AUTO_TEST_CASE(a_cell_with_no_valid_run_is_an_error_not_a_number) {
     TempDir dir;
     CompareOptions o;
     o.out_dir = dir.path();
+    o.full = true;
     o.repeats = 2;
     o.idle_sweep = {0, 100};
     o.rate_fractions = {0.5};
@@ -100,7 +101,7 @@ BOOST_AUTO_TEST_CASE(a_cell_with_no_valid_run_is_an_error_not_a_number) {
     }
     results["stalls"]["rate-50pct"].runs.clear();
     results["stalls"]["rate-50pct"].not_run = "no saturation figure";
-    const Comparison c{o, servers, plan, results};
+    const Comparison c{o, servers, plan, results, plan.cells.size()};
     write_results_json(c);
     write_report(c);
     write_runs_csv(c);

@@ -195,7 +195,10 @@ BOOST_AUTO_TEST_CASE(bench_compare_quick_writes_report_and_plots) {
     const TempDir out("echomux-compare");
     const std::string dir = out.path();
     const Run r = run("echomux-bench", {"compare", "--quick", "--out", dir}, "", 120s);
-    BOOST_TEST(r.status == 0, r.err);
+    // On a busy machine a cell may be left with only starved runs (each run once more, and
+    // starved again): exit 1, naming it. Any other missing figure is a failure.
+    const std::regex no_figure("no figure: (?!no valid run of 2: starved / interfered|not run: no saturation figure)");
+    BOOST_TEST((r.status == 0 || (r.status == 1 && !std::regex_search(r.err, no_figure))), r.err);
     std::ifstream report(dir + "/report.md");
     const std::string text((std::istreambuf_iterator<char>(report)), std::istreambuf_iterator<char>());
     for (const char* server : {"asio", "epoll-level", "epoll-edge", "poll", "select", "reference-c-epoll"})
@@ -256,7 +259,7 @@ BOOST_AUTO_TEST_CASE(wrong_usage_exits_2_with_one_line_and_a_hint) {
     const std::vector<Case> cases = {
         {"echomux-client", {}, "no command given", "echomux-client"},
         {"echomux-client", {"ping"}, "unknown command 'ping'", "echomux-client"},
-        {"echomux-client", {"--port", "7"}, "the command comes first: two-socket, selectors, interactive or udp",
+        {"echomux-client", {"--port", "7"}, "the command comes first: two-socket, selectors, interactive, udp or tally",
          "echomux-client"},
         {"echomux-client", {"two-socket", "--colour"}, "unrecognised option '--colour'", "echomux-client two-socket"},
         {"echomux-client", {"two-socket", "--text", "x"}, "unrecognised option '--text'", "echomux-client two-socket"},

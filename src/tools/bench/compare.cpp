@@ -2,9 +2,12 @@
 #include "compare.hpp"
 
 #include "compare_plan.hpp"
+#include "compare_process_tree.hpp"
 #include "compare_report.hpp"
+#include "compare_starved.hpp"
 #include "load.hpp"
 #include "open_files.hpp"
+#include "report.hpp"
 
 #include "echomux/util/fd.hpp"
 
@@ -19,7 +22,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -151,6 +156,57 @@ std::string one_line(const std::string& server, const Cell& cell, const CellRuns
     return out.str();
 }
 
+// Set by SIGINT / SIGTERM: the comparison stops after the run in progress and writes what it has.
+volatile std::sig_atomic_t stop_asked = 0;
+void on_stop_signal(int) { stop_asked = 1; }
+
+// SIGINT and SIGTERM handled for as long as it lives, then as before.
+class StopSignals {
+public:
+    StopSignals() {
+        struct sigaction a {};
+        a.sa_handler = on_stop_signal;
+        ::sigemptyset(&a.sa_mask);
+        ::sigaction(SIGINT, &a, &old_int_);
+        ::sigaction(SIGTERM, &a, &old_term_);
+    }
+    ~StopSignals() {
+        ::sigaction(SIGINT, &old_int_, nullptr);
+        ::sigaction(SIGTERM, &old_term_, nullptr);
+    }
+
+private:
+    struct sigaction old_int_ {}, old_term_ {};
+};
+
+// One run, its server CPU over the server's whole process tree when the server forks: the
+// load engine counts the server process's own threads, which in a server with a process per
+// connection (or a pool) do almost nothing. The tree is read around the whole run, so its
+// CPU is shared out to the window by the window's share of the run's requests.
+Result measured_run(const Workload& w) {
+    const TreeCpu before = process_tree_cpu(w.server_pid);
+    Result r = run_load(w);
+    const TreeCpu after = process_tree_cpu(w.server_pid);
+    const bool forks = after.processes > 1 || before.processes > 1 || after.descendants > before.descendants;
+    if (!forks || before.seconds < 0 || after.seconds < 0) return r;
+    if (r.total_requests == 0) {
+        r.server_cpu_seconds = -1;
+        r.notes.push_back("the server forks: its CPU is not measured (no request in the whole run to share it by)");
+        return r;
+    }
+    const double share = static_cast<double>(r.requests) / static_cast<double>(r.total_requests);
+    r.server_cpu_seconds = (after.seconds - before.seconds) * share;
+    r.notes.push_back(format("the server forks (%d processes): its CPU is its process tree's over the whole run, "
+                             "shared out by the window's %.0f %% of the requests",
+                             std::max(before.processes, after.processes), 100 * share));
+    return r;
+}
+
+std::string minutes(double seconds) {
+    const long s = std::lround(std::max(0.0, seconds));
+    return format("%02ld:%02ld", s / 60, s % 60);
+}
+
 }  // namespace
 
 int run_compare(const CompareOptions& o) {
@@ -177,7 +233,19 @@ int run_compare(const CompareOptions& o) {
         }
     }
     Results results;
+    Comparison comparison{o, specs, plan, results};
+    const StopSignals signals;
+    stop_asked = 0;
+    const auto started = std::chrono::steady_clock::now();
+    // Before the first cell ends, the ETA is the plan's: each run's warm-up and window and
+    // about half a second to connect, drain and judge it.
+    const double planned_run = o.warmup + o.duration + 0.5;
     for (const auto& cell : plan.cells) {
+        const std::size_t i = comparison.cells_done;
+        const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        const double per_cell = i > 0 ? elapsed / static_cast<double>(i) : planned_run * o.repeats * specs.size();
+        std::cerr << "echomux-bench: cell " << i + 1 << " of " << plan.cells.size() << " (" << cell.id << "), ETA "
+                  << minutes(per_cell * static_cast<double>(plan.cells.size() - i)) << "\n";
         std::vector<CellRuns*> runs(specs.size());
         for (std::size_t s = 0; s < specs.size(); ++s) {
             CellRuns& r = results[specs[s].name][cell.id];
@@ -193,36 +261,61 @@ int run_compare(const CompareOptions& o) {
             else
                 r.workload.rate = cell.rate_fraction * saturation->median;
         }
-        for (int repeat = 0; repeat < o.repeats; ++repeat)
-            for (std::size_t s = 0; s < specs.size(); ++s) {
-                if (!runs[s]->not_run.empty()) continue;
-                Workload w = runs[s]->workload;
-                w.port = running[s]->port();
-                w.server_pid = running[s]->pid();
-                try {
-                    runs[s]->runs.push_back(run_load(w));
-                    failed = failed || runs[s]->runs.back().errors > 0;
-                } catch (const std::exception& e) {
-                    // A run that could not start is an invalid run, with its reason.
-                    Result r;
-                    r.asked_seconds = w.duration;
-                    r.invalid.push_back(e.what());
-                    runs[s]->runs.push_back(std::move(r));
-                }
+        auto run_once = [&](std::size_t s) {
+            Workload w = runs[s]->workload;
+            w.port = running[s]->port();
+            w.server_pid = running[s]->pid();
+            try {
+                runs[s]->runs.push_back(measured_run(w));
+                failed = failed || runs[s]->runs.back().errors > 0;
+            } catch (const std::exception& e) {
+                // A run that could not start is an invalid run, with its reason.
+                Result r;
+                r.asked_seconds = w.duration;
+                r.invalid.push_back(e.what());
+                runs[s]->runs.push_back(std::move(r));
             }
+        };
+        for (int repeat = 0; repeat < o.repeats && !stop_asked; ++repeat)
+            for (std::size_t s = 0; s < specs.size() && !stop_asked; ++s)
+                if (runs[s]->not_run.empty()) run_once(s);
+        mark_starved_runs(runs, cell.group == CellGroup::rate_sweep);
+        // A starved run measured the machine's bad moment: each is run once more (and only
+        // once, so a server that is always starved still ends), and stays in the report.
+        for (std::size_t s = 0; s < specs.size() && !stop_asked; ++s)
+            for (int again = starved_runs(*runs[s]); again > 0 && !stop_asked; --again) run_once(s);
+        mark_starved_runs(runs, cell.group == CellGroup::rate_sweep);
+        if (stop_asked) {
+            // A cell cut short is not reported: its repeats would not be the ones asked for.
+            for (const auto& spec : specs) results[spec.name].erase(cell.id);
+            break;
+        }
         for (std::size_t s = 0; s < specs.size(); ++s) {
             std::cerr << one_line(specs[s].name, cell, *runs[s]) << "\n";
             if (!runs[s]->error().empty()) failed = true;
         }
+        ++comparison.cells_done;
+        // After every cell, so an interrupted comparison keeps what it measured.
+        write_results_json(comparison);
+        write_runs_csv(comparison);
+        write_report(comparison);
     }
     running.clear();
-    const Comparison comparison{o, specs, plan, results};
+    comparison.interrupted = stop_asked != 0;
     write_results_json(comparison);
     write_runs_csv(comparison);
     write_hgrm_files(comparison);
     write_report(comparison);
+    if (comparison.interrupted) {
+        std::cerr << "echomux-bench: interrupted after " << comparison.cells_done << " of " << plan.cells.size()
+                  << " cells; report (incomplete): " << o.out_dir << "/report.md\n";
+        return 130;
+    }
     if (!write_plots(comparison)) std::cerr << "echomux-bench: gnuplot failed; plots not written\n";
-    std::cerr << "report: " << o.out_dir << "/report.md\n";
+    std::cerr << "report: " << o.out_dir << "/report.md (" << minutes(std::chrono::duration<double>(
+                                                                 std::chrono::steady_clock::now() - started)
+                                                                 .count())
+              << ")\n";
     for (const auto& spec : specs)
         for (const auto& cell : plan.cells)
             if (const auto error = results[spec.name][cell.id].error(); !error.empty())

@@ -12,6 +12,8 @@ namespace echomux::bench {
 
 struct CompareOptions {
     bool quick = false;
+    bool full = false;        // the whole matrix; the default is the cells that decide its conclusions
+    // The defaults here are --full's; compare_command sets the default run's and --quick's.
     int repeats = 5;          // each cell, servers interleaved; each figure's median over the valid runs is reported
     double duration = 0.5;    // seconds measured per run
     double warmup = 0.15;

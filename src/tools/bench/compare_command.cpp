@@ -36,17 +36,20 @@ po::options_description compare_options(CompareArgs& a) {
     po::options_description desc;
     desc.add_options()("help,h", "print this help and exit")
         ("quick", "a small matrix for smoke tests (under 30 s)")
-        ("repeats,r", po::value(&o.repeats), "runs per cell, servers interleaved; figures are medians of the valid runs [5, quick: 1]")
+        ("full", "the whole matrix (1, 50 and 500 connections, every idle count and rate; about 9 min on 2 CPUs) "
+                 "instead of the cells that decide its conclusions (under 3 min)")
+        ("repeats,r", po::value(&o.repeats), "runs per cell, servers interleaved; figures are medians of the valid runs [3, full: 5, quick: 1]")
         ("duration,d", po::value(&o.duration), "seconds measured per run [0.5, quick: 0.3]")
         ("warmup", po::value(&o.warmup), "seconds of warm-up per run [0.15, quick: 0.1]")
         ("out,o", po::value(&o.out_dir)->default_value(o.out_dir), "directory for the report, data and plots")
         ("backends", po::value<std::vector<std::string>>(&a.backends)->multitoken(),
          "echomux backends [all that echomux --version lists]")
         ("idle-sweep", po::value<std::vector<int>>(&o.idle_sweep)->multitoken(),
-         "idle connections next to ping-pong 64 B x 50 [0 100 1000 10000 50000, quick: 0 1000; capped to fit "
-         "RLIMIT_NOFILE]")
+         "idle connections next to ping-pong 64 B x 50 [10000, full: 0 100 1000 10000 50000, quick: 0 1000; "
+         "capped to fit RLIMIT_NOFILE]")
         ("rate-sweep", po::value<std::vector<double>>(&o.rate_fractions)->multitoken(),
-         "open-loop rates, as fractions of each server's saturation [0.1 0.25 0.5 0.75 0.9 1 1.1, quick: 0.5 1]")
+         "open-loop rates, as fractions of each server's saturation [0.5 1, full: 0.1 0.25 0.5 0.75 0.9 1 1.1, "
+         "quick: 0.5 1]")
         ("server", po::value<std::vector<std::string>>(&a.external),
          "also compare NAME=COMMAND, with {port} in COMMAND (repeatable)")
         // Shown as the rule, not the path: the help (and the man page made from it) must
@@ -119,6 +122,16 @@ int compare_command(const std::vector<std::string>& args) {
     po::variables_map vm;
     if (!parse(compare_options(a), args, vm, kCompareSynopsis, kCompareWhat)) return 0;
     o.quick = vm.count("quick") > 0;
+    o.full = vm.count("full") > 0;
+    if (o.quick && o.full) throw po::error("--quick and --full: give one");
+    // The default: the cells and repeats the conclusions rest on (CPU per request against the
+    // C loop at 50 connections, the regime check, streaming, idle connections, latency
+    // against rate); --full adds the cells that only fill in the curves.
+    if (!o.quick && !o.full) {
+        if (!vm.count("repeats")) o.repeats = 3;
+        if (!vm.count("idle-sweep")) o.idle_sweep = {10000};
+        if (!vm.count("rate-sweep")) o.rate_fractions = {0.5, 1};
+    }
     if (o.quick) {
         if (!vm.count("repeats")) o.repeats = 1;
         if (!vm.count("duration")) o.duration = 0.3;

@@ -47,9 +47,9 @@ Plan make_plan(const CompareOptions& o, long fd_limit, long ephemeral_ports) {
     using K = Workload::Kind;
     Plan plan;
     auto add = [&](Cell c) { plan.cells.push_back(std::move(c)); };
-    if (!o.quick) add(cell(o, "pingpong-64B-1c", CellGroup::matrix, K::pingpong, 64, 1, 0));
+    if (o.full) add(cell(o, "pingpong-64B-1c", CellGroup::matrix, K::pingpong, 64, 1, 0));
     add(cell(o, kSaturationCell, CellGroup::matrix, K::pingpong, 64, 50, 0));
-    if (!o.quick) add(cell(o, "pingpong-64B-500c", CellGroup::matrix, K::pingpong, 64, 500, 0));
+    if (o.full) add(cell(o, "pingpong-64B-500c", CellGroup::matrix, K::pingpong, 64, 500, 0));
     add(cell(o, "stream-16KiB-50c", CellGroup::matrix, K::stream, 16384, 50, 0));
 
     // Server-bound: ten times the connections, so each of the server's wake-ups finds work

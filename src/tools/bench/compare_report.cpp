@@ -1,28 +1,18 @@
 // SPDX-License-Identifier: BSL-1.0
 #include "compare_report.hpp"
 
-#include "csv_report.hpp"
-#include "hgrm.hpp"
-#include "json_report.hpp"
+#include "compare_starved.hpp"
 #include "machine.hpp"
 #include "regime.hpp"
 #include "report.hpp"
 
-#include <boost/json/serialize.hpp>
-
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <cmath>
-#include <cstdarg>
 #include <cstdio>
-#include <cstdlib>
-#include <fstream>
 #include <map>
 #include <sstream>
 
 namespace echomux::bench {
-namespace json = boost::json;
 namespace {
 
 // A median for a table, "–" when there is none (never 0 or -1).
@@ -39,16 +29,6 @@ std::string latency(const std::optional<Spread>& s) {
     return s->median >= 10000 ? format("%.1f ms", s->median / 1e3) : format("%.1f us", s->median);
 }
 
-// The regime of a cell, from its median utilisations (the label its figures get).
-std::string regime_label(const CellRuns& runs) {
-    const auto server = runs["server_cpu_percent"], client = runs["client_cpu_percent"];
-    if (!server || !client) return "–";
-    const auto median = [](const std::optional<Spread>& s) { return std::optional<double>(s->median); };
-    int threads = 1;  // as the runs report them (the load engine may run fewer than asked)
-    for (const auto& r : runs.runs)
-        if (r.valid()) threads = std::max(threads, r.threads);
-    return regime_name(regime_of(median(server), median(client), threads));
-}
 
 // Each distinct reason and note, with how many of the cell's runs had it.
 std::vector<std::string> reasons_and_notes(const CellRuns& runs) {
@@ -65,125 +45,22 @@ std::vector<std::string> reasons_and_notes(const CellRuns& runs) {
     return lines;
 }
 
-std::string file_safe(std::string name) {
-    for (char& c : name)
-        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) c = '_';
-    return name;
-}
 
 bool is_group(const Cell& c, CellGroup g) { return c.group == g; }
 
 }  // namespace
 
-int CellRuns::valid_runs() const {
-    int n = 0;
-    for (const auto& r : runs) n += r.valid();
-    return n;
-}
-
-std::string CellRuns::error() const {
-    if (!not_run.empty()) return "not run: " + not_run;
-    if (valid_runs() > 0) return "";
-    std::string reasons;
-    std::map<std::string, bool> seen;
-    for (const auto& r : runs)
-        for (const auto& why : r.invalid)
-            if (!seen[why]) {
-                seen[why] = true;
-                reasons += (reasons.empty() ? "" : "; ") + why;
-            }
-    return format("no valid run of %zu", runs.size()) + (reasons.empty() ? "" : ": " + reasons);
-}
-
-Histogram CellRuns::merged_latency() const {
-    Histogram h;
-    for (const auto& r : runs)
-        if (r.valid()) h.merge(r.latency);
-    return h;
-}
-
-const CellRuns* Comparison::find(const std::string& server, const std::string& cell) const {
-    auto s = results.find(server);
-    if (s == results.end()) return nullptr;
-    auto c = s->second.find(cell);
-    return c == s->second.end() ? nullptr : &c->second;
-}
-
-std::optional<Spread> Comparison::spread(const std::string& server, const std::string& cell, const char* key) const {
-    const CellRuns* runs = find(server, cell);
-    if (!runs) return std::nullopt;
-    return (*runs)[key];
-}
-
-void write_results_json(const Comparison& c) {
-    const CompareOptions& o = c.options;
-    json::object doc = provenance("compare", o.arguments);
-    doc["options"] = json::object{{"repeats", o.repeats},   {"duration", o.duration},     {"warmup", o.warmup},
-                                  {"server_cpu", o.server_cpu < 0 ? json::value(nullptr) : json::value(o.server_cpu)},
-                                  {"client_cpu", o.client_cpu < 0 ? json::value(nullptr) : json::value(o.client_cpu)},
-                                  {"quick", o.quick}};
-    json::array servers, caps, cells;
-    for (const auto& s : c.servers) {
-        json::array argv;
-        for (const auto& a : s.argv) argv.emplace_back(a);
-        servers.push_back(json::object{{"name", s.name}, {"argv", std::move(argv)}});
-    }
-    for (const auto& cap : c.plan.caps) caps.emplace_back(cap);
-    for (const auto& cell : c.plan.cells)
-        for (const auto& s : c.servers) {
-            const CellRuns* runs = c.find(s.name, cell.id);
-            if (!runs) continue;
-            json::object summary;
-            for (const auto& f : figures()) {
-                const auto spread = (*runs)[f.key];
-                summary[f.key] = spread ? json::value(json::object{{"median", spread->median},
-                                                                   {"min", spread->min},
-                                                                   {"max", spread->max},
-                                                                   {"runs", spread->runs}})
-                                        : json::value(nullptr);
-            }
-            json::array each;
-            for (const auto& r : runs->runs) each.push_back(result_json(runs->workload, r));
-            const std::string error = runs->error();
-            cells.push_back(json::object{{"server", s.name},
-                                         {"cell", cell.id},
-                                         {"workload", workload_json(runs->workload)},
-                                         {"valid_runs", runs->valid_runs()},
-                                         {"error", error.empty() ? json::value(nullptr) : json::value(error)},
-                                         {"regime", error.empty() ? json::value(regime_label(*runs)) : nullptr},
-                                         {"figures", std::move(summary)},
-                                         {"runs", std::move(each)}});
-        }
-    doc["servers"] = std::move(servers);
-    doc["caps"] = std::move(caps);
-    doc["cells"] = std::move(cells);
-    std::ofstream(o.out_dir + "/results.json") << json::serialize(doc) << "\n";
-}
-
-void write_runs_csv(const Comparison& c) {
-    std::ofstream csv(c.options.out_dir + "/runs.csv");
-    csv << csv_header();
-    for (const auto& cell : c.plan.cells)
-        for (const auto& s : c.servers)
-            if (const CellRuns* runs = c.find(s.name, cell.id))
-                for (std::size_t i = 0; i < runs->runs.size(); ++i)
-                    csv << csv_line({s.name, cell.id, static_cast<int>(i + 1)}, runs->workload, runs->runs[i]);
-}
-
-void write_hgrm_files(const Comparison& c) {
-    const std::string dir = c.options.out_dir + "/hgrm";
-    ::mkdir(dir.c_str(), 0755);
-    for (const auto& cell : c.plan.cells)
-        for (const auto& s : c.servers)
-            if (const CellRuns* runs = c.find(s.name, cell.id); runs && runs->error().empty())
-                write_hgrm(dir + "/" + file_safe(s.name + "-" + cell.id) + ".hgrm", runs->merged_latency());
-}
-
 void write_report(const Comparison& c) {
     const CompareOptions& o = c.options;
     const Machine m = this_machine();
-    std::ofstream md(o.out_dir + "/report.md");
-    md << "# echomux backend comparison\n\n"
+    std::ostringstream md;
+    md << "# echomux backend comparison\n\n";
+    // First, so nobody takes a part for the whole.
+    if (!c.complete())
+        md << "**INCOMPLETE: " << c.cells_done << " of " << c.plan.cells.size() << " cells measured"
+           << (c.interrupted ? ", then interrupted" : " so far (still running, or stopped)")
+           << ".** The tables hold the cells measured; conclusions below are from those alone.\n\n";
+    md
        << "- date: " << utc_timestamp() << "\n- machine: " << (m.cpu_model.empty() ? "unknown CPU" : m.cpu_model)
        << ", " << m.cpus << " CPUs, " << m.kernel << "\n"
        << "- command: `" << o.command_line << "`\n"
@@ -197,7 +74,12 @@ void write_report(const Comparison& c) {
           "(>= " << kServerBoundPercent << " % of a CPU), client-bound (the load generator >= "
        << kClientBoundPercent << " %), or neither\n"
        << "- latency distributions: hgrm/SERVER-CELL.hgrm (HdrHistogram format, us, the valid runs merged); "
-          "every run: runs.csv and results.json\n";
+          "every run: runs.csv and results.json\n"
+       << format("- a run is invalid as starved / interfered when its req/s is under %.0f %% of the median of the "
+                 "cell's other runs (in the rate sweep: of the rate asked) while the server and the load generator "
+                 "each used under %.0f %% of a core: the machine, not the server, set that figure; each such run is run once "
+                 "more at the end of its cell, and both are listed\n",
+                 100 * kStarvedShare, 100 * kIdleShare);
     for (const auto& cap : c.plan.caps) md << "- " << cap << "\n";
     std::vector<std::string> errors;
     for (const auto& cell : c.plan.cells)
@@ -208,10 +90,24 @@ void write_report(const Comparison& c) {
         md << "\n## Errors: cells with no figure\n\n";
         for (const auto& e : errors) md << "- " << e << "\n";
     }
+    std::vector<std::string> starved;
+    for (const auto& cell : c.plan.cells)
+        for (const auto& s : c.servers)
+            if (const CellRuns* runs = c.find(s.name, cell.id))
+                for (std::size_t i = 0; i < runs->runs.size(); ++i)
+                    for (const auto& why : runs->runs[i].invalid)
+                        if (why.rfind(kStarvedReason, 0) == 0)
+                            starved.push_back(format("%s %s, run %zu: ", s.name.c_str(), cell.id.c_str(), i + 1) + why);
+    if (!starved.empty()) {
+        md << "\n## Starved / interfered runs: excluded from the medians and the conclusions\n\n";
+        for (const auto& line : starved) md << "- " << line << "\n";
+    }
     md << "\n";
 
     for (const auto& cell : c.plan.cells) {
-        if (is_group(cell, CellGroup::rate_sweep)) continue;
+        const bool measured = std::any_of(c.servers.begin(), c.servers.end(),
+                                          [&](const ServerSpec& s) { return c.find(s.name, cell.id) != nullptr; });
+        if (is_group(cell, CellGroup::rate_sweep) || !measured) continue;
         md << "## " << describe(cell.workload) << " (" << cell.id << ")\n\n"
            << "| server | req/s | MB/s echoed | p50 | p90 | p99 | p99.9 | max | server CPU us/req | server CPU % "
               "| client CPU % | regime | server RSS MiB | valid runs | errors |\n"
@@ -228,7 +124,7 @@ void write_report(const Comparison& c) {
                << latency((*runs)["latency_p99_9_us"]) << " | " << latency((*runs)["latency_max_us"]) << " | "
                << shown_with_range((*runs)["server_us_per_request"], "%.2f") << " | "
                << shown((*runs)["server_cpu_percent"]) << " | " << shown((*runs)["client_cpu_percent"]) << " | "
-               << regime_label(*runs) << " | " << shown((*runs)["server_rss_mib"], "%.1f") << " | "
+               << runs->regime() << " | " << shown((*runs)["server_rss_mib"], "%.1f") << " | "
                << runs->valid_runs() << " of " << runs->runs.size() << " | " << errors_seen << " |\n";
             if (!runs->error().empty()) remarks.push_back(s.name + ": NO FIGURE: " + runs->error());
             for (const auto& line : reasons_and_notes(*runs)) remarks.push_back(s.name + ": " + line);
@@ -294,13 +190,13 @@ void write_report(const Comparison& c) {
                 return x && y && y->median > 0 ? format("%.2fx", x->median / y->median) : std::string("–");
             };
             md << "| " << s.name << " | " << shown(cost_a, "%.2f") << " | " << shown((*a)["server_cpu_percent"])
-               << " | " << regime_label(*a) << " | " << ratio(cost_a, ref_cost_a) << " | " << shown(cost_b, "%.2f")
-               << " | " << shown((*b)["server_cpu_percent"]) << " | " << regime_label(*b) << " | "
+               << " | " << a->regime() << " | " << ratio(cost_a, ref_cost_a) << " | " << shown(cost_b, "%.2f")
+               << " | " << shown((*b)["server_cpu_percent"]) << " | " << b->regime() << " | "
                << ratio(cost_b, ref_cost_b) << " | " << ratio(cost_b, cost_a) << " |\n";
             if (cost_a && cost_b && cost_a->median > 0 && std::fabs(cost_b->median / cost_a->median - 1) > 0.05)
                 differ.push_back(format("%s: %.2f us/request %s (A) vs %.2f us/request %s (B)", s.name.c_str(),
-                                        cost_a->median, regime_label(*a).c_str(), cost_b->median,
-                                        regime_label(*b).c_str()));
+                                        cost_a->median, a->regime().c_str(), cost_b->median,
+                                        b->regime().c_str()));
         }
         md << "\n";
         if (differ.empty())
@@ -322,7 +218,7 @@ void write_report(const Comparison& c) {
         const double ratio = cost->median / reference_cost->median;
         md << format("- %s: server CPU per request at ping-pong 64 B x 50 (%s) is %.2fx the reference C epoll loop's "
                      "(%.2f vs %.2f us): %s\n",
-                     s.name.c_str(), regime_label(*r).c_str(), ratio, cost->median, reference_cost->median,
+                     s.name.c_str(), r->regime().c_str(), ratio, cost->median, reference_cost->median,
                      ratio <= 1.0 ? "within 1.0x" : "above 1.0x");
     }
     for (const auto& s : c.servers) {
@@ -330,7 +226,7 @@ void write_report(const Comparison& c) {
         const auto mbps = c.spread(s.name, "stream-16KiB-50c", "megabytes_per_second");
         if (r && mbps)
             md << format("- %s: stream 16 KiB x 50 echoes %.2f GB/s back (%.2f GB/s through the server, in + out; %s)\n",
-                         s.name.c_str(), mbps->median / 1e3, 2 * mbps->median / 1e3, regime_label(*r).c_str());
+                         s.name.c_str(), mbps->median / 1e3, 2 * mbps->median / 1e3, r->regime().c_str());
     }
     for (const auto& s : c.servers) {
         const Cell* largest = nullptr;
@@ -349,6 +245,7 @@ void write_report(const Comparison& c) {
        << "![requests per second](requests.png)\n\n![server CPU per request](cpu.png)\n\n"
        << "![latency percentiles](latency.png)\n\n![cost of idle connections](idle.png)\n\n"
        << "![throughput with idle connections](idle-rps.png)\n\n![latency vs offered rate](rate.png)\n";
+    replace_file(o.out_dir + "/report.md", md.str());
 }
 
 }  // namespace echomux::bench

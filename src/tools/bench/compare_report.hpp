@@ -26,6 +26,8 @@ struct CellRuns {
     std::string error() const;
     std::optional<Spread> operator[](const char* figure_key) const { return spread(figure(figure_key), runs); }
     Histogram merged_latency() const;  // of the valid runs: merged, not averaged
+    // The regime its median utilisations put the cell in ("–" without both figures).
+    std::string regime() const;
 };
 
 using Results = std::map<std::string, std::map<std::string, CellRuns>>;  // server -> cell id -> runs
@@ -35,17 +37,24 @@ struct Comparison {
     const std::vector<ServerSpec>& servers;
     const Plan& plan;
     const Results& results;
+    std::size_t cells_done = 0;  // the outputs are written after each cell: plan.cells[0, cells_done)
+    bool interrupted = false;    // stopped by SIGINT or SIGTERM: what was measured, and no more
+
+    bool complete() const { return cells_done == plan.cells.size() && !interrupted; }
 
     const CellRuns* find(const std::string& server, const std::string& cell) const;
     // A figure's median and range for one server's cell; nullopt if it has none.
     std::optional<Spread> spread(const std::string& server, const std::string& cell, const char* key) const;
 };
 
+// Each writes its file whole, through a temporary one renamed over it.
 void write_report(const Comparison& c);
 void write_results_json(const Comparison& c);
 void write_runs_csv(const Comparison& c);
 void write_hgrm_files(const Comparison& c);  // hgrm/SERVER-CELL.hgrm
 // Data files, plots.gp, and the PNGs gnuplot makes from them (false if gnuplot failed).
 bool write_plots(const Comparison& c);
+// `text` into `path` by way of PATH.part and a rename: a reader never sees half a file.
+void replace_file(const std::string& path, const std::string& text);
 
 }  // namespace echomux::bench

@@ -131,7 +131,9 @@ json::object result_json(const Workload& w, const Result& r) {
         o["udp"] = json::object{{"datagrams_sent", r.datagrams_sent},
                                 {"datagrams_answered", r.datagrams_answered},
                                 {"datagrams_lost", r.datagrams_lost},
-                                {"datagrams_late", r.datagrams_late}};
+                                {"datagrams_late", r.datagrams_late},
+                                {"rate_limited", r.server_rate_limited >= 0 ? json::value(r.server_rate_limited) : nullptr},
+                                {"limited_by", r.limited_by.empty() ? json::value(nullptr) : json::value(r.limited_by)}};
     else
         o["udp"] = nullptr;
     return o;

@@ -66,6 +66,10 @@ struct Result {
     // the timeout, including while the last ones were awaited after the window), lost, and
     // of the lost, those whose reply came after the timeout.
     std::uint64_t datagrams_sent = 0, datagrams_answered = 0, datagrams_lost = 0, datagrams_late = 0;
+    // udp: replies the server dropped by its per-source rate limit while the window's
+    // datagrams were out (its /metrics, --metrics-url); -1 when not read.
+    double server_rate_limited = -1;
+    std::string limited_by;  // what limited the run, when the tool can tell ("udp_rate_per_source")
     double seconds = 0;
     Histogram latency;           // send of a message's first byte (open loop: its intended send) to receipt of its last
     Histogram uncorrected_latency;  // open loop: from the actual send, as wrk2's --u_latency

@@ -15,7 +15,6 @@
 #include <chrono>
 #include <cstring>
 #include <regex>
-#include <sstream>
 #include <stdexcept>
 
 namespace echomux::bench {
@@ -36,7 +35,7 @@ MetricsScrape::MetricsScrape(const std::string& url) : url_(url) {
     target_ = m[3].matched ? std::string(m[3]) : "/metrics";
 }
 
-double MetricsScrape::sample(const std::string& name, double timeout_s) const {
+std::string MetricsScrape::page(double timeout_s) const {
     const auto fail = [&](const std::string& why) { return std::runtime_error("--metrics-url " + url_ + ": " + why); };
     const auto addresses = tools::resolve_host(host_, port_, SOCK_STREAM);
     boost::asio::io_context io;
@@ -69,17 +68,14 @@ double MetricsScrape::sample(const std::string& name, double timeout_s) const {
                                                             : failure.message());
     const auto& response = parser.get();
     if (response.result_int() != 200) throw fail("HTTP " + std::to_string(response.result_int()));
-    std::istringstream page(response.body());
-    std::string line;
-    while (std::getline(page, line)) {
-        if (line.compare(0, name.size(), name) != 0 || line.size() <= name.size() || line[name.size()] != ' ') continue;
-        try {
-            return std::stod(line.substr(name.size() + 1));
-        } catch (const std::exception&) {
-            throw fail("cannot read " + name + " in '" + printable(line) + "'");
-        }
-    }
-    throw fail("no " + name + " on the page");
+    return response.body();
+}
+
+double MetricsScrape::sample(const std::string& name, const Labels& subset, double timeout_s) const {
+    if (const auto sum = sum_of_series(page(timeout_s), name, subset)) return *sum;
+    std::string which = name;
+    for (const auto& [key, value] : subset) which += (which == name ? "{" : ",") + key + "=\"" + value + "\"";
+    throw std::runtime_error("--metrics-url " + url_ + ": no " + which + (subset.empty() ? "" : "}") + " on the page");
 }
 
 }  // namespace echomux::bench

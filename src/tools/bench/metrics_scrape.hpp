@@ -3,6 +3,8 @@
 // a server it cannot see in /proc, such as one in another pod behind a Kubernetes Service.
 #pragma once
 
+#include "metrics_text.hpp"
+
 #include <string>
 
 namespace echomux::bench {
@@ -13,9 +15,13 @@ public:
     // std::runtime_error naming --metrics-url when it is not one.
     explicit MetricsScrape(const std::string& url);
 
-    // The value of sample `name` (no labels) on the page, fetched now within `timeout_s`
-    // seconds; throws std::runtime_error saying what went wrong (unreachable, not 200, absent).
-    double sample(const std::string& name, double timeout_s = 2) const;
+    // The page, fetched now within `timeout_s` seconds; throws std::runtime_error saying
+    // what went wrong (unreachable, not 200).
+    std::string page(double timeout_s = 2) const;
+    // The sum of the series of `name` whose labels include `subset` (every listener's, when
+    // echomux labels them listener="NAME"), fetched now; throws as page() does, and when
+    // no series matches.
+    double sample(const std::string& name, const Labels& subset = {}, double timeout_s = 2) const;
 
 private:
     std::string url_, host_, target_;

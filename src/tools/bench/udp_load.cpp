@@ -5,6 +5,8 @@
 // against what was sent without keeping copies. A datagram with no reply within `timeout`
 // is lost, and the socket sends the next; loss is a result, not an error. Wrong bytes are.
 #include "load.hpp"
+#include "metrics_scrape.hpp"
+#include "server_cost.hpp"
 #include "validity.hpp"
 
 #include "echomux/util/fd.hpp"
@@ -20,6 +22,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <random>
 #include <stdexcept>
 
@@ -54,11 +57,13 @@ public:
         for (std::size_t i = 0; i < kPatternSize; ++i) pattern_[i] = static_cast<char>(random());
         std::copy(pattern_.begin(), pattern_.begin() + kPatternSize, pattern_.begin() + kPatternSize);
         timeout_ns_ = static_cast<std::uint64_t>(w.timeout * 1e9);
+        if (!w.metrics_url.empty()) metrics_.emplace(w.metrics_url);
     }
 
     Result run();
 
 private:
+    double rate_limited() const;
     void build(std::size_t socket, std::uint64_t seq, std::vector<char>& into) const;
     void send_next(Socket& s);
     void on_readable(Socket& s);
@@ -70,6 +75,8 @@ private:
     std::vector<char> pattern_, datagram_, expected_, reply_;
     std::vector<Socket> sockets_;
     Fd epoll_;
+    ServerCost server_{w_};  // CPU from --server-pid or --metrics-url; checked before the run
+    std::optional<MetricsScrape> metrics_;
     std::uint64_t timeout_ns_;
     bool measuring_ = false, sending_ = true;
     Result result_;
@@ -160,6 +167,17 @@ void UdpGenerator::check_timeouts(std::uint64_t now) {
     }
 }
 
+// The server's own count of replies it withheld by udp_rate_per_source, every listener's;
+// -1 without --metrics-url or when the page does not say (a server without UDP, another echo server).
+double UdpGenerator::rate_limited() const {
+    if (!metrics_) return -1;
+    try {
+        return metrics_->sample("echomux_udp_dropped_datagrams_total", {{"reason", "rate_limit"}});
+    } catch (const std::exception&) {
+        return -1;
+    }
+}
+
 bool UdpGenerator::any_waiting() const {
     return std::any_of(sockets_.begin(), sockets_.end(), [](const Socket& s) { return s.waiting; });
 }
@@ -185,7 +203,7 @@ Result UdpGenerator::run() {
     // end of the warm-up a little late); after it, the last datagrams get their timeout.
     auto end = warm_end + std::chrono::duration<double>(w_.duration);
     auto last_reply = end + std::chrono::duration<double>(w_.timeout);
-    double client_cpu_start = 0, server_cpu_start = -1;
+    double client_cpu_start = 0, limited_start = -1;
     auto measure_start = start;
     std::vector<epoll_event> events(std::max(16, w_.connections));
     for (;;) {
@@ -196,16 +214,14 @@ Result UdpGenerator::run() {
             end = now + std::chrono::duration<double>(w_.duration);
             last_reply = end + std::chrono::duration<double>(w_.timeout);
             client_cpu_start = own_cpu_seconds();
-            server_cpu_start = w_.server_pid > 0 ? process_cpu_seconds(w_.server_pid) : -1;
+            server_.start();
+            limited_start = rate_limited();
         }
         if (measuring_ && now >= end) {
             measuring_ = sending_ = false;
             result_.seconds = std::chrono::duration<double>(now - measure_start).count();
             result_.client_cpu_seconds = own_cpu_seconds() - client_cpu_start;
-            if (server_cpu_start >= 0) {
-                result_.server_cpu_seconds = process_cpu_seconds(w_.server_pid) - server_cpu_start;
-                result_.server_rss_kib = process_rss_kib(w_.server_pid);
-            }
+            server_.finish(result_);
         }
         if (!sending_ && (!any_waiting() || now >= last_reply)) break;
         const int n = ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()), 5);
@@ -218,6 +234,9 @@ Result UdpGenerator::run() {
     // Whatever is still out after its timeout (the loop may end a little before) is lost.
     for (const Socket& s : sockets_)
         if (s.waiting && s.counted) ++result_.datagrams_lost;
+    // Read once the window's datagrams have had their timeout: the drops they caused are in.
+    if (const double limited_end = rate_limited(); limited_start >= 0 && limited_end >= limited_start)
+        result_.server_rate_limited = limited_end - limited_start;
     return result_;
 }
 

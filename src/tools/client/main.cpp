@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSL-1.0
 // echomux-client: two-socket, selectors and interactive echo clients, and udp.
 #include "client.hpp"
+#include "tally.hpp"
 
 #include "tools/command_line.hpp"
 #include "tools/greeting.hpp"
@@ -38,6 +39,11 @@ const Command kCommands[] = {
     {"udp", udp_client, true, "each --text or stdin line sent as a datagram, lost ones counted",
      "Each --text (or each line of stdin) is sent as a datagram and its reply printed; sent again\n"
      "after --timeout, --retries times, then counted lost (exit status 1 if any was)."},
+    // run: nullptr, as it takes options of its own (tally.hpp).
+    {"tally", nullptr, false, "which replica behind one address answers each of N connections, and the skew",
+     "Opens --count connections (or sends --count datagrams with --udp, each from its own socket) to one\n"
+     "address and counts which replica answered each, told by its greeting and its prefix (a probe line\n"
+     "shows both); prints the distribution and its skew. Exit status 1 if any failed."},
 };
 
 // The synopsis lines: the bash completion reads the commands and the --mode choices here.
@@ -45,9 +51,11 @@ const char* const kTcpSynopsis =
     "echomux-client two-socket|selectors|interactive [--host H] [--port P] [--mode echo|upper|prefix] [--timeout S]";
 const char* const kUdpSynopsis =
     "echomux-client udp [--host H] [--port P] [--mode echo|upper|prefix] [--timeout S] [--retries N] [--text T ...]";
+const char* const kTallySynopsis = "echomux-client tally [--host H] [--port P] [--count N] [--udp] [--timeout S]";
 
 std::string synopsis(const Command& c) {
     if (c.udp) return kUdpSynopsis;
+    if (!c.run) return kTallySynopsis;
     return kProgram + " " + c.name + " [--host H] [--port P] [--mode echo|upper|prefix] [--timeout S]";
 }
 
@@ -82,10 +90,12 @@ po::options_description options_for(bool tcp, bool udp, Options& o, Typed& typed
 std::string overall_help() {
     Options o;
     Typed typed;
+    TallyOptions t;
     po::options_description desc = options_for(true, true, o, typed);
+    desc.add(tally_options(t));
     desc.add_options()("version", "print the version and exit");
     std::ostringstream out;
-    out << "Usage: " << kTcpSynopsis << "\n  or:  " << kUdpSynopsis << "\n  or:  " << kProgram
+    out << "Usage: " << kTcpSynopsis << "\n  or:  " << kUdpSynopsis << "\n  or:  " << kTallySynopsis << "\n  or:  " << kProgram
         << " --help|--version\n"
         << "Echo clients for any echo server, TCP or UDP: each checks that what comes back is what it sent\n"
            "(upper-cased with --mode upper) and shows where it differs. COMMAND --help tells one command.\n"
@@ -102,7 +112,9 @@ int run_command(const Command& command, int argc, char** argv) {
     const std::string help_command = kProgram + " " + command.name;
     Options o;
     Typed typed;
-    const po::options_description desc = options_for(!command.udp, command.udp, o, typed);
+    TallyOptions t;
+    po::options_description desc = options_for(!command.udp, command.udp, o, typed);
+    if (!command.run) desc.add(tally_options(t));
     try {
         po::variables_map vm;
         // No positional arguments: a stray word is a mistake, not something to ignore.
@@ -127,11 +139,12 @@ int run_command(const Command& command, int argc, char** argv) {
         if (o.port < 1 || o.port > 65535) throw po::error("--port must be from 1 to 65535");
         if (o.retries < 0 || o.retries > 100) throw po::error("--retries must be from 0 to 100");
         if (!(o.timeout > 0) || o.timeout > 3600) throw po::error("--timeout must be above 0 and at most 3600");
+        if (!command.run) check_tally_options(t);
     } catch (const po::error& e) {
         return echomux::tools::usage_error(kProgram, e.what(), help_command);
     }
     try {
-        return command.run(o);
+        return command.run ? command.run(o) : tally(o, t);
     } catch (const std::exception& e) {
         std::cerr << kProgram << ": " << e.what() << "\n";
         return 1;
@@ -155,6 +168,6 @@ int main(int argc, char** argv) {
         if (first == c.name) return run_command(c, argc - 1, argv + 1);
     if (first.rfind("-", 0) == 0)
         return echomux::tools::usage_error(
-            kProgram, "the command comes first: two-socket, selectors, interactive or udp", kProgram);
+            kProgram, "the command comes first: two-socket, selectors, interactive, udp or tally", kProgram);
     return echomux::tools::usage_error(kProgram, "unknown command '" + first + "'", kProgram);
 }
