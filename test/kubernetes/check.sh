@@ -18,6 +18,8 @@ for candidate in python3 /usr/bin/python3; do
     if "$candidate" -c 'import yaml, jsonschema' 2>/dev/null; then python=$candidate; break; fi
 done
 [ -n "$python" ] || { echo "SKIP: needs python3 with yaml and jsonschema (apt-get install python3-yaml python3-jsonschema)"; exit 77; }
+# openssl: scripts/tls-certs.sh makes the stand-ins for the TLS overlay's certificate files.
+command -v openssl >/dev/null 2>&1 || { echo "SKIP: openssl is not installed (apt-get install openssl)"; exit 77; }
 command -v yamllint >/dev/null 2>&1 || { echo "SKIP: yamllint is not installed (apt-get install yamllint)"; exit 77; }
 # The kustomizations use kustomize v5 (labels, components, and buildMetadata for the file
 # names in findings): kubectl 1.27 or later. Debian 12's kubernetes-client (1.20) is older.
@@ -31,6 +33,10 @@ validate "$k8s"
 validate "$k8s" --component "$k8s/components/servicemonitor"
 validate "$k8s/overlays/udp"
 validate "$k8s/overlays/proxy-protocol"
+validate "$k8s/overlays/tls"
+# The Certificate alone, and with the example Issuer rendered beside it.
+validate "$k8s/overlays/tls" --component "$k8s/components/cert-manager"
+validate "$k8s/overlays/tls" "$k8s/components/cert-manager/self-signed-issuer" --component "$k8s/components/cert-manager"
 # Alone, the bench's NetworkPolicy selects no pod and its arguments name no Service.
 validate "$k8s" "$k8s/bench"
 validate "$k8s/overlays/udp" "$k8s/bench"

@@ -3,9 +3,11 @@
 checks: the Deployment agrees with the echomux.conf it mounts (read through
 `echomux --print-config`, so echomux itself parses the conf and the ECHOMUX_* variables the
 pod sets), stops within its grace period, and runs under the restricted Pod Security
-profile with the labels, image reference and policies the README promises. A bench Job
+profile with the labels, image reference and policies the README promises; its TLS listener
+is reachable and reads a Secret that a renewal reaches (tls_rules.py). A bench Job
 (deploy/kubernetes/bench, rendered with the server's objects) is as hardened, bounded in
 time, and aims at the echomux Services by their real names and ports (bench_rules.py)."""
+import contextlib
 import re
 import subprocess
 import tempfile
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import bench_rules
 import quantity
+import tls_rules
 from api_rules import container_ports, selects, template_labels
 
 CONF_DIR = "/etc/echomux"
@@ -29,6 +32,12 @@ SCRAPE_ANNOTATIONS = ("prometheus.io/scrape", "prometheus.io/port", "prometheus.
 # The kubelet's default probe timeout; under a CPU limit of one core or less it is too short
 # (probe_rules).
 PROBE_TIMEOUT_AT_ONE_CPU = 2
+# What a TLS connection holds beside its plaintext buffer: OpenSSL's state, about 16 KiB a
+# connection once the handshake is done (900 idle TLS 1.3 connections: 14.5 MiB more RSS,
+# measured here), and a record's worth (16 KiB) of ciphertext in flight.
+TLS_CONNECTION_BYTES = 32 << 10
+# The files echomux loads at start, and which of scripts/tls-certs.sh's stands in for each.
+STAND_INS = {"tls_cert": "server.pem", "tls_key": "server.key", "tls_client_ca": "ca.pem"}
 
 
 def size(text: str, units=ECHOMUX_UNITS) -> int:
@@ -36,6 +45,35 @@ def size(text: str, units=ECHOMUX_UNITS) -> int:
     if not m or m.group(2) not in units:
         raise ValueError(f"not a size: {text}")
     return int(m.group(1)) * units[m.group(2)]
+
+
+@contextlib.contextmanager
+def stand_in_files(source: Path, conf_text: str, env: dict):
+    """echomux loads the files it is given (the TLS pair, the client CA) to check its
+    configuration, and their paths are the pod's: --print-config reads throwaway ones
+    (scripts/tls-certs.sh) in their place. Yields the conf text and environment naming the
+    stand-ins, and {key: the pod's path} of the main listener, for the rules."""
+    env, pod_paths, lines, section = dict(env), {}, [], False
+    with tempfile.TemporaryDirectory(prefix="echomux-k8s-tls-") as tmp:
+        def stand_in(key):
+            if not Path(tmp, "ca.pem").exists():
+                subprocess.run(["sh", str(source / "scripts/tls-certs.sh"), tmp], check=True,
+                               capture_output=True, timeout=60)
+            return str(Path(tmp, STAND_INS[key]))
+        for line in conf_text.splitlines():
+            section = section or line.lstrip().startswith("[")
+            m = re.match(r"\s*(\w+)\s*=\s*(\S.*?)\s*$", line)
+            if m and m.group(1) in STAND_INS:
+                if not section:
+                    pod_paths[m.group(1)] = m.group(2)
+                line = f"{m.group(1)} = {stand_in(m.group(1))}"
+            lines.append(line)
+        for key in STAND_INS:
+            variable = f"ECHOMUX_{key.upper()}"
+            if env.get(variable):
+                pod_paths[key] = env[variable]
+                env[variable] = stand_in(key)
+        yield "\n".join(lines) + "\n", env, pod_paths
 
 
 def seconds(text: str) -> float:
@@ -83,7 +121,7 @@ def check(objects, echomux: str, source: Path) -> Findings:
     label_rules(found, objects)
     hardening_rules(found, where, pod, container)
     policy_rules(found, objects, where, deployment, pod)
-    conf = conf_rules(found, objects, where, deployment, pod, container, echomux)
+    conf = conf_rules(found, objects, where, deployment, pod, container, echomux, source)
     for file, job in bench_rules.bench_jobs(objects):
         job_pod = job["spec"]["template"]["spec"]
         job_container = bench_rules.bench_container(job)
@@ -169,7 +207,7 @@ def policy_rules(found, objects, where, deployment, pod):
             "scrape every pod twice (the component must remove them)")
 
 
-def conf_rules(found, objects, where, deployment, pod, container, echomux):
+def conf_rules(found, objects, where, deployment, pod, container, echomux, source):
     """The settings echomux runs with ({key: value}, or None where it has none)."""
     require = found.require
     mount = next((m for m in container.get("volumeMounts") or [] if m.get("mountPath") == CONF_DIR), None)
@@ -189,7 +227,9 @@ def conf_rules(found, objects, where, deployment, pod, container, echomux):
         require(key in defaults, where, f"env {name}: not an echomux setting (echomux ignores it with a warning)")
         require("value" in variable, where, f"env {name}: must be a literal value, so it can be checked here")
         env[name] = str(variable.get("value", ""))
-    status, conf, stderr = print_config(echomux, maps[0]["data"][CONF_FILE], env)
+    with stand_in_files(source, maps[0]["data"][CONF_FILE], env) as (conf_text, stand_env, pod_paths):
+        status, conf, stderr = print_config(echomux, conf_text, stand_env)
+    conf.update(pod_paths)
     if status != 0:
         require(False, where, f"echomux refuses this configuration: {stderr}")
         return None
@@ -215,16 +255,20 @@ def conf_rules(found, objects, where, deployment, pod, container, echomux):
     grace = pod.get("terminationGracePeriodSeconds", 30)
     require(grace > delay + drain, where,
             f"terminationGracePeriodSeconds {grace} must exceed shutdown_delay + drain_timeout ({delay + drain:g} s)")
-    worst = int(conf["max_connections"]) * size(conf["max_buffer_bytes"]) + (32 << 20)
+    tls = bool(conf.get("tls_cert"))
+    per_connection = size(conf["max_buffer_bytes"]) + (TLS_CONNECTION_BYTES if tls else 0)
+    worst = int(conf["max_connections"]) * per_connection + (32 << 20)
     limit = ((container.get("resources") or {}).get("limits") or {}).get("memory")
     try:
         require(limit and quantity.parse(limit) >= worst, where,
-                f"memory limit must hold max_connections x max_buffer_bytes + 32Mi ({worst} bytes)")
+                f"memory limit must hold max_connections x max_buffer_bytes "
+                f"{'+ 32KiB of TLS state per connection ' if tls else ''}+ 32Mi ({worst} bytes)")
     except quantity.QuantityError:
         pass  # api_rules reports it, with the API server's message
     probe_rules(found, where, container)
     network_rules(found, objects, where, deployment, conf)
     udp_rules(found, objects, where, deployment, conf)
+    tls_rules.check(found, objects, where, deployment, pod, container, conf, echo_services)
     if conf.get("proxy_protocol", "off") == "required":
         services = echo_services(objects, deployment, int(conf["port"]), "TCP")
         require(services and all(s["spec"].get("type") == "LoadBalancer" for s in services), where,

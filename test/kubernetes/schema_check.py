@@ -8,7 +8,7 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
-SCHEMA_FILES = ("kubernetes-strict.json", "servicemonitor-strict.json")
+SCHEMA_FILES = ("kubernetes-strict.json", "servicemonitor-strict.json", "cert-manager-strict.json")
 
 
 class Schemas:
