@@ -8,6 +8,7 @@
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/tls_client.hpp"
+#include "whole_run.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -62,22 +63,23 @@ std::vector<std::string> verified(std::vector<std::string> more = {}) {
     return more;
 }
 
-struct WholeRun {
-    std::uint64_t requests = 0, sent = 0, received = 0, connections = 0;
-};
-WholeRun whole_run(const std::string& err) {
-    std::smatch m;
-    BOOST_REQUIRE_MESSAGE(std::regex_search(err, m, std::regex(R"(whole run \(warm-up, window, drain\): (\d+) requests, (\d+) bytes sent, (\d+) echoed back, (\d+) connections)")),
-                          err);
-    return {std::stoull(m[1]), std::stoull(m[2]), std::stoull(m[3]), std::stoull(m[4])};
-}
-
 Run bench(int port, const std::string& workload, std::vector<std::string> more = {}) {
     std::vector<std::string> argv{tool_binary("echomux-bench"), "run", "--port=" + std::to_string(port), "--host=localhost",
                                   "--workload=" + workload, "--connections=4", "--warmup=0.1", "--duration=0.5",
                                   "--tls", "--tls-ca=" + certs() + "/ca.pem", "--stall-timeout=20", "--drain-timeout=20"};
     argv.insert(argv.end(), more.begin(), more.end());
     return run_to_end(argv, {}, 120s);
+}
+
+// A run that exited 0 with no error, spoke TLS `version`, and got back every byte it sent.
+WholeRun verified_run(const Run& r, const std::string& workload, const std::string& version) {
+    BOOST_TEST(r.status == 0, workload << ": " << r.out << r.err);
+    BOOST_TEST(contains(r.out, "errors       0\n"), r.out);
+    BOOST_TEST(contains(r.out, "tls          " + version + " "), r.out);
+    const WholeRun whole = whole_run(r.err);
+    BOOST_TEST(whole.sent > 0u);
+    BOOST_TEST(whole.received == whole.sent);
+    return whole;
 }
 
 }  // namespace
@@ -164,12 +166,7 @@ BOOST_AUTO_TEST_CASE(pingpong_and_stream_over_tls_verify_every_byte) {
     TlsEchomux echomux;
     for (const std::string workload : {"pingpong", "stream"}) {
         const Run r = bench(echomux.tls_port, workload, {"--server-pid=" + std::to_string(echomux.server.process().pid())});
-        BOOST_TEST(r.status == 0, workload << ": " << r.out << r.err);
-        BOOST_TEST(contains(r.out, "errors       0\n"), r.out);
-        BOOST_TEST(contains(r.out, "tls          TLSv1.3 "), r.out);
-        const WholeRun whole = whole_run(r.err);
-        BOOST_TEST(whole.sent > 0u);
-        BOOST_TEST(whole.received == whole.sent);
+        verified_run(r, workload, "TLSv1.3");
     }
     echomux.server.stop();
     // The probe-free runs open 4 connections each, and every one of them shook hands.
@@ -179,12 +176,10 @@ BOOST_AUTO_TEST_CASE(pingpong_and_stream_over_tls_verify_every_byte) {
 BOOST_AUTO_TEST_CASE(the_handshake_workload_makes_a_full_handshake_per_connection) {
     TlsEchomux echomux;
     const Run r = bench(echomux.tls_port, "handshake", {"--server-pid=" + std::to_string(echomux.server.process().pid())});
-    BOOST_TEST(r.status == 0, r.out << r.err);
+    const WholeRun whole = verified_run(r, "handshake", "TLSv1.3");
     BOOST_TEST(std::regex_search(r.out, std::regex(R"(handshakes   [1-9][0-9]* \([0-9]+/s\).*server CPU [0-9.]+ us per connection)")),
                r.out);
-    const WholeRun whole = whole_run(r.err);
     BOOST_TEST(whole.connections > 1u);
-    BOOST_TEST(whole.received == whole.sent);
     echomux.server.stop();
     BOOST_TEST(echomux.server.counter("tls_handshakes_ok") == whole.connections);
 }
@@ -217,12 +212,7 @@ BOOST_AUTO_TEST_CASE(the_tls_anchor_echoes_exactly_and_answers_close_notify) {
 BOOST_AUTO_TEST_CASE(the_bench_finds_the_anchor_echoing_under_every_tls_workload) {
     Anchor anchor;
     for (const std::string workload : {"pingpong", "stream", "handshake"}) {
-        const Run r = bench(anchor.port, workload, {"--tls-max-version=1.2"});
-        BOOST_TEST(r.status == 0, workload << ": " << r.out << r.err);
-        BOOST_TEST(contains(r.out, "tls          TLSv1.2 "), r.out);
-        const WholeRun whole = whole_run(r.err);
-        BOOST_TEST(whole.sent > 0u);
-        BOOST_TEST(whole.received == whole.sent);
+        verified_run(bench(anchor.port, workload, {"--tls-max-version=1.2"}), workload, "TLSv1.2");
     }
 }
 
