@@ -68,10 +68,18 @@ try_start() {
     server_pid=
     return 1
 }
+# Stops the server; false, with why in $exited, when it had already exited.
 stop() {
-    kill "$server_pid"
+    exited=
+    if ! kill "$server_pid" 2>/dev/null; then
+        local status=0
+        wait "$server_pid" 2>/dev/null || status=$?
+        exited="server exited ($status): $(tail -1 "$work/server.log")"
+        echo "$0: $exited" >&2
+    fi
     wait "$server_pid" 2>/dev/null || true
     server_pid=
+    [ -z "$exited" ]
 }
 
 # bench ARGS...: one echomux-bench run against the server; its report in $work/run.txt.
@@ -99,7 +107,7 @@ measure() {
     stream[$1]=$(figure '^throughput +([0-9.]+) MB/s echoed$')
     bench "${tls[@]}" --workload handshake --size 64 --connections 8
     handshake[$1]=$(figure "$cpu_per_request")
-    stop
+    stop || true  # a server that died made its runs invalid already
 }
 # idle NAME [--tls ...]: RSS with $idle idle connections open, and what each added.
 idle() {
@@ -115,7 +123,7 @@ idle() {
     if [ "$after" = invalid ]; then per_connection[$name]=invalid
     else per_connection[$name]=$(awk -v a="$after" -v b="$before" -v n="$idle" 'BEGIN { printf "%.1f", (a * 1024 - b) / n }')
     fi
-    stop
+    stop || { rss[$name]="invalid: $exited"; per_connection[$name]=-; }
 }
 
 ratio() { awk -v x="$1" -v a="$2" 'BEGIN { if (x + 0 > 0 && a + 0 > 0) printf "%.2f", x / a; else print "-" }'; }
