@@ -28,7 +28,8 @@ char next_byte(Stream& stream, Clock::time_point deadline, const char* what, dou
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
         if (left <= 0) throw std::runtime_error(timed_out(what, timeout_s));
         pollfd p{stream.fd(), POLLIN, 0};
-        if (::poll(&p, 1, static_cast<int>(left)) == 0) continue;  // the deadline check above ends it
+        // TLS may hold the rest of a record already: poll would not see it.
+        if (!stream.buffered() && ::poll(&p, 1, static_cast<int>(left)) == 0) continue;  // the deadline check above ends it
         char c = 0;
         const ssize_t n = stream.receive(&c, 1);
         if (n == 1) return c;

@@ -67,7 +67,7 @@ expect "echomux-bench run --mode " "echo upper prefix"
 expect "echomux-client nonsense --" ""
 expect "echomux-bench " "run compare"
 expect "echomux-bench run --wo" "--workload"
-expect "echomux-bench run --workload " "pingpong stream udp"
+expect "echomux-bench run --workload " "pingpong stream udp handshake"
 expect "echomux-bench compare --qu" "--quick"
 
 [ $failed = 0 ] && echo "PASS"

@@ -5,6 +5,7 @@
 #define BOOST_TEST_MODULE echomux bench run
 #include "support/net.hpp"
 #include "support/process.hpp"
+#include "whole_run.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -40,17 +41,6 @@ double json_number(const std::string& json, const std::string& key) {
     std::smatch m;
     BOOST_REQUIRE_MESSAGE(std::regex_search(json, m, std::regex("\"" + key + "\":(-?[0-9.e+]+)")), key << " in " << json);
     return std::stod(m[1]);
-}
-
-// The stderr line that sums the whole run, to hold against the server's counters.
-struct WholeRun {
-    std::uint64_t requests = 0, sent = 0, received = 0, connections = 0;
-};
-WholeRun whole_run(const std::string& err) {
-    std::smatch m;
-    BOOST_REQUIRE_MESSAGE(std::regex_search(err, m, std::regex(R"(whole run \(warm-up, window, drain\): (\d+) requests, (\d+) bytes sent, (\d+) echoed back, (\d+) connections)")),
-                          err);
-    return {std::stoull(m[1]), std::stoull(m[2]), std::stoull(m[3]), std::stoull(m[4])};
 }
 
 // A loopback listener and a thread per connection running `serve(fd)`.

@@ -280,7 +280,7 @@ BOOST_AUTO_TEST_CASE(wrong_usage_exits_2_with_one_line_and_a_hint) {
         {"echomux-client", {"selectors", "--port", "0"}, "--port must be from 1 to 65535", "echomux-client selectors"},
         {"echomux-bench", {}, "no command given", "echomux-bench"},
         {"echomux-bench", {"walk"}, "unknown command 'walk'", "echomux-bench"},
-        {"echomux-bench", {"run", "--workload", "burst"}, "--workload must be pingpong, stream or udp",
+        {"echomux-bench", {"run", "--workload", "burst"}, "--workload must be pingpong, stream, udp or handshake",
          "echomux-bench run"},
         {"echomux-bench", {"run", "--port", "70000"}, "--port must be from 1 to 65535", "echomux-bench run"},
         {"echomux-bench", {"compare", "--repeats", "0"}, "--repeats must be at least 1", "echomux-bench compare"},

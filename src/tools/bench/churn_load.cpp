@@ -4,6 +4,9 @@
 // closing. What it measures is the server's connection handling: accepts/s (connects),
 // connect latency (connect() to established) and the request latency on a new connection.
 // After the window no new connection starts; the open ones get drain_timeout to finish.
+// --workload handshake is the same in a closed loop: `connections` at once, each replaced as
+// it closes; with --tls each runs a full TLS handshake (non-blocking, driven by the first
+// send) and sends its close_notify before closing.
 #include "load.hpp"
 
 #include "greeter.hpp"
@@ -22,6 +25,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
@@ -43,8 +47,8 @@ struct ChurnConnection {
 
 class ChurnGenerator {
 public:
-    ChurnGenerator(const Workload& w, const Pattern& p, SocketAddress address, int greeting_lines)
-        : w_(w), pattern_(p), address_(address), greeting_lines_(greeting_lines),
+    ChurnGenerator(const Workload& w, const Pattern& p, const Greeter& greeter)
+        : w_(w), pattern_(p), address_(greeter.address()), greeting_lines_(greeter.lines()), tls_(greeter.tls()),
           scratch_(p.reply_bytes(w.size) + tools::kMaxGreetingBytes) {}
     Result run(ServerCost& server);
 
@@ -56,11 +60,14 @@ private:
     bool in_window(std::uint64_t now) const { return now >= t_.window_start && now < t_.window_end; }
     std::size_t offset(const ChurnConnection& c) const { return pattern_.offset_for(c.number); }
     void on_reply(ChurnConnection& c, const char* data, std::size_t n);
+    void watch(ChurnConnection& c, std::uint32_t events);
+    void start_due(std::uint64_t& next, std::uint64_t now, std::uint64_t& due);
 
     const Workload& w_;
     const Pattern& pattern_;
     SocketAddress address_;
     int greeting_lines_;
+    const tools::TlsContext* tls_;
     Timeline t_;
     Fd epoll_;
     std::vector<char> scratch_;
@@ -83,7 +90,8 @@ void ChurnGenerator::start(std::uint64_t number, std::uint64_t now) {
     if (!fd) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
     const int on = 1;
     ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-    c->stream = tools::plain_stream(std::move(fd));
+    if (tls_) c->stream = tls_->stream(std::move(fd), w_.host);
+    else c->stream = tools::plain_stream(std::move(fd));
     c->connect_at = now;
     if (::connect(c->stream->fd(), address_.get(), address_.length) != 0 && errno != EINPROGRESS) {
         fail(*c, std::string("connect: ") + std::strerror(errno));
@@ -105,7 +113,28 @@ void ChurnGenerator::finish(ChurnConnection& c) {
         r_.bytes += c.size;
         r_.latency.record(now - c.sent_at);
     }
+    if (tls_) c.stream->shutdown_write();  // close_notify, as a polite TLS client ends
     c.stream.reset();
+}
+
+void ChurnGenerator::watch(ChurnConnection& c, std::uint32_t events) {
+    epoll_event e{};
+    e.events = events;
+    e.data.ptr = &c;
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, c.stream->fd(), &e);
+}
+
+// Open loop (--connect-rate): every connection whose time has come. Closed loop (handshake):
+// as many as closed since the last turn.
+void ChurnGenerator::start_due(std::uint64_t& next, std::uint64_t now, std::uint64_t& due) {
+    if (w_.handshake) {
+        for (; open_.size() < static_cast<std::size_t>(w_.connections); ++next) start(next, now);
+        return;
+    }
+    const double period_ns = 1e9 / w_.connect_rate;
+    due = t_.start + static_cast<std::uint64_t>(static_cast<double>(next) * period_ns);
+    for (; due <= now && open_.size() < kMaxOpen; due = t_.start + static_cast<std::uint64_t>(static_cast<double>(++next) * period_ns))
+        start(next, now);
 }
 
 void ChurnGenerator::on_event(ChurnConnection& c, std::uint32_t events) {
@@ -124,26 +153,25 @@ void ChurnGenerator::on_event(ChurnConnection& c, std::uint32_t events) {
         }
         c.sent_at = now;
     }
+    // TLS: a send may wait to read (the handshake), a receive to write; plaintext never does.
+    auto wait = [&] { watch(c, c.stream->waits_for() == tools::Stream::Wait::read ? EPOLLIN : EPOLLOUT); };
     if (c.sent < c.size) {
         const ssize_t n = c.stream->send(pattern_.sent_at(offset(c), c.sent), c.size - c.sent);
-        if (n < 0 && errno != EAGAIN && errno != EINTR) return fail(c, std::string("send: ") + std::strerror(errno));
+        if (n < 0 && errno != EAGAIN && errno != EINTR) return fail(c, "send: " + c.stream->why(errno));
+        if (n < 0 && errno == EAGAIN) return wait();
         if (n > 0) {
             c.sent += static_cast<std::size_t>(n);
             r_.total_sent_bytes += static_cast<std::uint64_t>(n);
         }
-        if (c.sent == c.size) {
-            epoll_event e{};
-            e.events = EPOLLIN;
-            e.data.ptr = &c;
-            ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, c.stream->fd(), &e);
-        }
+        if (c.sent == c.size) watch(c, EPOLLIN);
         return;
     }
     const ssize_t n = c.stream->receive(scratch_.data(), scratch_.size());
     if (n == 0) return fail(c, "server closed the connection before echoing");
     if (n < 0) {
-        if (errno == EAGAIN || errno == EINTR) return;
-        return fail(c, std::string("recv: ") + std::strerror(errno));
+        if (errno == EAGAIN) return wait();
+        if (errno == EINTR) return;
+        return fail(c, "recv: " + c.stream->why(errno));
     }
     // The greeting comes first (the server writes it before the echo): skipped line by line.
     const char* data = scratch_.data();
@@ -173,7 +201,6 @@ Result ChurnGenerator::run(ServerCost& server) {
     t_.window_start = t_.start + static_cast<std::uint64_t>(w_.warmup * 1e9);
     t_.window_end = t_.window_start + static_cast<std::uint64_t>(w_.duration * 1e9);
     t_.drain_end = t_.window_end + static_cast<std::uint64_t>(w_.drain_timeout * 1e9);
-    const double period_ns = 1e9 / w_.connect_rate;
     std::uint64_t next = 0;  // the next connection to start
     bool measuring = false, draining = false;
     double client_cpu_start = 0;
@@ -192,10 +219,8 @@ Result ChurnGenerator::run(ServerCost& server) {
         }
         open_.erase(std::remove_if(open_.begin(), open_.end(), [](const auto& c) { return !c->stream; }), open_.end());
         if (draining && (open_.empty() || now >= t_.drain_end)) break;
-        std::uint64_t due = t_.start + static_cast<std::uint64_t>(static_cast<double>(next) * period_ns);
-        for (; !draining && due <= now && open_.size() < kMaxOpen;
-             due = t_.start + static_cast<std::uint64_t>(static_cast<double>(++next) * period_ns))
-            start(next, now);
+        std::uint64_t due = UINT64_MAX;
+        if (!draining) start_due(next, now, due);
         std::uint64_t wake = std::min(now + kMaxWaitNs, draining ? t_.drain_end : std::min(due, t_.window_end));
         if (!measuring) wake = std::min(wake, t_.window_start);
         const int n = wait_for_events(epoll_.get(), events, wake > now ? wake - now : 0);
@@ -217,8 +242,10 @@ Result ChurnGenerator::run(ServerCost& server) {
 }  // namespace
 
 Result run_churn_load(const Workload& w) {
-    if (!(w.connect_rate > 0)) throw std::runtime_error("--connect-rate must be above 0");
+    if (!(w.connect_rate > 0) && !w.handshake) throw std::runtime_error("--connect-rate must be above 0");
     if (w.size > Pattern::kSize) throw std::runtime_error("--connect-rate: size must be at most 262144 bytes");
+    if (w.handshake && static_cast<std::size_t>(w.connections) > kMaxOpen)
+        throw std::runtime_error("--workload handshake: at most " + std::to_string(kMaxOpen) + " connections");
     ensure_open_files(kMaxOpen, 0);
     ServerCost server(w);
     // The first address that accepts (as the other workloads do); that connection counts too,
@@ -227,8 +254,9 @@ Result run_churn_load(const Workload& w) {
     Greeter greeter(w);
     greeter.open();
     const Pattern pattern(w.mode, w.prefix, w.size);
-    ChurnGenerator generator(w, pattern, greeter.address(), greeter.lines());
+    ChurnGenerator generator(w, pattern, greeter);
     Result r = generator.run(server);
+    r.tls = greeter.tls_description();
     if (!w.greeting_lines) r.greeting = greeter.probed_greeting();
     ++r.total_connects;
     judge(w, r, {r.client_cpu_seconds});

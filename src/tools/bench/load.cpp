@@ -176,7 +176,7 @@ double own_cpu_seconds() {
 Result run_load(const Workload& w) {
     if (w.connections < 1) throw std::runtime_error("connections must be at least 1");
     if (w.size < 1) throw std::runtime_error("size must be at least 1");
-    if (w.connect_rate > 0) return run_churn_load(w);
+    if (w.connect_rate > 0 || w.handshake) return run_churn_load(w);
     ensure_open_files(static_cast<std::size_t>(w.connections), static_cast<std::size_t>(w.idle));
     ServerCost server(w);
     Greeter greeter(w);
@@ -218,6 +218,7 @@ Result run_load(const Workload& w) {
     r.window_start_time = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count() -
                           (static_cast<double>(now_ns()) - static_cast<double>(t.window_start)) / 1e9;
     r.greeting = w.greeting_lines ? loops.front()->result().greeting : greeter.probed_greeting();
+    r.tls = greeter.tls_description();
     check_idle_connections(idle, r);
     std::vector<double> thread_cpu;
     for (const auto& loop : loops) thread_cpu.push_back(loop->window_cpu_seconds());

@@ -7,6 +7,7 @@
 #include "histogram.hpp"
 
 #include "echomux/core/echo_protocol.hpp"
+#include "tools/tls_options.hpp"
 
 #include <optional>
 #include <string>
@@ -45,6 +46,9 @@ struct Workload {
     std::optional<int> greeting_lines = 0;  // lines the server sends on connect; nullopt: auto (probe)
     std::string prefix;                     // mode prefix: the text before each line (udp: each datagram)
     std::vector<double> percentiles = {50, 90, 95, 99, 99.9};  // shown (and in the JSON), besides max
+    // TLS (issue 22).
+    tools::TlsOptions tls;           // --tls: every connection a TLS client's, every handshake a full one
+    bool handshake = false;          // --workload handshake: churn in a closed loop, `connections` at once
 };
 
 const char* kind_name(Workload::Kind kind);
@@ -94,6 +98,7 @@ struct Result {
     // server's own counters (echomux_received_bytes_total, echomux_connections_accepted_total).
     std::uint64_t total_requests = 0, total_sent_bytes = 0, total_received_bytes = 0, total_connects = 0;
     std::vector<std::string> greeting;  // the first connection's greeting lines
+    std::string tls;                    // what the first connection's handshake agreed; empty: plaintext
     double window_start_time = 0;       // seconds since 1970 when the window began (--hlog)
     bool valid() const { return invalid.empty(); }
 
@@ -110,7 +115,7 @@ struct Result {
 // Throws std::runtime_error when it cannot connect; data errors are counted in Result.
 Result run_load(const Workload& workload);
 Result run_udp_load(const Workload& workload);  // kind = udp
-Result run_churn_load(const Workload& workload);  // connect_rate > 0 (churn_load.cpp; run_load calls it)
+Result run_churn_load(const Workload& workload);  // connect_rate > 0 or handshake (churn_load.cpp; run_load calls it)
 
 // The seconds CPU time this process has used so far (user + system).
 double own_cpu_seconds();

@@ -53,6 +53,8 @@ struct LoadLoop::Connection {
     std::size_t head = 0, count = 0;
     bool want_write = false;
     bool failed = false;
+    // TLS: a receive that must first send, a send that must first receive.
+    bool read_waits_write = false, write_waits_read = false;
 
     Pending& front() { return ring[head]; }
     Pending& back() { return ring[(head + count - 1) % ring.size()]; }
@@ -162,11 +164,12 @@ void LoadLoop::on_writable(Connection& c, std::uint64_t now) {
             c.push({end, stamp, now, static_cast<std::uint32_t>(size)});
             ++pushed;
         }
-        if (end == c.sent) return set_write_interest(c, false);
+        if (end == c.sent) return set_write_interest(c, c.read_waits_write);
         const std::size_t len = static_cast<std::size_t>(std::min<std::uint64_t>(end - c.sent, Pattern::kSize));
         const ssize_t n = c.stream->send(shared_.pattern.sent_at(c.offset, c.sent), len);
         if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-            return fail(c, std::string("send: ") + std::strerror(errno));
+            return fail(c, "send: " + c.stream->why(errno));
+        c.write_waits_read = n < 0 && errno != EINTR && c.stream->waits_for() == tools::Stream::Wait::read;
         const std::uint64_t went = n > 0 ? static_cast<std::uint64_t>(n) : 0;
         c.sent += went;
         loop_sent_ += went;
@@ -178,7 +181,8 @@ void LoadLoop::on_writable(Connection& c, std::uint64_t now) {
         c.started += pushed;
         if (pushed > 0) c.message_end = c.back().end;
         if (n < 0 && errno == EINTR) continue;
-        if (went < len) return set_write_interest(c, true);  // the socket is full: wait for room
+        // The socket is full: wait for room (or, TLS, for what the send must read first).
+        if (went < len) return set_write_interest(c, !c.write_waits_read || c.read_waits_write);
     }
 }
 
@@ -210,6 +214,7 @@ void LoadLoop::complete(std::uint64_t stamp, std::uint64_t sent_at, std::uint64_
 void LoadLoop::on_readable(Connection& c) {
     std::uint64_t now = 0;
     const Pattern& pattern = shared_.pattern;
+    c.read_waits_write = false;
     for (;;) {
         const std::uint64_t in_flight = pattern.reply_bytes(c.sent) - c.reply;
         // One byte even with nothing in flight, to catch a server that sends extra.
@@ -217,9 +222,13 @@ void LoadLoop::on_readable(Connection& c) {
         const ssize_t n = c.stream->receive(scratch_.data(), c.greeting.done() ? want : scratch_.size());
         if (n == 0) return fail(c, "server closed the connection");
         if (n < 0) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                c.read_waits_write = c.stream->waits_for() == tools::Stream::Wait::write;
+                if (c.read_waits_write) set_write_interest(c, true);
+                break;
+            }
             if (errno == EINTR) continue;
-            return fail(c, std::string("recv: ") + std::strerror(errno));
+            return fail(c, "recv: " + c.stream->why(errno));
         }
         now = now_ns();
         const char* data = scratch_.data();
@@ -362,8 +371,9 @@ void LoadLoop::run(int cpu) {
         const int n = wait_for_events(epoll_.get(), events, wake > now ? wake - now : 0);
         for (int i = 0; i < n; ++i) {
             auto& c = *static_cast<Connection*>(events[i].data.ptr);
-            if (!c.failed && (events[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP))) on_readable(c);
-            if (!c.failed && (events[i].events & EPOLLOUT)) on_writable(c, now_ns());
+            const bool in = events[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP), out = events[i].events & EPOLLOUT;
+            if (!c.failed && (in || (out && c.read_waits_write))) on_readable(c);
+            if (!c.failed && (out || (in && c.write_waits_read))) on_writable(c, now_ns());
         }
     }
     result_.total_sent_bytes = loop_sent_;

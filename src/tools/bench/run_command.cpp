@@ -13,6 +13,7 @@
 #include "tools/command_line.hpp"
 #include "tools/greeting.hpp"
 #include "tools/reply_form.hpp"
+#include "tools/tls_options.hpp"
 
 #include <sched.h>
 #include <unistd.h>
@@ -24,13 +25,14 @@
 namespace echomux::bench {
 
 const char* const kRunSynopsis =
-    "echomux-bench run [--host H] [--port P] [--workload pingpong|stream|udp] [--mode echo|upper|prefix] [OPTION...]";
+    "echomux-bench run [--host H] [--port P] [--workload pingpong|stream|udp|handshake] [--mode echo|upper|prefix] [--tls] "
+    "[OPTION...]";
 
 namespace {
 
 const char* const kRunWhat =
-    "Loads one echo server with ping-pong or streaming connections, an open-loop --rate, connection\n"
-    "churn (--connect-rate) or UDP datagrams, verifies every byte that comes back (after the window,\n"
+    "Loads one echo server (plaintext, or TLS with --tls) with ping-pong or streaming connections, an\n"
+    "open-loop --rate, connection churn (--connect-rate, or --workload handshake) or UDP datagrams, verifies every byte that comes back (after the window,\n"
     "each connection must get back all it sent: the drain), and reports requests/s, MB/s, latency\n"
     "percentiles and CPU time. Exits 1 on any error, and when the run measured nothing valid (the\n"
     "server stopped answering, no request completed, a window shorter than asked).";
@@ -42,6 +44,7 @@ struct RunArgs {
     std::string hgrm;  // file for the latency distribution
     std::string hlog;  // file for the interval log
     std::string percentiles;
+    std::string tls_max_version;
 };
 
 po::options_description run_options(RunArgs& a) {
@@ -52,7 +55,9 @@ po::options_description run_options(RunArgs& a) {
          "server name or address: localhost, 127.0.0.1, ::1 (TCP: each address of a name tried in turn)")
         ("port,p", po::value(&w.port)->default_value(w.port), "server port")
         ("workload,w", po::value(&a.workload)->default_value(a.workload),
-         "one of: pingpong, stream, udp (udp: ping-pong of datagrams, loss counted)")
+         "one of: pingpong, stream, udp, handshake (udp: ping-pong of datagrams, loss counted; handshake: "
+         "--connections at once, each a new connection, one message, closed, and again: with --tls, handshakes/s "
+         "and server CPU per handshake)")
         ("connections,c", po::value(&w.connections)->default_value(w.connections), "active connections (udp: sockets)")
         ("size,s", po::value(&w.size)->default_value(w.size), "bytes per message (stream: per chunk)")
         ("window", po::value(&w.window)->default_value(w.window), "stream: bytes in flight per connection")
@@ -89,6 +94,8 @@ po::options_description run_options(RunArgs& a) {
          "the window), which HdrHistogram's tools merge across generators")
         ("percentiles", po::value(&a.percentiles),
          "latency percentiles to show, e.g. 50,90,95,99,99.9,99.99 [50,90,95,99,99.9]; max is always shown");
+    // Every handshake a full one: the client keeps no session to resume.
+    tools::add_tls_options(desc, w.tls, a.tls_max_version);
     return desc;
 }
 
@@ -149,6 +156,10 @@ void check_run_args(RunArgs& a, const po::variables_map& vm) {
         throw po::error("--workload udp: --prefix and --size together must fit a datagram (65507 bytes)");
     if (w.mode == Mode::prefix && !w.sizes.empty())
         throw po::error("--mode prefix: one --size (each message is one line of that size), not --sizes");
+    if (w.tls.enabled && w.kind == Workload::Kind::udp) throw po::error("--tls: no TLS over UDP (echomux serves no DTLS)");
+    if (w.handshake && (w.rate > 0 || w.connect_rate > 0 || !w.sizes.empty() || w.idle > 0 || vm.count("interval")))
+        throw po::error("--workload handshake: no --rate, --connect-rate, --sizes, --idle or --interval");
+    if (w.handshake && w.connections > 1000) throw po::error("--workload handshake: at most 1000 --connections");
     if (vm.count("interval")) {
         if (!(w.interval > 0)) throw po::error("--interval must be above 0");
         if (w.duration / w.interval > 1000) throw po::error("--interval: at most 1000 intervals per --duration");
@@ -184,6 +195,20 @@ std::vector<LoggedInterval> logged_intervals(const Result& r) {
     return list;
 }
 
+// What the human report says of TLS and of the handshake workload.
+std::string tls_lines(const Workload& w, const Result& r) {
+    std::ostringstream out;
+    if (!r.tls.empty()) out << "tls          " << r.tls << ", every handshake a full one (no session resumption)\n";
+    if (w.handshake && r.seconds > 0) {
+        out << "handshakes   " << r.requests << " (" << static_cast<long long>(r.requests / r.seconds)
+            << "/s), each with one message";
+        if (r.server_us_per_request() >= 0)
+            out << "; server CPU " << format("%.1f", r.server_us_per_request()) << " us per connection (accept, handshake, echo, close)";
+        out << "\n";
+    }
+    return out.str();
+}
+
 }  // namespace
 
 int run_command(const std::vector<std::string>& args) {
@@ -191,8 +216,9 @@ int run_command(const std::vector<std::string>& args) {
     Workload& w = a.w;
     po::variables_map vm;
     if (!parse(run_options(a), args, vm, kRunSynopsis, kRunWhat)) return 0;
-    if (a.workload != "pingpong" && a.workload != "stream" && a.workload != "udp")
-        throw po::error("--workload must be pingpong, stream or udp");
+    if (a.workload != "pingpong" && a.workload != "stream" && a.workload != "udp" && a.workload != "handshake")
+        throw po::error("--workload must be pingpong, stream, udp or handshake");
+    w.handshake = a.workload == "handshake";  // a ping-pong of one message per connection
     w.kind = a.workload == "stream" ? Workload::Kind::stream
              : a.workload == "udp"  ? Workload::Kind::udp
                                     : Workload::Kind::pingpong;
@@ -207,6 +233,7 @@ int run_command(const std::vector<std::string>& args) {
         throw po::error(e.what());
     }
     check_run_args(a, vm);
+    tools::check_tls_options(vm, w.tls, a.tls_max_version);
     if (!a.hgrm.empty()) check_writable("--hgrm", a.hgrm);
     if (!a.hlog.empty()) check_writable("--hlog", a.hlog);
     if (vm.count("percentiles")) w.percentiles = percentile_list(a.percentiles);
@@ -218,7 +245,7 @@ int run_command(const std::vector<std::string>& args) {
     else if (vm.count("csv"))
         std::cout << csv_header() << csv_line({w.host + ":" + std::to_string(w.port), describe(w), 1}, w, r);
     else
-        std::cout << human_report(w, r);
+        std::cout << human_report(w, r) << tls_lines(w, r);
     if (!a.hgrm.empty()) write_hgrm(a.hgrm, r.latency);
     if (!a.hlog.empty()) write_hlog(a.hlog, logged_intervals(r), r.window_start_time);
     for (const auto& note : r.notes) std::cerr << "echomux-bench: note: " << note << "\n";

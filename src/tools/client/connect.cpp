@@ -38,7 +38,8 @@ std::string quoted(const std::string& text) { return "'" + printable(text) + "'"
 }  // namespace
 
 Session open_session(const Options& o, bool blocking) {
-    Session s{tools::plain_stream(connect_to(o)), {}, tools::ReplyForm(o.mode, o.prefix)};
+    Session s{tools::open_stream(connect_to(o), o.tls_context.get(), o.host), {}, tools::ReplyForm(o.mode, o.prefix), {}};
+    if (const auto* tls = dynamic_cast<const tools::TlsStream*>(s.stream.get())) s.tls = tls->description();
     try {
         if (o.greeting_lines) {
             s.greeting = tools::read_greeting(*s.stream, *o.greeting_lines, o.timeout);
@@ -65,10 +66,19 @@ std::string seconds_text(double seconds) {
     return text;
 }
 
-ClientError io_error(const Options& o, const std::string& doing) {
+ClientError io_error(const Options& o, const tools::Stream& stream, const std::string& doing) {
     const int error = errno;
     if (error == EAGAIN || error == EWOULDBLOCK) return ClientError("timed out after " + seconds_text(o.timeout) + " s " + doing);
-    return ClientError(doing + ": " + std::strerror(error));
+    return ClientError(doing + ": " + stream.why(error));
+}
+
+void send_all(const Options& o, tools::Stream& stream, const std::string& bytes) {
+    for (std::size_t at = 0; at < bytes.size();) {
+        const ssize_t n = stream.send(bytes.data() + at, bytes.size() - at);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) throw io_error(o, stream, "sending");
+        at += static_cast<std::size_t>(n);
+    }
 }
 
 std::string expected_reply(const Options& o, std::string sent) {

@@ -12,12 +12,13 @@ namespace echomux::client {
 int interactive(const Options& o) {
     Session session = open_session(o, true);
     tools::Stream& stream = *session.stream;
+    if (!session.tls.empty()) std::cerr << "echomux-client: " << session.tls << "\n";  // stdout is the echo
     for (const auto& line : session.greeting) std::cout << line << "\n";
     std::cout << std::flush;
     std::string line;
     while (std::getline(std::cin, line)) {
         const std::string sent = line + "\n";
-        if (stream.send(sent.data(), sent.size()) != static_cast<ssize_t>(sent.size())) throw io_error(o, "sending");
+        send_all(o, stream, sent);
         const std::string expected = session.form.reply_to(sent);
         std::string reply;
         while (reply.size() < expected.size()) {
@@ -25,7 +26,7 @@ int interactive(const Options& o) {
             const ssize_t n = stream.receive(buf, std::min(sizeof buf, expected.size() - reply.size()));
             if (n < 0 && errno == EINTR) continue;
             if (n == 0) throw ClientError("server closed the connection");
-            if (n < 0) throw io_error(o, "waiting for the reply");
+            if (n < 0) throw io_error(o, stream, "waiting for the reply");
             reply.append(buf, static_cast<std::size_t>(n));
         }
         if (reply != expected) throw ClientError("wrong echo: " + tools::describe_wrong_echo(expected, reply));

@@ -5,6 +5,7 @@
 
 #include "tools/command_line.hpp"
 #include "tools/greeting.hpp"
+#include "tools/tls_options.hpp"
 
 #include <boost/program_options.hpp>
 
@@ -48,7 +49,8 @@ const Command kCommands[] = {
 
 // The synopsis lines: the bash completion reads the commands and the --mode choices here.
 const char* const kTcpSynopsis =
-    "echomux-client two-socket|selectors|interactive [--host H] [--port P] [--mode echo|upper|prefix] [--timeout S]";
+    "echomux-client two-socket|selectors|interactive [--host H] [--port P] [--mode echo|upper|prefix] [--timeout S] "
+    "[--tls [--tls-ca F] ...]";
 const char* const kUdpSynopsis =
     "echomux-client udp [--host H] [--port P] [--mode echo|upper|prefix] [--timeout S] [--retries N] [--text T ...]";
 const char* const kTallySynopsis = "echomux-client tally [--host H] [--port P] [--count N] [--udp] [--timeout S]";
@@ -56,12 +58,12 @@ const char* const kTallySynopsis = "echomux-client tally [--host H] [--port P] [
 std::string synopsis(const Command& c) {
     if (c.udp) return kUdpSynopsis;
     if (!c.run) return kTallySynopsis;
-    return kProgram + " " + c.name + " [--host H] [--port P] [--mode echo|upper|prefix] [--timeout S]";
+    return kProgram + " " + c.name + " [--host H] [--port P] [--mode echo|upper|prefix] [--timeout S] [--tls [--tls-ca F] ...]";
 }
 
 // What parsing leaves to check: the mode and greeting as typed.
 struct Typed {
-    std::string mode = "echo", greeting = "0";
+    std::string mode = "echo", greeting = "0", tls_max_version;
 };
 
 // The options of TCP commands, of udp, or (both) of all; `typed` is checked after parsing.
@@ -83,6 +85,8 @@ po::options_description options_for(bool tcp, bool udp, Options& o, Typed& typed
         desc.add_options()("retries", po::value(&o.retries)->default_value(o.retries),
                            "udp: sends again after a timeout, this many times")(
             "text", po::value(&o.texts)->composing(), "udp: a datagram to send (repeatable; default: stdin lines)");
+    // udp takes them too, to refuse --tls in so many words.
+    echomux::tools::add_tls_options(desc, o.tls, typed.tls_max_version);
     desc.add_options()("help,h", "print this help and exit");
     return desc;
 }
@@ -140,10 +144,14 @@ int run_command(const Command& command, int argc, char** argv) {
         if (o.retries < 0 || o.retries > 100) throw po::error("--retries must be from 0 to 100");
         if (!(o.timeout > 0) || o.timeout > 3600) throw po::error("--timeout must be above 0 and at most 3600");
         if (!command.run) check_tally_options(t);
+        echomux::tools::check_tls_options(vm, o.tls, typed.tls_max_version);
+        if ((command.udp || !command.run) && o.tls.enabled)
+            throw po::error("--tls: no TLS over UDP (echomux serves no DTLS) or in tally; TLS goes with two-socket, selectors and interactive");
     } catch (const po::error& e) {
         return echomux::tools::usage_error(kProgram, e.what(), help_command);
     }
     try {
+        if (o.tls.enabled) o.tls_context = std::make_shared<const echomux::tools::TlsContext>(o.tls);
         return command.run ? command.run(o) : tally(o, t);
     } catch (const std::exception& e) {
         std::cerr << kProgram << ": " << e.what() << "\n";

@@ -21,7 +21,7 @@ std::string receive(const Options& o, tools::Stream& stream, std::size_t n) {
         if (r < 0 && errno == EINTR) continue;
         if (r == 0) throw ClientError("server closed the connection after " + std::to_string(got) + " of " +
                                       std::to_string(n) + " bytes");
-        if (r < 0) throw io_error(o, "waiting for the reply");
+        if (r < 0) throw io_error(o, stream, "waiting for the reply");
         got += static_cast<std::size_t>(r);
     }
     return reply;
@@ -30,13 +30,14 @@ std::string receive(const Options& o, tools::Stream& stream, std::size_t n) {
 
 int two_socket(const Options& o) {
     Session sockets[2] = {open_session(o, true), open_session(o, true)};
-    for (int i = 0; i < 2; ++i)
+    for (int i = 0; i < 2; ++i) {
+        if (!sockets[i].tls.empty()) std::cout << "socket " << i + 1 << " speaks " << sockets[i].tls << "\n";
         for (const auto& line : sockets[i].greeting) std::cout << "socket " << i + 1 << " greeting '" << line << "'\n";
+    }
     for (const std::string part : {"This is the message. ", "It will be sent ", "in parts."}) {
         for (int i = 0; i < 2; ++i) {
             std::cout << "socket " << i + 1 << " sending '" << part << "'\n";
-            if (sockets[i].stream->send(part.data(), part.size()) != static_cast<ssize_t>(part.size()))
-                throw io_error(o, "sending");
+            send_all(o, *sockets[i].stream, part);
         }
         for (int i = 0; i < 2; ++i) {
             const std::string expected = sockets[i].form.reply_to(part);
