@@ -27,6 +27,12 @@ long SocketTransport::send(const char* bytes, std::size_t n) {
 
 void SocketTransport::shutdown_write() { ::shutdown(fd_, SHUT_WR); }
 
+void SocketTransport::abort() {
+    const linger reset{1, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+    release();
+}
+
 Endpoints SocketTransport::endpoints() const { return {peer_address(fd_), local_address(fd_)}; }
 
 Next SocketTransport::on_read(Session& connection, bool drain, bool read_all) {

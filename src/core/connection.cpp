@@ -22,6 +22,7 @@ Connection::Connection(Service& service, Transport& transport, ProxyProtocol pro
       mode_(service.config().mode),
       proxy_(proxy),
       access_log_(service.config().access_log),
+      fault_(service.plan_fault()),
       pending_(service.config().max_buffer_bytes),
       slot_(service_.attach(*this)),
       header_(proxy_),
@@ -84,6 +85,8 @@ const char* Connection::end_name(End end) {
         case End::reset: return "reset";
         case End::proxy_error: return "proxy_error";
         case End::tls_error: return "tls_error";
+        case End::fault_close: return "fault_close";
+        case End::fault_reset: return "fault_reset";
     }
     return "?";
 }
@@ -102,20 +105,26 @@ void Connection::close(End why) {
         case End::reset: stats.closed_reset.add(); break;
         case End::proxy_error: stats.closed_proxy_error.add(); break;
         case End::tls_error: stats.closed_tls_error.add(); break;
+        case End::fault_close: stats.closed_fault_close.add(); break;
+        case End::fault_reset: stats.closed_fault_reset.add(); break;
     }
     const long long duration_ms = service_.loop_time_ms() - started_ms_;
     service_.stats().connection_ms.observe(static_cast<std::uint64_t>(duration_ms));
     service_.stats().connection_bytes.observe(received_);
     if (access_log_) {
         if (endpoints_.peer.empty()) endpoints_ = transport_.endpoints();  // ended before start(): a failed TLS handshake
-        service_.log_access(endpoints_, received_, sent_, duration_ms, end_name(end_));
+        service_.log_access(endpoints_, received_, sent_, duration_ms, end_name(end_), fault_.name());
     }
     state_ = State::closed;
     service_.detach(slot_);
-    transport_.release();
+    if (end_ == End::fault_reset) transport_.abort();
+    else transport_.release();
 }
 
 long Connection::send_some(const char* bytes, std::size_t n) {
+    // A fault's byte count is a hard stop: the bytes after it are never sent.
+    if (fault_.action != FaultPlan::Action::none) n = std::min<std::uint64_t>(n, fault_.after_bytes - sent_);
+    if (n == 0) return 0;
     const long sent = transport_.send(bytes, n);
     if (sent < 0) error_ = static_cast<int>(-sent);
     if (sent > 0) {
@@ -295,8 +304,40 @@ std::size_t Connection::add_prefixes(const char* in, std::size_t n, char* out) {
     return static_cast<std::size_t>(next - out);
 }
 
+Interest Connection::interest() const {
+    if (state_ == State::stalled) return {};
+    if (state_ == State::discarding) return {!peer_finished_, false};
+    return {reading() && has_room(), !pending_.empty() || fin_sent_};
+}
+
+// Once the fault's bytes are out (off the transport too: an io_uring send may be in flight).
+Connection::Next Connection::act_on_fault() {
+    switch (fault_.action) {
+        case FaultPlan::Action::none: break;
+        case FaultPlan::Action::reset: return end_for(End::fault_reset);
+        case FaultPlan::Action::stall:
+            state_ = State::stalled;  // pending_ stays, bounded as ever; idle_timeout still ends it
+            return Next::wait;
+        case FaultPlan::Action::close:
+            state_ = State::discarding;
+            pending_.consume(pending_.size());
+            std::string().swap(held_);
+            transport_.shutdown_write();
+            fin_sent_ = true;
+            if (peer_finished_) return end_for(End::fault_close);
+            break;
+    }
+    return Next::wait;
+}
+
 Connection::Next Connection::finish_callback() {
     if (error_ != 0) return failed(error_);
+    const bool serving = state_ == State::open || state_ == State::half_closed;
+    if (serving && fault_.action != FaultPlan::Action::none && sent_ == fault_.after_bytes && transport_.flushed()) {
+        const Next next = act_on_fault();
+        if (next != Next::wait || state_ != State::discarding) return next;
+    }
+    if (state_ == State::discarding && peer_finished_) return end_for(End::fault_close);
     if (state_ == State::half_closed && pending_.empty() && transport_.flushed()) {
         // Half-close done right: everything received has been sent; now send our FIN (a
         // TLS layer first sends its close_notify: closed once that is out too).

@@ -43,7 +43,8 @@ Service::Service(SharedState& shared, LoopHooks& hooks, const Clock& clock)
       scratch_(std::min(config_.read_chunk_bytes, config_.max_buffer_bytes)),
       idle_ms_(seconds_to_ms(config_.idle_timeout)),
       loop_time_ms_(clock.now_ms()),
-      tls_(shared.tls()) {
+      tls_(shared.tls()),
+      random_(std::random_device{}()) {
     if (tls_) tls_scratch_.resize(kTlsRecordBytes);
     header_.timeout_ms = seconds_to_ms(config_.proxy_header_timeout);
     handshake_.timeout_ms = seconds_to_ms(config_.tls_handshake_timeout);
@@ -97,6 +98,11 @@ void Service::expire_waiting(WaitList& list, Expiry why, long long now) {
 void Service::proxy_error(Counter Stats::*reason, const std::string& client, const std::string& detail) {
     (stats_.*reason).add();
     rate_limited_warn(proxy_errors_, "PROXY header from ", client, ": ", detail, "; connection closed");
+}
+
+FaultPlan Service::plan_fault() {
+    if (!has_faults(config_)) return {};
+    return fault_plan(config_, std::bernoulli_distribution(config_.fault_probability)(random_));
 }
 
 void Service::touch(Slot slot) {
@@ -185,13 +191,14 @@ void Service::reject(int fd) {
 }
 
 void Service::log_access(const Endpoints& who, std::uint64_t received, std::uint64_t sent, long long duration_ms,
-                         const char* end) const {
+                         const char* end, const char* fault) const {
     log::Fields fields{{"listener", config_.name}, {"client", who.peer}, {"local", who.local}};
     if (!who.tls_version.empty())  // what the handshake said: printable already (TlsConnection)
         fields.insert(fields.end(), {{"tls", who.tls_version}, {"sni", who.sni}, {"alpn", who.alpn},
                                      {"client_cert", who.client_subject}});
     fields.insert(fields.end(),
                   {{"received", received}, {"sent", sent}, {"duration_ms", duration_ms}, {"end", end}});
+    if (*fault) fields.emplace_back("fault", fault);
     log::info_fields("access", fields);
 }
 

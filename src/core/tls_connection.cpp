@@ -357,7 +357,7 @@ void TlsConnection::finish_write() {
     lower_.shutdown_write();
 }
 
-void TlsConnection::release() {
+void TlsConnection::let_go() {
     if (awaiting_header_) {
         service_.header_done(header_slot_);
         awaiting_header_ = false;
@@ -370,7 +370,16 @@ void TlsConnection::release() {
     }
     released_ = true;
     stop_waiting();
+}
+
+void TlsConnection::release() {
+    let_go();
     lower_.release();
+}
+
+void TlsConnection::abort() {
+    let_go();
+    lower_.abort();
 }
 
 bool TlsConnection::flush() {

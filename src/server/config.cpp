@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSL-1.0
 #include "echomux/server/config.hpp"
 
+#include "echomux/core/fault_plan.hpp"
 #include "echomux/core/tls_context.hpp"
 
 #include "config_keys.hpp"
@@ -136,6 +137,14 @@ void check_together(const Config& c, Settings& settings, std::vector<std::string
         warnings.push_back("idle_timeout (" + settings["idle_timeout"].value + ") is shorter than "
                            "proxy_header_timeout (" + settings["proxy_header_timeout"].value +
                            "): a connection still waiting for its PROXY header is closed as idle first");
+    const int byte_faults = (c.close_after_bytes != 0) + (c.reset_after_bytes != 0) + (c.stall_after_bytes != 0);
+    if (byte_faults > 1)
+        throw ConfigError(settings["close_after_bytes"].source + ": close_after_bytes, reset_after_bytes and "
+                          "stall_after_bytes: set one of them (a connection ends one way); another listener can have another");
+    if (byte_faults > 0 && c.udp)
+        throw ConfigError(settings["udp"].source + ": udp = on with a fault (" +
+                          std::string(fault_plan(c, true).name()) + "): faults apply to TCP connections only; "
+                          "serve UDP on a listener without faults");
     if (!c.tls_cert.empty()) {
         if (c.tls_client_auth != TlsClientAuth::off && c.tls_client_ca.empty())
             throw ConfigError(settings["tls_client_auth"].source + ": tls_client_auth = " +

@@ -126,6 +126,18 @@ Parser<std::string> file_path() {
             "PATH", ""};
 }
 
+Parser<double> probability() {
+    return {[](const std::string& text) {
+                const bool decimal = !text.empty() && text.find_first_not_of("0123456789.") == std::string::npos &&
+                                     std::count(text.begin(), text.end(), '.') <= 1 && text.front() != '.' &&
+                                     text.back() != '.';
+                const double p = decimal ? std::strtod(text.c_str(), nullptr) : -1;
+                if (p < 0 || p > 1) throw BadValue("must be a share from 0 to 1, e.g. 0.1");
+                return p;
+            },
+            "SHARE", ""};
+}
+
 Parser<std::string> alpn_list() {
     return {[](const std::string& text) {
                 std::string::size_type start = 0;

@@ -55,6 +55,8 @@ Parser<std::string> reply_text();
 Parser<std::string> file_path();  // a path as written; printable, no line breaks
 // ALPN protocol names, comma-separated ("h2,http/1.1"): each 1-255 printable bytes, no blanks.
 Parser<std::string> alpn_list();
+// A share from 0 to 1, as a decimal: "0.1", "1".
+Parser<double> probability();
 
 // One of a table's names.
 template <class T>

@@ -89,6 +89,7 @@ struct ScriptedTransport final : Transport {
         wire_at_fin = wire.size();
     }
     void release() override { released = true; }
+    void abort() override { released = true; }
     void call_soon() override { called_soon = true; }
     Endpoints endpoints() const override { return {kPeer, kLocal}; }
 

@@ -23,12 +23,13 @@ struct CompletionTransport final : Transport {
     bool flushed() const override { return in_flight == 0; }
     void shutdown_write() override { fin = true; }
     void release() override { released = true; }
+    void abort() override { released = aborted = true; }
     void call_soon() override { called_soon = true; }
     Endpoints endpoints() const override { return {"192.0.2.1:5000", "192.0.2.2:7007"}; }
 
     std::size_t most;
     std::size_t in_flight = 0;
-    bool fin = false, released = false, called_soon = false;
+    bool fin = false, released = false, aborted = false, called_soon = false;
     std::string wire;  // what the transport was given, in order
 };
 

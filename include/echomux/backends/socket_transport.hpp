@@ -17,6 +17,7 @@ public:
 
     long send(const char* bytes, std::size_t n) override;
     void shutdown_write() override;
+    void abort() override;  // SO_LINGER 0, then release(): the close sends RST
     Endpoints endpoints() const override;
 
     // The socket is readable: read it into `connection`, bytes it holds first. `drain`:

@@ -70,6 +70,11 @@ struct Config {
     std::string tls_alpn;  // protocols offered, in preference order, comma-separated; empty = no ALPN
     TlsClientAuth tls_client_auth = TlsClientAuth::off;
     std::string tls_client_ca;  // PEM: the CAs client certificates are verified against
+    // Faults on purpose (core/fault_plan.hpp), each off (0) by default: after this many bytes
+    // sent to a client, greeting included, close it (FIN), reset it (RST), or stall it; for
+    // fault_probability of the connections, drawn at accept.
+    std::uint64_t close_after_bytes = 0, reset_after_bytes = 0, stall_after_bytes = 0;
+    double fault_probability = 1;
 };
 
 // Each enum's names, once (src/core/config_names.cpp): what the conf file accepts, and

@@ -10,6 +10,7 @@
 #pragma once
 
 #include "echomux/core/buffer.hpp"
+#include "echomux/core/fault_plan.hpp"
 #include "echomux/core/proxy_header_reader.hpp"
 #include "echomux/core/service.hpp"
 #include "echomux/core/session.hpp"
@@ -28,6 +29,8 @@ public:
         awaiting_header,  // proxy_protocol: reading the PROXY header; nothing echoed yet
         open,             // reading and echoing
         half_closed,      // the peer sent its FIN: sending what still waits, then ours
+        discarding,       // a fault (close_after_bytes) sent our FIN: reading and dropping until the peer's
+        stalled,          // a fault (stall_after_bytes): nothing read or written any more
         closed,           // released; the backend frees the object when its callback is over
     };
 
@@ -60,14 +63,14 @@ public:
 
     // What to watch for: read while the peer may still send and there is room; write
     // only while bytes wait, or our FIN does (the selectors client/server switch).
-    Interest interest() const override { return {reading() && has_room(), !pending_.empty() || fin_sent_}; }
+    Interest interest() const override;
     // At most this many bytes may be read now; 0 while reading is paused (backpressure).
     std::size_t read_room() const override;
     // Where a readiness loop reads into: the loop's scratch space, read_room() bytes of it.
     char* read_buffer() const override { return service_.scratch(); }
 
     // Why a connection ended: the access log's end= and echomux_connections_closed_total{reason}.
-    enum class End { eof, idle, drain, reset, proxy_error, tls_error };
+    enum class End { eof, idle, drain, reset, proxy_error, tls_error, fault_close, fault_reset };
     static const char* end_name(End end);
 
     // Ends the connection now, after Next::close for what the connection itself saw (eof,
@@ -104,6 +107,7 @@ private:
     long send_some(const char* bytes, std::size_t n);  // through the transport, counted
     bool send_pending();                               // false on a transport error
     Next finish_callback();
+    Next act_on_fault();  // the fault's byte count is sent: close, reset or stall
 
     Service& service_;
     Transport& transport_;
@@ -111,6 +115,7 @@ private:
     const Mode mode_;
     const ProxyProtocol proxy_;
     const bool access_log_;
+    const FaultPlan fault_;  // drawn at accept
     Buffer pending_;  // transformed bytes the peer has not taken yet
     State state_ = State::starting;
     std::string prefix_;          // mode = prefix: before each line, this connection's %p filled in

@@ -8,6 +8,7 @@
 
 #include "echomux/core/clock.hpp"
 #include "echomux/core/config.hpp"
+#include "echomux/core/fault_plan.hpp"
 #include "echomux/core/shared_state.hpp"
 #include "echomux/core/reply_text.hpp"
 #include "echomux/core/stats.hpp"
@@ -18,6 +19,7 @@
 #include <memory>
 #include <cstdint>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -123,6 +125,9 @@ public:
     // Plaintext a TLS session decrypts into, one record at most; a loop runs one callback at a time.
     char* tls_scratch() { return tls_scratch_.data(); }
     std::size_t tls_scratch_size() const { return tls_scratch_.size(); }
+    // The fault a new connection gets (fault_plan.hpp): none, or the listener's, for
+    // fault_probability of them (a draw per connection, from this loop's generator).
+    FaultPlan plan_fault();
     // A connection closed for its PROXY header: counted under `reason`, logged at most
     // once a second.
     void proxy_error(Counter Stats::*reason, const std::string& client, const std::string& detail);
@@ -130,7 +135,7 @@ public:
     // With access_log on: the line for a connection that ended ("eof", "idle", "drain",
     // "reset", "rejected"), written here for connections and rejections alike.
     void log_access(const Endpoints& who, std::uint64_t received, std::uint64_t sent, long long duration_ms,
-                    const char* end) const;
+                    const char* end, const char* fault = "") const;
 
     // The one clock of every timer: when tick() next has work (idle timeout, drain
     // deadline, resuming a paused accept), in now_ms() time; nullopt when nothing is due.
@@ -189,6 +194,7 @@ private:
     long long accept_resume_ms_ = 0;  // non-zero while accepting is paused
     bool reserved_ = false;  // on_accept holds a max_connections slot not yet taken by a Connection
     RateLimit rejected_, exhaustion_, proxy_errors_;
+    std::mt19937_64 random_;  // fault_probability's draws
 };
 
 }  // namespace echomux

@@ -56,12 +56,15 @@ private:
       "Connections closed at once because max_connections were open.")                                                \
     X(closed_eof, "echomux_connections_closed_total", "reason=\"eof\"",                                               \
       "Connections that ended, by why: eof (the client finished), idle (idle_timeout), drain (drain_timeout "         \
-      "ran out), reset (a reset or another socket error), proxy_error (its PROXY header), tls_error (its TLS).")      \
+      "ran out), reset (a reset or another socket error), proxy_error (its PROXY header), tls_error (its TLS), "      \
+      "fault_close and fault_reset (a fault the listener was set to: close_after_bytes, reset_after_bytes).")        \
     X(closed_idle, "echomux_connections_closed_total", "reason=\"idle\"", "")                                         \
     X(closed_drain, "echomux_connections_closed_total", "reason=\"drain\"", "")                                       \
     X(closed_reset, "echomux_connections_closed_total", "reason=\"reset\"", "")                                       \
     X(closed_proxy_error, "echomux_connections_closed_total", "reason=\"proxy_error\"", "")                           \
     X(closed_tls_error, "echomux_connections_closed_total", "reason=\"tls_error\"", "")                               \
+    X(closed_fault_close, "echomux_connections_closed_total", "reason=\"fault_close\"", "")                           \
+    X(closed_fault_reset, "echomux_connections_closed_total", "reason=\"fault_reset\"", "")                           \
     X(tls_handshakes_ok, "echomux_tls_handshakes_total", "result=\"ok\"",                                            \
       "TLS handshakes by result: ok, timeout (tls_handshake_timeout), protocol_error (not TLS, a bad or refused "     \
       "hello, no shared version, cipher or ALPN protocol), client_cert_refused (none sent with tls_client_auth = "   \

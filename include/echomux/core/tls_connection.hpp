@@ -49,6 +49,8 @@ private:
     bool flushed() const override { return backlog_.empty() && !fin_after_backlog_ && lower_.flushed(); }
     void shutdown_write() override;
     void release() override;
+    void abort() override;  // as release(), with a reset
+    void let_go();  // what release() and abort() both do first
     void call_soon() override { lower_.call_soon(); }
     Endpoints endpoints() const override;
     void expire(Expiry why) override;  // proxy_header_timeout, tls_handshake_timeout

@@ -32,6 +32,9 @@ public:
     // The connection ended: stop watching and let the descriptor go. The object that owns
     // the Connection is freed later, never inside this call.
     virtual void release() = 0;
+    // As release(), but the connection ends with a reset (RST), not a FIN: what the peer has
+    // not read is dropped (a fault: reset_after_bytes).
+    virtual void abort() = 0;
     // Work came up outside a callback (the PROXY header timeout handed the echo bytes it had
     // read): call Connection::resume() soon, then follow interest() as after any callback.
     virtual void call_soon() = 0;

@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
+#include <cerrno>
 
 namespace echomux::asio {
 
@@ -27,6 +28,16 @@ void AsioSession::watch() {
             receive();
         else
             wait_readable();  // idle so far, or every buffer is out
+    }
+    // A session that wants nothing (a stall fault) still needs an operation pending: Asio's
+    // handlers own the session, which would go, and its socket close, with none. A wait for
+    // an error holds it until its deadlines (idle, drain) close it, or the peer resets it.
+    if (!want.read && !want.write && !read_armed_ && !write_armed_ && !held_ && !session_->closed()) {
+        held_ = true;
+        socket_.async_wait(tcp::socket::wait_error, [self = shared_from_this()](const boost::system::error_code& ec) {
+            self->held_ = false;
+            self->on_ready(ec, [&] { return self->session_->failed(ECONNRESET); });
+        });
     }
     if (want.write && !write_armed_) {
         write_armed_ = true;

@@ -39,11 +39,15 @@ void NativeConnection::follow(Next next) {
 }
 
 // The selector's view follows interest(). If it cannot (epoll_ctl's ENOMEM or ENOSPC),
-// this connection ends; the loop and every other connection go on.
+// this connection ends; the loop and every other connection go on. A connection that wants
+// nothing (a stall fault) leaves the selector, as selectors.py has no "no events" either.
 Next NativeConnection::watch(Interest want) {
     if (want == watched_) return Next::wait;
+    const Interest none{};
     try {
-        loop_.selector().modify(fd(), selector_events(want), this);
+        if (want == none) loop_.selector().unregister(fd());
+        else if (watched_ == none) loop_.selector().register_fd(fd(), selector_events(want), this);
+        else loop_.selector().modify(fd(), selector_events(want), this);
     } catch (const std::system_error& e) {
         return session_->failed(e.code().value());
     }
@@ -54,7 +58,7 @@ Next NativeConnection::watch(Interest want) {
 void NativeConnection::call_soon() { loop_.call_again(*this, fd()); }
 
 void NativeConnection::release() {
-    loop_.selector().unregister(fd());
+    if (watched_ != Interest{}) loop_.selector().unregister(fd());
     loop_.destroy(*this);  // the object is freed after this round of callbacks...
     fd_.reset();           // ...the descriptor now, for the next accept
 }

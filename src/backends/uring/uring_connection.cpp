@@ -150,6 +150,13 @@ void UringConnection::release() {
     finish_if_idle();
 }
 
+// The descriptor closes once the kernel's operations on it end: SO_LINGER 0 makes that a RST.
+void UringConnection::abort() {
+    const linger reset{1, 0};
+    ::setsockopt(fd_.get(), SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+    release();
+}
+
 // Sent at once, not through the ring: every send of ours has completed by now (flushed()).
 void UringConnection::shutdown_write() { ::shutdown(fd_.get(), SHUT_WR); }
 

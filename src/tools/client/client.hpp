@@ -52,6 +52,7 @@ std::string expected_reply(const Options& options, std::string sent);
 // reply"): a timeout (EAGAIN under SO_RCVTIMEO) says "timed out after N s", not
 // "Resource temporarily unavailable".
 ClientError io_error(const Options& options, const tools::Stream& stream, const std::string& doing);
+ClientError io_error(const Options& options, const std::string& doing);  // a plain socket's errno
 // Sends all of `bytes` on a blocking stream (TLS hands over a record at a time).
 void send_all(const Options& options, tools::Stream& stream, const std::string& bytes);
 // "0.3", "5": seconds as people write them.

@@ -72,6 +72,12 @@ ClientError io_error(const Options& o, const tools::Stream& stream, const std::s
     return ClientError(doing + ": " + stream.why(error));
 }
 
+ClientError io_error(const Options& o, const std::string& doing) {
+    const int error = errno;
+    if (error == EAGAIN || error == EWOULDBLOCK) return ClientError("timed out after " + seconds_text(o.timeout) + " s " + doing);
+    return ClientError(doing + ": " + std::strerror(error));
+}
+
 void send_all(const Options& o, tools::Stream& stream, const std::string& bytes) {
     for (std::size_t at = 0; at < bytes.size();) {
         const ssize_t n = stream.send(bytes.data() + at, bytes.size() - at);

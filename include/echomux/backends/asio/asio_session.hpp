@@ -50,6 +50,7 @@ private:
     std::unique_ptr<Session> session_;
     bool read_armed_ = false;
     bool write_armed_ = false;
+    bool held_ = false;       // an error wait keeps a session that wants nothing (stalled) alive
     bool receiving_ = false;  // the client sends: borrow a buffer for the next reads
 };
 

@@ -39,6 +39,7 @@ private:
     bool flushed() const override { return !out_; }
     void shutdown_write() override;
     void release() override;
+    void abort() override;
     void call_soon() override;
     Endpoints endpoints() const override;
 
