@@ -26,7 +26,7 @@ std::string why_not_writable(const std::string& path) {
 }
 
 std::string make_directories(const std::string& dir) {
-    if (dir.empty()) return "no directory name";
+    if (dir.empty()) return "an empty path names no directory to make";
     // Each prefix in turn; bounded by the path's length.
     for (std::size_t at = dir.find('/', 1);; at = dir.find('/', at + 1)) {
         const std::string part = dir.substr(0, at);
