@@ -190,6 +190,23 @@ back = hashlib.sha256()
 received = sent = 0
 pending = b""
 handshaken = shut = clean = eof = False
+
+def drain():  # what the incoming BIO holds; True at the server's close_notify
+    global received
+    try:
+        while True:
+            chunk = tls.read(1 << 16)
+            if not chunk:
+                return True
+            back.update(chunk)
+            received += len(chunk)
+    except ssl.SSLZeroReturnError:
+        return True
+    except ssl.SSLWantReadError:
+        return False
+    except ssl.SSLError as e:  # a bare EOF among them
+        sys.exit("after %d of %d bytes back: %s" % (received, size, e))
+
 deadline = time.monotonic() + 90
 while not clean:
     if time.monotonic() > deadline:
@@ -201,20 +218,7 @@ while not clean:
         except ssl.SSLWantReadError:
             pass
     if handshaken:
-        try:
-            while True:
-                chunk = tls.read(1 << 16)
-                if not chunk:
-                    clean = True
-                    break
-                back.update(chunk)
-                received += len(chunk)
-        except ssl.SSLZeroReturnError:
-            clean = True
-        except ssl.SSLWantReadError:
-            pass
-        except ssl.SSLError as e:  # a bare EOF among them
-            sys.exit("after %d of %d bytes back: %s" % (received, size, e))
+        clean = drain()
         while sent < size and len(pending) + outgoing.pending < (1 << 20):
             sent += tls.write(data[sent:sent + (1 << 16)])
         if sent == size and not shut:
@@ -248,19 +252,8 @@ while not clean:
             else:
                 incoming.write_eof()
                 eof = True
-if eof and not clean:  # what the BIO still holds, then whether a close_notify was in it
-    try:
-        while True:
-            chunk = tls.read(1 << 16)
-            if not chunk:
-                clean = True
-                break
-            back.update(chunk)
-            received += len(chunk)
-    except ssl.SSLZeroReturnError:
-        clean = True
-    except ssl.SSLError as e:
-        sys.exit("after %d of %d bytes back: %s" % (received, size, e))
+if not clean:  # the EOF came: what the BIO still holds, then a close_notify or an error
+    clean = drain()
 print("version=%s sent=%d received=%d sent_sha256=%s received_sha256=%s clean=%d" %
       (tls.version(), sent, received, hashlib.sha256(data).hexdigest(), back.hexdigest(), int(clean)))
 )PY";
