@@ -19,10 +19,13 @@ case "${1:-}" in
         # help2man and groff-base: the man pages; dpkg-dev (dpkg-shlibdeps, for Depends),
         # lintian and devscripts (hardening-check; 8 packages beside lintian): the .deb's test. systemd: systemd-socket-activate and systemd-analyze for
         # test/systemd (nothing needs it running).
-        # openssl: scripts/tls-certs.sh, which makes the TLS tests' throwaway CA.
+        # openssl: scripts/tls-certs.sh, which makes the TLS tests' throwaway CA, and s_client.
+        # ncat, socat and python3 (its ssl module): the real TLS clients that
+        # test/conformance/tls_clients_test.cpp runs against every backend (ncat half-closes
+        # with a bare FIN, socat with close_notify; Python drives 64 MiB and 200 clients at once).
         # catatonit: the infra container of test/container/kube_play_test.sh's pod (podman only
         # recommends it).
-        packages="$packages libboost-test1.81-dev libssl-dev openssl gnuplot-nox netcat-openbsd yamllint python3-yaml
+        packages="$packages libboost-test1.81-dev libssl-dev openssl ncat socat python3 gnuplot-nox netcat-openbsd yamllint python3-yaml
                   python3-jsonschema help2man groff-base dpkg-dev lintian devscripts systemd catatonit"
         ;;
     *)
