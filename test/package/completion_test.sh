@@ -58,7 +58,7 @@ for key in $(echomux --print-config | sed -n -E 's/^([a-z_]+) =.*/\1/p'); do
 done
 
 # echomux-client and echomux-bench: subcommands, then that subcommand's flags and values.
-expect "echomux-client " "two-socket selectors interactive udp"
+expect "echomux-client " "two-socket selectors interactive udp tally"
 expect "echomux-client s" "selectors"
 expect "echomux-client two-socket --mo" "--mode"
 expect "echomux-client interactive --mode " "echo upper prefix"
