@@ -131,8 +131,8 @@ check_echo_and_metrics() { # PORT METRICS_PORT: three connections, 121 bytes, co
     [ "$reply" = "hello from the container test" ] || fail "wrong echo: '$reply'"
     "$tools/echomux-client" two-socket --port "$1" >/dev/null
     page=$(http_get "$2" /metrics)
-    echo "$page" | grep -q '^echomux_connections_accepted_total 3$' || { echo "$page"; fail "unexpected connection count"; }
-    echo "$page" | grep -q '^echomux_received_bytes_total 121$' || { echo "$page"; fail "unexpected byte count"; }
+    echo "$page" | grep -q '^echomux_connections_accepted_total{listener="main"} 3$' || { echo "$page"; fail "unexpected connection count"; }
+    echo "$page" | grep -q '^echomux_received_bytes_total{listener="main"} 121$' || { echo "$page"; fail "unexpected byte count"; }
     health=$(http_get "$2" /healthz | head -n 1)
     case "$health" in *" 200 "*) ;; *) fail "healthz: $health" ;; esac
 }
@@ -157,7 +157,7 @@ check_bench() { # JSON METRICS_PORT EARLIER: the run's report, and the server's 
     case "$1" in *'"errors":0,'*) ;; *) echo "$1"; fail "echomux-bench reported errors" ;; esac
     case "$1" in *'"requests":0,'*) echo "$1"; fail "echomux-bench counted no request" ;; esac
     page=$(http_get "$2" /metrics)
-    echo "$page" | grep -q "^echomux_connections_accepted_total $(($3 + bench_connections))\$" \
+    echo "$page" | grep -q "^echomux_connections_accepted_total{listener=\"main\"} $(($3 + bench_connections))\$" \
         || { echo "$page" | grep accepted; fail "the server did not accept the bench's $bench_connections connections"; }
     echo "echomux-bench: $(echo "$1" | grep -o '"requests_per_second":[0-9.]*')"
 }

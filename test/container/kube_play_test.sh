@@ -144,8 +144,8 @@ reply=$(printf 'through kube play' | nc -N 127.0.0.1 7007)
 case "$(echo "$reply" | head -n 1)" in "echomux $pod sees you as "*) ;; *) fail "the greeting does not name the pod: '$reply'" ;; esac
 [ "$(echo "$reply" | tail -n +2)" = "through kube play" ] || fail "wrong echo: '$reply'"
 page=$(http 9100 /metrics)
-echo "$page" | grep -q '^echomux_connections_accepted_total 1$' || { echo "$page" | head -20; fail "metrics: not 1 connection"; }
-echo "$page" | grep -q '^echomux_received_bytes_total 17$' || fail "metrics: not 17 bytes received"
+echo "$page" | grep -q '^echomux_connections_accepted_total{listener="main"} 1$' || { echo "$page" | head -20; fail "metrics: not 1 connection"; }
+echo "$page" | grep -q '^echomux_received_bytes_total{listener="main"} 17$' || fail "metrics: not 17 bytes received"
 
 echo "case: the liveness probe as a podman healthcheck"
 health=$(podman inspect --format '{{json .Config.Healthcheck}}' "$ctr")

@@ -100,7 +100,7 @@ exec 3<>"/dev/tcp/127.0.0.1/${free[1]}"
 printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3
 page=$(cat <&3)
 exec 3<&-
-echo "$page" | grep -q '^echomux_received_bytes_total 18$' || { echo "$page" | head; fail "metrics: not 18 bytes"; }
+echo "$page" | grep -q '^echomux_received_bytes_total{listener="main"} 18$' || { echo "$page" | head; fail "metrics: not 18 bytes"; }
 kill -TERM "$server_pid"
 status=0
 wait "$server_pid" || status=$?
