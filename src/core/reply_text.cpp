@@ -63,6 +63,13 @@ ReplyText::ReplyText(const std::string& text) {
     }
 }
 
+std::string ReplyText::fill(const std::string& client, const std::string& local) const {
+    Endpoints who;
+    who.peer = client;
+    who.local = local;
+    return fill(who);
+}
+
 std::string ReplyText::fill(const Endpoints& who) const {
     if (!per_connection_) return text_;
     std::string out;

@@ -184,7 +184,7 @@ void Service::reject(int fd) {
     stats_.rejected.add();
     const ssize_t discarded = ::recv(fd, scratch_.data(), scratch_.size(), MSG_DONTWAIT);
     if (config_.access_log)
-        log_access(Endpoints{peer_address(fd), local_address(fd)}, discarded > 0 ? static_cast<std::uint64_t>(discarded) : 0, 0,
+        log_access(Endpoints{peer_address(fd), local_address(fd), {}, {}, {}, {}}, discarded > 0 ? static_cast<std::uint64_t>(discarded) : 0, 0,
                    0, "rejected");
     ::shutdown(fd, SHUT_WR);
     ::close(fd);

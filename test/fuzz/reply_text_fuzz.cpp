@@ -47,7 +47,7 @@ std::string environment_value(const std::string& name) {
 
 // What a valid text must become, written the plain way: one pass, each form replaced by what
 // it names; an environment value is taken as it is (its own % is not a form).
-std::string expand(const std::string& text, const std::string& client, const std::string& local) {
+std::string expand(const std::string& text, const Endpoints& who) {
     std::string out;
     for (std::size_t i = 0; i < text.size(); ++i) {
         if (text.compare(i, 2, "${") == 0) {
@@ -56,7 +56,14 @@ std::string expand(const std::string& text, const std::string& client, const std
             i = end;
         } else if (text[i] == '%') {
             const char what = text[++i];
-            out += what == 'p' ? client : what == 'l' ? local : "%";
+            switch (what) {
+                case 'p': out += who.peer; break;
+                case 'l': out += who.local; break;
+                case 'n': out += who.sni; break;
+                case 'v': out += who.tls_version; break;
+                case 'c': out += who.client_subject; break;
+                default: out += '%';
+            }
         } else {
             out += text[i];
         }
@@ -94,10 +101,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0;
     }
     const ReplyText reply(text);
-    const std::string filled = reply.fill(client, local);
+    Endpoints who;  // a TLS client, so %n, %v and %c have something to show
+    who.peer = client;
+    who.local = local;
+    who.sni = "echo.example";
+    who.tls_version = "TLSv1.3";
+    who.client_subject = "CN=fuzz,O=%p";
+    const std::string filled = reply.fill(who);
     if (reply.empty() && !filled.empty()) fail("empty(), yet fill() gives text", text);
-    if (filled != expand(text, client, local))
-        fail("fill() gave '" + filled + "', expected '" + expand(text, client, local) + "'", text);
+    if (filled != expand(text, who)) fail("fill() gave '" + filled + "', expected '" + expand(text, who) + "'", text);
     // per_connection() false means fill() needs no addresses: any addresses give the same.
     if (!reply.per_connection() && reply.fill("x", "y") != filled) fail("not per_connection, yet the addresses show", text);
     return 0;

@@ -26,7 +26,7 @@ public:
     // The text for a client at `who.peer` that reached `who.local` ("1.2.3.4:5",
     // "[::1]:7007"): a TCP peer, the client a PROXY header names, or a datagram's sender.
     std::string fill(const Endpoints& who) const;
-    std::string fill(const std::string& client, const std::string& local) const { return fill(Endpoints{client, local}); }
+    std::string fill(const std::string& client, const std::string& local) const;  // no TLS
 
 private:
     std::string text_;  // environment already filled in; %p, %l, %% left
