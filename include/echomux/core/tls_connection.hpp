@@ -69,6 +69,7 @@ private:
     void finish_write();
     void stop_waiting();
 
+    static BIO* make_bio();  // one BIO method for every connection (tls_connection_bio.cpp)
     static int bio_read(BIO* bio, char* out, std::size_t n, std::size_t* read);
     static int bio_write(BIO* bio, const char* bytes, std::size_t n, std::size_t* written);
 
