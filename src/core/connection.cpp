@@ -26,7 +26,10 @@ Connection::Connection(Service& service, Transport& transport, ProxyProtocol pro
       pending_(service.config().max_buffer_bytes),
       slot_(service_.attach(*this)),
       header_(proxy_),
-      started_ms_(service_.loop_time_ms()) {}
+      started_ms_(service_.loop_time_ms()) {
+    if (fault_.paced())
+        pacing_ = std::make_unique<Pacing>(fault_.delay_ms, fault_.jitter_ms, fault_.bandwidth, started_ms_);
+}
 
 // Not in the constructor: the greeting goes through the transport, which must exist (an
 // io_uring connection's send is its own, not a plain ::send from the base's constructor).
@@ -40,6 +43,7 @@ Connection::Next Connection::start() {
             state_ = State::awaiting_header;
             header_slot_ = service_.await_header(*this);
         }
+        if (fault_.lifetime_action != FaultPlan::Action::none) arm_fault_timer();
         return finish_callback();
     });
 }
@@ -59,11 +63,13 @@ void Connection::begin_echo() {
         line.resize(std::min(line.size(), pending_.space() - 1));
         line += '\n';
         pending_.append(line.data(), line.size());
+        if (pacing_) pacing_->queued_now(line.size());  // not delayed: paced, as everything sent
         send_pending();  // an error stays in error_: the callback's end reports it
     }
 }
 
 Connection::~Connection() {
+    service_.cancel_timer(fault_timer_);
     if (state_ == State::awaiting_header) service_.header_done(header_slot_);
     if (state_ != State::closed) service_.detach(slot_);
 }
@@ -74,6 +80,7 @@ void Connection::expire(Expiry why) {
         case Expiry::drain: return close(End::drain);
         case Expiry::header: return on_header_timeout();
         case Expiry::handshake: return;  // a TlsConnection's deadline, never a Connection's
+        case Expiry::timer: return on_fault_timer();
     }
 }
 
@@ -94,6 +101,7 @@ const char* Connection::end_name(End end) {
 void Connection::close(End why) {
     if (state_ == State::closed) return;
     if (state_ == State::awaiting_header) service_.header_done(header_slot_);
+    service_.cancel_timer(fault_timer_);
     end_ = why;
     Stats& stats = service_.stats();
     // Counted before detach() frees the max_connections slot: whoever sees the slot free
@@ -113,7 +121,7 @@ void Connection::close(End why) {
     service_.stats().connection_bytes.observe(received_);
     if (access_log_) {
         if (endpoints_.peer.empty()) endpoints_ = transport_.endpoints();  // ended before start(): a failed TLS handshake
-        service_.log_access(endpoints_, received_, sent_, duration_ms, end_name(end_), fault_.name());
+        service_.log_access(endpoints_, received_, sent_, duration_ms, end_name(end_), fault_.names().c_str());
     }
     state_ = State::closed;
     service_.detach(slot_);
@@ -136,9 +144,13 @@ long Connection::send_some(const char* bytes, std::size_t n) {
 
 bool Connection::send_pending() {
     while (!pending_.empty()) {
-        const long sent = send_some(pending_.data(), pending_.size());
+        std::size_t offer = pending_.size();
+        if (pacing_ && (offer = std::min(offer, pacing_->sendable(service_.loop_time_ms()))) == 0)
+            break;  // delayed or paced: the fault timer (finish_callback) brings the rest
+        const long sent = send_some(pending_.data(), offer);
         if (sent < 0) return false;
-        const bool short_write = static_cast<std::size_t>(sent) < pending_.size();
+        if (pacing_) pacing_->sent(static_cast<std::size_t>(sent), service_.loop_time_ms());
+        const bool short_write = static_cast<std::size_t>(sent) < offer;
         pending_.consume(static_cast<std::size_t>(sent));
         if (short_write) {  // the transport is full: writable() comes when it drains
             service_.stats().short_writes.add();
@@ -193,8 +205,14 @@ Connection::Next Connection::peer_closed() {
 
 Connection::Next Connection::resume() {
     return guarded([&] {
+        const bool was_full = !has_room();
+        if (pacing_ && (state_ == State::open || state_ == State::half_closed) && !send_pending())
+            return failed(error_);  // the fault timer's call: delayed bytes may go now
         if (!echo_held()) return failed(error_);
-        return finish_callback();
+        const Next next = finish_callback();
+        // Room came with no readiness to report it (edge-triggered loops): read now.
+        if (pacing_ && next == Next::wait && was_full && interest().read) return Next::again;
+        return next;
     });
 }
 
@@ -230,7 +248,13 @@ bool Connection::echo(char* bytes, std::size_t n) {
         received_ += take;
         apply_mode(mode_, bytes, take);
         if (mode_ == Mode::prefix) {
-            pending_.commit(add_prefixes(bytes, take, pending_.prepare(take * growth_)));
+            const std::size_t made = add_prefixes(bytes, take, pending_.prepare(take * growth_));
+            pending_.commit(made);
+            if (pacing_) pacing_->queued(made, service_.loop_time_ms(), service_.random());
+            if (!send_pending()) return false;
+        } else if (pacing_) {  // they wait their turn in the buffer
+            pending_.append(bytes, take);
+            pacing_->queued(take, service_.loop_time_ms(), service_.random());
             if (!send_pending()) return false;
         } else if (pending_.empty()) {
             const long sent = send_some(bytes, take);
@@ -307,7 +331,9 @@ std::size_t Connection::add_prefixes(const char* in, std::size_t n, char* out) {
 Interest Connection::interest() const {
     if (state_ == State::stalled) return {};
     if (state_ == State::discarding) return {!peer_finished_, false};
-    return {reading() && has_room(), !pending_.empty() || fin_sent_};
+    // Delayed or paced bytes are not waiting for the socket but for the fault timer.
+    const bool may_send = !pending_.empty() && (!pacing_ || pacing_->sendable(service_.loop_time_ms()) > 0);
+    return {reading() && has_room(), may_send || fin_sent_};
 }
 
 // Once the fault's bytes are out (off the transport too: an io_uring send may be in flight).
@@ -319,15 +345,44 @@ Connection::Next Connection::act_on_fault() {
             state_ = State::stalled;  // pending_ stays, bounded as ever; idle_timeout still ends it
             return Next::wait;
         case FaultPlan::Action::close:
-            state_ = State::discarding;
-            pending_.consume(pending_.size());
-            std::string().swap(held_);
-            transport_.shutdown_write();
-            fin_sent_ = true;
+            begin_discarding();
             if (peer_finished_) return end_for(End::fault_close);
             break;
     }
     return Next::wait;
+}
+
+void Connection::begin_discarding() {
+    state_ = State::discarding;
+    pending_.consume(pending_.size());
+    std::string().swap(held_);
+    transport_.shutdown_write();
+    fin_sent_ = true;
+}
+
+void Connection::on_fault_timer() {
+    const bool lifetime_due = fault_.lifetime_action != FaultPlan::Action::none && !lifetime_over_ &&
+                              service_.loop_time_ms() - started_ms_ >= fault_.lifetime_ms;
+    if (lifetime_due) {
+        lifetime_over_ = true;
+        if (fault_.lifetime_action == FaultPlan::Action::reset) return close(End::fault_reset);
+        if (state_ == State::discarding) return arm_fault_timer();  // closed by its byte count already
+        if (peer_finished_ || state_ == State::awaiting_header) return close(End::fault_close);
+        begin_discarding();
+    }
+    arm_fault_timer();
+    transport_.call_soon();  // the loop resumes it: bytes go out, or what it watches changes
+}
+
+void Connection::arm_fault_timer() {
+    std::optional<long long> at;
+    if (fault_.lifetime_action != FaultPlan::Action::none && !lifetime_over_) at = started_ms_ + fault_.lifetime_ms;
+    if (pacing_ && (state_ == State::open || state_ == State::half_closed)) {
+        const auto paced = pacing_->next_ms(service_.loop_time_ms());
+        if (paced && (!at || *paced < *at)) at = paced;
+    }
+    if (at) service_.set_timer(fault_timer_, *this, *at);
+    else service_.cancel_timer(fault_timer_);
 }
 
 Connection::Next Connection::finish_callback() {
@@ -345,6 +400,7 @@ Connection::Next Connection::finish_callback() {
         fin_sent_ = true;
         if (transport_.flushed()) return Next::close;
     }
+    if (fault_.timed()) arm_fault_timer();
     service_.touch(slot_);
     return Next::wait;
 }

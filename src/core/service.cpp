@@ -14,6 +14,7 @@
 #include <climits>
 #include <cerrno>
 #include <cstring>
+#include <new>
 
 namespace echomux {
 namespace {
@@ -66,7 +67,44 @@ void Service::reconfigure(const Config& next) {
     hooks_.deadline_changed();  // a shorter timeout may be due sooner
 }
 
-Service::~Service() = default;
+// accept_delay: an admitted socket that waits in the timer list before it is served; the
+// kernel holds what the client sends meanwhile.
+class Service::ParkedSocket final : public Expiring {
+public:
+    ParkedSocket(Service& service, int fd) : service_(service), fd_(fd) {}
+    void expire(Expiry) override { service_.serve_parked(self); }
+    int fd() const { return fd_; }
+    Timer timer;
+    std::list<ParkedSocket>::iterator self;
+
+private:
+    Service& service_;
+    int fd_;
+};
+
+Service::~Service() {
+    for (ParkedSocket& parked : parked_) {
+        cancel_timer(parked.timer);
+        ::close(parked.fd());
+        release_slot();
+    }
+}
+
+void Service::set_timer(Timer& timer, Expiring& owner, long long at_ms) {
+    if (timer.armed && timer.at->first == at_ms) return;
+    cancel_timer(timer);
+    const bool sooner = timers_.empty() || at_ms < timers_.begin()->first;
+    timer.owner = &owner;
+    timer.at = timers_.emplace(at_ms, &timer);
+    timer.armed = true;
+    if (sooner) hooks_.deadline_changed();
+}
+
+void Service::cancel_timer(Timer& timer) {
+    if (!timer.armed) return;
+    timers_.erase(timer.at);
+    timer.armed = false;
+}
 
 Service::Slot Service::attach(Expiring& c) {
     reserved_ = false;  // the connection now owns the slot reserved in on_accept
@@ -101,8 +139,9 @@ void Service::proxy_error(Counter Stats::*reason, const std::string& client, con
 }
 
 FaultPlan Service::plan_fault() {
-    if (!has_faults(config_)) return {};
-    return fault_plan(config_, std::bernoulli_distribution(config_.fault_probability)(random_));
+    const bool chosen =
+        has_chosen_faults(config_) && std::bernoulli_distribution(config_.fault_probability)(random_);
+    return fault_plan(config_, chosen);
 }
 
 void Service::touch(Slot slot) {
@@ -157,6 +196,28 @@ void Service::admit(int fd) {
     shared_.active.fetch_add(1, std::memory_order_relaxed);
     tune_socket(fd);
     stats_.accepted.add();
+    const long long accept_delay_ms = seconds_to_ms(config_.accept_delay);
+    if (accept_delay_ms > 0 && !draining_) {
+        try {
+            const auto parked = parked_.emplace(parked_.end(), *this, fd);
+            parked->self = parked;
+            set_timer(parked->timer, *parked, now_ms() + accept_delay_ms);
+            return;
+        } catch (const std::bad_alloc&) {
+            // served at once: a fault never costs a client its connection
+        }
+    }
+    serve(fd);
+}
+
+void Service::serve_parked(std::list<ParkedSocket>::iterator parked) {
+    cancel_timer(parked->timer);
+    const int fd = parked->fd();
+    parked_.erase(parked);
+    serve(fd);
+}
+
+void Service::serve(int fd) {
     reserved_ = true;
     try {
         hooks_.adopt(fd);
@@ -222,6 +283,7 @@ std::optional<long long> Service::next_deadline() const {
         if (!list->waiting.empty()) consider(list->waiting.front().since_ms + list->timeout_ms);
     if (draining_ && !connections_.empty()) consider(drain_deadline_ms_);
     if (accept_resume_ms_ != 0) consider(accept_resume_ms_);
+    if (!timers_.empty()) consider(timers_.begin()->first);
     return next;
 }
 
@@ -242,6 +304,12 @@ void Service::tick() {
     }
     expire_waiting(header_, Expiry::header, now);
     expire_waiting(handshake_, Expiry::handshake, now);
+    while (!timers_.empty() && timers_.begin()->first <= now) {
+        Timer& due = *timers_.begin()->second;
+        timers_.erase(timers_.begin());
+        due.armed = false;
+        due.owner->expire(Expiry::timer);  // may set it again
+    }
     if (draining_ && now >= drain_deadline_ms_ && !connections_.empty()) {
         log::warn("drain_timeout reached: closing ", connections_.size(), " open connection(s)");
         close_all();
@@ -264,6 +332,8 @@ void Service::begin_drain() {
         while (on_accept(listener)) {
         }
     hooks_.close_listener();
+    // Sockets still waiting out accept_delay are clients too: served now, they join the drain.
+    while (!parked_.empty()) serve_parked(parked_.begin());
     hooks_.deadline_changed();
 }
 

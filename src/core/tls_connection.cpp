@@ -137,7 +137,10 @@ Next TlsConnection::resume() {
     return guarded([&] {
         std::string source;
         source.swap(held_);
-        return feed(source.data(), source.size());
+        const Next next = feed(source.data(), source.size());
+        // Or the connection inside asked for the call (a fault timer: delayed bytes may go).
+        if (next == Next::wait && !awaiting_header_ && !handshaking_ && !inner_.closed()) return inner_.resume();
+        return next;
     });
 }
 

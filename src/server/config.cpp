@@ -141,10 +141,26 @@ void check_together(const Config& c, Settings& settings, std::vector<std::string
     if (byte_faults > 1)
         throw ConfigError(settings["close_after_bytes"].source + ": close_after_bytes, reset_after_bytes and "
                           "stall_after_bytes: set one of them (a connection ends one way); another listener can have another");
-    if (byte_faults > 0 && c.udp)
-        throw ConfigError(settings["udp"].source + ": udp = on with a fault (" +
-                          std::string(fault_plan(c, true).name()) + "): faults apply to TCP connections only; "
-                          "serve UDP on a listener without faults");
+    if (c.close_after > 0 && c.reset_after > 0)
+        throw ConfigError(settings["close_after"].source + ": close_after and reset_after: set one of them (a "
+                          "connection ends one way); another listener can have another");
+    if (c.delay_jitter > c.delay)
+        throw ConfigError(settings["delay_jitter"].source + ": delay_jitter = " +
+                          quoted(settings["delay_jitter"].value) + ": more than delay (" + settings["delay"].value +
+                          "): a delay cannot be negative");
+    if (c.udp) {
+        const char* tcp_only = *byte_fault_name(c)       ? byte_fault_name(c)
+                               : c.close_after > 0       ? "close_after"
+                               : c.reset_after > 0       ? "reset_after"
+                               : c.bandwidth > 0         ? "bandwidth"
+                               : c.accept_delay > 0      ? "accept_delay"
+                               : c.delay > 0             ? "delay"
+                                                         : nullptr;
+        if (tcp_only)
+            throw ConfigError(settings["udp"].source + ": udp = on with " + tcp_only + " (" +
+                              settings[tcp_only].source + "): that fault applies to TCP connections only; "
+                              "serve UDP on a listener without it");
+    }
     if (!c.tls_cert.empty()) {
         if (c.tls_client_auth != TlsClientAuth::off && c.tls_client_ca.empty())
             throw ConfigError(settings["tls_client_auth"].source + ": tls_client_auth = " +

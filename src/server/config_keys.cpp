@@ -99,8 +99,24 @@ const std::vector<Key>& keys() {
                          "fault: after this many bytes sent, reset the connection (RST: ECONNRESET); 0 = off")),
         per_listener(key("stall_after_bytes", "0", live, &Config::stall_after_bytes, bytes(0, 1ull << 50),
                          "fault: after this many bytes sent, read and write nothing more, but keep it open; 0 = off")),
+        per_listener(key("close_after", "0", live, &Config::close_after, seconds(86400 * 365),
+                         "fault: close a connection (FIN) this long after it was accepted; 0 = off")),
+        per_listener(key("reset_after", "0", live, &Config::reset_after, seconds(86400 * 365),
+                         "fault: reset a connection (RST) this long after it was accepted; 0 = off")),
         per_listener(key("fault_probability", "1", live, &Config::fault_probability, probability(),
-                         "the share of connections the faults apply to, drawn at accept (0.1: one in ten)")),
+                         "the share of connections the close, reset and stall faults apply to, drawn at accept "
+                         "(0.1: one in ten)")),
+        per_listener(key("delay", "0", live, &Config::delay, seconds(3600),
+                         "fault: every echoed byte comes back no sooner than this after it arrived (reading "
+                         "pauses while delayed bytes fill max_buffer_bytes); 0 = off")),
+        per_listener(key("delay_jitter", "0", live, &Config::delay_jitter, seconds(3600),
+                         "fault: each delay varies by up to this much either way, uniformly; bytes keep their order")),
+        per_listener(key("bandwidth", "0", live, &Config::bandwidth, bytes(0, 1ull << 40),
+                         "fault: the echo to each connection is paced to this many bytes per second (64KiB, "
+                         "1MiB); 0 = unpaced")),
+        per_listener(key("accept_delay", "0", live, &Config::accept_delay, seconds(3600),
+                         "fault: after accepting a connection, send and read nothing, not even the greeting, for "
+                         "this long; 0 = off")),
         key("backend", "asio", restart, &Config::backend, backend_choice(),
             "event loop; auto = io_uring where the kernel allows it, else epoll"),
         key("epoll_mode", "level", restart, &Config::epoll_mode, one_of(epoll_mode_names()),

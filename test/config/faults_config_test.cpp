@@ -28,7 +28,7 @@ BOOST_AUTO_TEST_CASE(two_byte_faults_on_one_listener_are_refused) {
 BOOST_AUTO_TEST_CASE(a_fault_on_a_udp_listener_is_refused) {
     const Run r = run({"--udp=on", "--stall-after-bytes=64KiB"});
     BOOST_TEST(is_config_error(r), r.err);
-    BOOST_TEST(contains(r.err, "command line: udp = on with a fault (stall_after_bytes): faults apply to TCP"), r.err);
+    BOOST_TEST(contains(r.err, "command line: udp = on with stall_after_bytes (command line): that fault applies to TCP"), r.err);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

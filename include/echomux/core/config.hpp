@@ -74,7 +74,12 @@ struct Config {
     // sent to a client, greeting included, close it (FIN), reset it (RST), or stall it; for
     // fault_probability of the connections, drawn at accept.
     std::uint64_t close_after_bytes = 0, reset_after_bytes = 0, stall_after_bytes = 0;
+    double close_after = 0, reset_after = 0;  // seconds from the start: close (FIN) or reset
     double fault_probability = 1;
+    // For every connection: each echoed byte waits delay ± delay_jitter seconds; the echo is
+    // paced to bandwidth bytes per second; nothing at all for accept_delay seconds.
+    double delay = 0, delay_jitter = 0, accept_delay = 0;
+    std::uint64_t bandwidth = 0;
 };
 
 // Each enum's names, once (src/core/config_names.cpp): what the conf file accepts, and

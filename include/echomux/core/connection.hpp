@@ -11,12 +11,14 @@
 
 #include "echomux/core/buffer.hpp"
 #include "echomux/core/fault_plan.hpp"
+#include "echomux/core/pacing.hpp"
 #include "echomux/core/proxy_header_reader.hpp"
 #include "echomux/core/service.hpp"
 #include "echomux/core/session.hpp"
 #include "echomux/core/transport.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace echomux {
@@ -108,6 +110,9 @@ private:
     bool send_pending();                               // false on a transport error
     Next finish_callback();
     Next act_on_fault();  // the fault's byte count is sent: close, reset or stall
+    void begin_discarding();  // a close fault: our FIN now, then read and drop until the peer's
+    void on_fault_timer();    // a lifetime ended, or delayed or paced bytes may go
+    void arm_fault_timer();   // the timer at the next of those, if any
 
     Service& service_;
     Transport& transport_;
@@ -116,6 +121,10 @@ private:
     const ProxyProtocol proxy_;
     const bool access_log_;
     const FaultPlan fault_;  // drawn at accept
+    // With delay or bandwidth: which of pending_ may go when (null for most connections).
+    std::unique_ptr<Pacing> pacing_;
+    Service::Timer fault_timer_;
+    bool lifetime_over_ = false;  // the close_after / reset_after fault has acted
     Buffer pending_;  // transformed bytes the peer has not taken yet
     State state_ = State::starting;
     std::string prefix_;          // mode = prefix: before each line, this connection's %p filled in

@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <list>
+#include <map>
 #include <memory>
 #include <cstdint>
 #include <optional>
@@ -45,6 +46,7 @@ enum class Expiry {
     drain,   // drain_timeout: the drain is over
     header,     // proxy_header_timeout: no whole PROXY header yet
     handshake,  // tls_handshake_timeout: no finished TLS handshake yet
+    timer,      // what the connection asked for with set_timer(): a fault is due
 };
 
 // What the service's deadlines act on (a Connection). expire() may end it (idle, drain: it
@@ -72,6 +74,7 @@ class Service {
         std::list<Waiting> waiting;
         long long timeout_ms = 0;
     };
+    class ParkedSocket;  // accept_delay: admitted, not served yet
 
 public:
     // A connection's place in the least-recently-active order. The connection holds it and
@@ -80,6 +83,14 @@ public:
     // A connection's place in a WaitList, before and after a reload changes its timeout.
     using WaitSlot = std::list<Waiting>::iterator;
     using HeaderSlot = WaitSlot;
+    // The one timer list of the faults (delay, bandwidth, lifetimes, accept_delay), ordered by
+    // time: an entry per connection at most, which its owner moves or cancels, so a thousand
+    // delayed connections cost a thousand entries and no work until the first is due.
+    struct Timer {
+        Expiring* owner = nullptr;
+        bool armed = false;
+        std::multimap<long long, Timer*>::iterator at;
+    };
 
     Service(SharedState& shared, LoopHooks& hooks, const Clock& clock = monotonic_clock());
     ~Service();
@@ -119,6 +130,10 @@ public:
     void header_done(HeaderSlot slot) { header_.waiting.erase(slot); }
     WaitSlot await_handshake(Expiring& c) { return await(handshake_, c); }
     void handshake_done(WaitSlot slot) { handshake_.waiting.erase(slot); }
+    // Calls owner.expire(Expiry::timer) at `at_ms` (now_ms() time), once; a timer set again
+    // moves. The owner cancels it before it goes away.
+    void set_timer(Timer& timer, Expiring& owner, long long at_ms);
+    void cancel_timer(Timer& timer);
     // The TLS settings new handshakes use (null without TLS): kept by each connection that
     // started with them, replaced by a reload that loads.
     const std::shared_ptr<const TlsContext>& tls() const { return tls_; }
@@ -128,6 +143,7 @@ public:
     // The fault a new connection gets (fault_plan.hpp): none, or the listener's, for
     // fault_probability of them (a draw per connection, from this loop's generator).
     FaultPlan plan_fault();
+    std::mt19937_64& random() { return random_; }  // the faults' draws: delay_jitter too
     // A connection closed for its PROXY header: counted under `reason`, logged at most
     // once a second.
     void proxy_error(Counter Stats::*reason, const std::string& client, const std::string& detail);
@@ -146,7 +162,7 @@ public:
 
     void begin_drain();
     bool draining() const { return draining_; }
-    bool finished() const { return draining_ && connections_.empty(); }
+    bool finished() const { return draining_ && connections_.empty() && parked_.empty(); }
     bool has_connections() const { return !connections_.empty(); }
 
     // Scratch space for reads; a loop runs one callback at a time, so one is enough.
@@ -165,6 +181,8 @@ private:
     WaitSlot await(WaitList& list, Expiring& c);
     void expire_waiting(WaitList& list, Expiry why, long long now);
     void reject(int fd);
+    void serve(int fd);  // an admitted socket into a connection (hooks_.adopt)
+    void serve_parked(std::list<ParkedSocket>::iterator parked);
     void release_slot();  // a connection's max_connections slot, taken in admit()
     void close_all();
 
@@ -187,6 +205,8 @@ private:
     long long loop_time_ms_;               // update_time()
     std::list<Activity> connections_;      // least recently active first
     WaitList header_, handshake_;
+    std::multimap<long long, Timer*> timers_;
+    std::list<ParkedSocket> parked_;
     std::shared_ptr<const TlsContext> tls_;
     std::vector<char> tls_scratch_;
     bool draining_ = false;
