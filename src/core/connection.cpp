@@ -250,11 +250,11 @@ bool Connection::echo(char* bytes, std::size_t n) {
         if (mode_ == Mode::prefix) {
             const std::size_t made = add_prefixes(bytes, take, pending_.prepare(take * growth_));
             pending_.commit(made);
-            if (pacing_) pacing_->queued(made, service_.loop_time_ms(), service_.random());
+            if (pacing_) pacing_->queued(made, arrived_by(), service_.random());
             if (!send_pending()) return false;
         } else if (pacing_) {  // they wait their turn in the buffer
             pending_.append(bytes, take);
-            pacing_->queued(take, service_.loop_time_ms(), service_.random());
+            pacing_->queued(take, arrived_by(), service_.random());
             if (!send_pending()) return false;
         } else if (pending_.empty()) {
             const long sent = send_some(bytes, take);
@@ -362,7 +362,7 @@ void Connection::begin_discarding() {
 
 void Connection::on_fault_timer() {
     const bool lifetime_due = fault_.lifetime_action != FaultPlan::Action::none && !lifetime_over_ &&
-                              service_.loop_time_ms() - started_ms_ >= fault_.lifetime_ms;
+                              service_.loop_time_ms() - started_ms_ > fault_.lifetime_ms;
     if (lifetime_due) {
         lifetime_over_ = true;
         if (fault_.lifetime_action == FaultPlan::Action::reset) return close(End::fault_reset);
@@ -374,9 +374,15 @@ void Connection::on_fault_timer() {
     transport_.call_soon();  // the loop resumes it: bytes go out, or what it watches changes
 }
 
+// The clock counts whole milliseconds: bytes read now arrived before the next one, and a
+// fault's time counts from there, so that none acts a fraction of a millisecond early.
+long long Connection::arrived_by() const {
+    return fault_.delay_ms > 0 || fault_.jitter_ms > 0 ? service_.now_ms() + 1 : service_.loop_time_ms();
+}
+
 void Connection::arm_fault_timer() {
     std::optional<long long> at;
-    if (fault_.lifetime_action != FaultPlan::Action::none && !lifetime_over_) at = started_ms_ + fault_.lifetime_ms;
+    if (fault_.lifetime_action != FaultPlan::Action::none && !lifetime_over_) at = started_ms_ + 1 + fault_.lifetime_ms;
     if (pacing_ && (state_ == State::open || state_ == State::half_closed)) {
         const auto paced = pacing_->next_ms(service_.loop_time_ms());
         if (paced && (!at || *paced < *at)) at = paced;

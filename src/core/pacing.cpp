@@ -74,8 +74,9 @@ void Pacing::sent(std::size_t n, long long now_ms) {
 std::optional<long long> Pacing::next_ms(long long now_ms) const {
     if (sent_ == queued_ || sendable(now_ms) > 0) return std::nullopt;
     const std::uint64_t ready = released_at(now_ms) - sent_;
-    if (ready > 0) {  // bandwidth holds them: wait for a burst's worth, or for all of them
-        const double need = static_cast<double>(std::min<std::uint64_t>(ready, burst()));
+    if (ready > 0) {  // bandwidth holds them: wait for half a burst's worth (a loop that wakes
+                      // late loses nothing), or for all of them
+        const double need = static_cast<double>(std::min<std::uint64_t>(ready, (burst() + 1) / 2));
         const double wait = std::ceil((need - tokens(now_ms)) * 1000.0 / static_cast<double>(bandwidth_));
         return now_ms + std::max(1LL, static_cast<long long>(wait));
     }

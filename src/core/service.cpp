@@ -201,7 +201,7 @@ void Service::admit(int fd) {
         try {
             const auto parked = parked_.emplace(parked_.end(), *this, fd);
             parked->self = parked;
-            set_timer(parked->timer, *parked, now_ms() + accept_delay_ms);
+            set_timer(parked->timer, *parked, now_ms() + 1 + accept_delay_ms);  // + 1: never a fraction early
             return;
         } catch (const std::bad_alloc&) {
             // served at once: a fault never costs a client its connection

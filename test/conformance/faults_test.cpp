@@ -2,6 +2,7 @@
 // Faults on purpose, once per backend: a listener that closes, resets or stalls after a
 // byte count, for all of its connections or a share of them, beside a main listener that
 // stays correct. Every figure is what the client sees.
+#include "faulty_server.hpp"
 #include "support/net.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -18,50 +19,6 @@
 using namespace echomux::test;
 using echomux::Fd;
 
-namespace {
-
-// A server whose main listener is plain and whose [listener faulty] has `faults`.
-Server faulty_server(const std::string& faults, std::vector<std::string> args = {}) {
-    static TempDir dir("echomux-faults");
-    static int n = 0;
-    const std::string path = dir.path() + "/echomux" + std::to_string(++n) + ".conf";
-    std::ofstream(path) << "[listener faulty]\nport = 0\n" << faults;
-    args.insert(args.begin(), {"--config", path});
-    return Server(args);
-}
-
-// Everything the server sends until it ends the stream: its bytes, and how it ended
-// (0: EOF, else the errno of the failed read; ETIMEDOUT when nothing ends it in `ms`).
-struct Received {
-    std::string bytes;
-    int end = 0;
-};
-Received receive_until_end(int fd, int ms) {
-    Received r;
-    char chunk[4096];
-    for (;;) {
-        pollfd p{fd, POLLIN, 0};
-        if (::poll(&p, 1, ms) == 0) {
-            r.end = ETIMEDOUT;
-            return r;
-        }
-        const ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
-        if (n > 0) {
-            r.bytes.append(chunk, static_cast<std::size_t>(n));
-            continue;
-        }
-        r.end = n == 0 ? 0 : errno;
-        return r;
-    }
-}
-
-std::string pattern(std::size_t n) {
-    std::string s(n, '\0');
-    for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>('a' + i % 26);
-    return s;
-}
-
-}  // namespace
 
 BOOST_AUTO_TEST_SUITE(faults)
 

@@ -137,10 +137,14 @@ std::string Process::err() const {
     return err_;
 }
 
-bool Process::wait_for_err(const std::string& text, std::chrono::milliseconds timeout) const {
+bool Process::wait_for_err(const std::string& text, std::chrono::milliseconds timeout, int times) const {
+    const auto seen = [&] {
+        int count = 0;
+        for (auto at = err_.find(text); at != std::string::npos; at = err_.find(text, at + text.size())) ++count;
+        return count >= times;
+    };
     std::unique_lock lock(mutex_);
-    return changed_.wait_for(lock, timeout, [&] { return err_.find(text) != std::string::npos || err_closed_; }) &&
-           err_.find(text) != std::string::npos;
+    return changed_.wait_for(lock, timeout, [&] { return seen() || err_closed_; }) && seen();
 }
 
 long Process::rss_kib() const {

@@ -41,8 +41,8 @@ public:
     std::optional<int> wait(std::chrono::milliseconds timeout);
     std::string out() const;
     std::string err() const;
-    // Waits until stderr contains `text`; false on timeout or exit.
-    bool wait_for_err(const std::string& text, std::chrono::milliseconds timeout) const;
+    // Waits until stderr contains `text` (`times` times over); false on timeout or exit.
+    bool wait_for_err(const std::string& text, std::chrono::milliseconds timeout, int times = 1) const;
 
     // /proc figures for the child.
     long rss_kib() const;

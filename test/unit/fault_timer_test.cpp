@@ -68,9 +68,9 @@ BOOST_AUTO_TEST_CASE(a_delayed_echo_leaves_at_exactly_the_delay_and_the_fin_afte
     c.receive("abc");
     BOOST_TEST(c.transport.wire == "");
     BOOST_TEST(!c.connection.interest().write);  // nothing for the socket: the timer has it
-    BOOST_TEST(*loop.service.next_deadline() == loop.clock.now_ms() + 200);
+    BOOST_TEST(*loop.service.next_deadline() == loop.clock.now_ms() + 201);  // read within this ms
     c.connection.peer_closed();
-    loop.advance(199);
+    loop.advance(200);
     BOOST_TEST(c.transport.wire == "");
     BOOST_TEST(!c.transport.fin);
     loop.advance(1);
@@ -88,31 +88,36 @@ BOOST_AUTO_TEST_CASE(delayed_bytes_fill_the_buffer_and_reading_pauses_until_they
     c.receive("12345678");
     BOOST_TEST(c.connection.read_room() == 0u);  // backpressure, not a drop
     BOOST_TEST(!c.connection.interest().read);
-    loop.advance(50);
+    loop.advance(51);
     BOOST_TEST(c.transport.wire == "12345678");
     c.complete_send();
     BOOST_TEST(c.connection.read_room() > 0u);
 }
 
+// 1000 B/s: a burst of 10 ms worth, then half a burst each time the bucket has it (5 ms).
 BOOST_AUTO_TEST_CASE(bandwidth_sends_a_burst_then_waits_for_the_rate) {
-    Loop loop(with([](Config& c) { c.bandwidth = 1000; }));  // 10 bytes per 10 ms
+    Loop loop(with([](Config& c) { c.bandwidth = 1000; }));
     auto& c = loop.connect();
     c.receive(std::string(25, 'x'));
     BOOST_TEST(c.transport.wire.size() == 10u);
     c.complete_send();
-    loop.advance(9);
+    BOOST_TEST(*loop.service.next_deadline() == loop.clock.now_ms() + 5);
+    loop.advance(4);
     BOOST_TEST(c.transport.wire.size() == 10u);
     loop.advance(1);
+    BOOST_TEST(c.transport.wire.size() == 15u);
+    c.complete_send();
+    loop.advance(5);
     BOOST_TEST(c.transport.wire.size() == 20u);
     c.complete_send();
-    loop.advance(10);
+    loop.advance(5);
     BOOST_TEST(c.transport.wire.size() == 25u);
 }
 
 BOOST_AUTO_TEST_CASE(close_after_sends_a_fin_at_exactly_its_time) {
     Loop loop(with([](Config& c) { c.close_after = 1; }));
     auto& c = loop.connect();
-    loop.advance(999);
+    loop.advance(1000);  // accepted within the first ms: a whole second from its end
     BOOST_TEST(!c.transport.fin);
     loop.advance(1);
     BOOST_TEST(c.transport.fin);
@@ -125,7 +130,7 @@ BOOST_AUTO_TEST_CASE(close_after_sends_a_fin_at_exactly_its_time) {
 BOOST_AUTO_TEST_CASE(reset_after_resets_at_exactly_its_time) {
     Loop loop(with([](Config& c) { c.reset_after = 0.5; }));
     auto& c = loop.connect();
-    loop.advance(499);
+    loop.advance(500);
     BOOST_TEST(!c.transport.aborted);
     loop.advance(1);
     BOOST_TEST(c.transport.aborted);
@@ -141,7 +146,7 @@ BOOST_AUTO_TEST_CASE(fault_probability_zero_spares_the_lifetime_but_not_the_dela
     }));
     auto& c = loop.connect();
     c.receive("x");
-    loop.advance(10);
+    loop.advance(11);
     BOOST_TEST(c.transport.wire == "x");
     loop.advance(1000);
     BOOST_TEST(!c.transport.aborted);
@@ -156,7 +161,7 @@ BOOST_AUTO_TEST_CASE(a_reload_changes_the_faults_of_new_connections_only) {
     fresh.receive("b");
     BOOST_TEST(fresh.transport.wire == "b");
     BOOST_TEST(old.transport.wire == "");
-    loop.advance(100);
+    loop.advance(101);
     BOOST_TEST(old.transport.wire == "a");
 }
 
@@ -168,7 +173,7 @@ BOOST_AUTO_TEST_CASE(accept_delay_serves_the_socket_at_exactly_its_time) {
     loop.service.admit(pair[0]);
     BOOST_TEST(loop.hooks.adopted.empty());
     BOOST_TEST(loop.shared.process.active.load() == 1u);  // it holds its max_connections slot
-    loop.advance(299);
+    loop.advance(300);
     BOOST_TEST(loop.hooks.adopted.empty());
     loop.advance(1);
     BOOST_TEST(loop.hooks.adopted.size() == 1u);

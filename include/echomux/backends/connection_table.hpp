@@ -18,6 +18,9 @@ public:
         return *slots_[static_cast<std::size_t>(fd)];
     }
     std::unique_ptr<Connection> take(int fd) { return std::move(slots_[static_cast<std::size_t>(fd)]); }
+    Connection* find(int fd) const {
+        return static_cast<std::size_t>(fd) < slots_.size() ? slots_[static_cast<std::size_t>(fd)].get() : nullptr;
+    }
 
 private:
     std::vector<std::unique_ptr<Connection>> slots_;

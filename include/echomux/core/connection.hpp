@@ -113,6 +113,7 @@ private:
     void begin_discarding();  // a close fault: our FIN now, then read and drop until the peer's
     void on_fault_timer();    // a lifetime ended, or delayed or paced bytes may go
     void arm_fault_timer();   // the timer at the next of those, if any
+    long long arrived_by() const;  // when bytes read now arrived, at the latest, for the delay
 
     Service& service_;
     Transport& transport_;

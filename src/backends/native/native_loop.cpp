@@ -42,7 +42,11 @@ void NativeLoop::run() {
 // would block, which every callback handles.
 void NativeLoop::dispatch(const Ready& ready) {
     const SelectorKey* key = selector_->get_key(ready.key.fd);
-    if (key && key->data == ready.key.data) key->data->on_events(ready.events);
+    if (key && key->data == ready.key.data) return key->data->on_events(ready.events);
+    // A connection that watches nothing (a fault timer holds its bytes) is called again all
+    // the same: found by its descriptor, as long as it is still the one that asked.
+    NativeConnection* connection = connections_.find(ready.key.fd);
+    if (connection && static_cast<Handler*>(connection) == ready.key.data) connection->on_events(ready.events);
 }
 
 // A second call reads until the socket would block: what it comes back for (a budget that
