@@ -7,7 +7,9 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <random>
 
 namespace echomux {
 namespace {
@@ -29,6 +31,8 @@ UdpEcho::UdpEcho(Service& service)
       stats_(service.stats()),
       rate_limit_(service.config().udp_rate_per_source, service.config().udp_rate_ipv6_prefix),
       datagram_(kReceiveBytes) {}
+
+UdpEcho::~UdpEcho() { service_.cancel_timer(timer_); }  // held replies go with the loop: UDP promises none
 
 bool UdpEcho::blocked_source_port(std::uint16_t port) {
     switch (port) {
@@ -76,18 +80,60 @@ void UdpEcho::answer(int fd, const sockaddr_storage& sender, socklen_t sender_le
         if (prefix.size() + n > kMaxReply) return stats_.udp_too_large.add();
     }
     apply_mode(config.mode, datagram_.data(), n);
+    if (config.udp_drop > 0 && std::bernoulli_distribution(config.udp_drop)(service_.random()))
+        return stats_.udp_fault_dropped.add();
+    if (config.delay > 0) {
+        fd_ = fd;
+        return hold(sender, sender_length, prefix, n);
+    }
     iovec parts[2] = {{prefix.data(), prefix.size()}, {datagram_.data(), n}};
+    // Gathered: the datagram is never copied.
+    if (prefix.empty()) send_reply(fd, sender, sender_length, parts + 1, 1);
+    else send_reply(fd, sender, sender_length, parts, 2);
+}
+
+void UdpEcho::send_reply(int fd, const sockaddr_storage& sender, socklen_t sender_length, iovec* parts,
+                         std::size_t count) {
     msghdr message{};
     message.msg_name = const_cast<sockaddr_storage*>(&sender);
     message.msg_namelen = sender_length;
-    message.msg_iov = prefix.empty() ? parts + 1 : parts;  // gathered: the datagram is never copied
-    message.msg_iovlen = prefix.empty() ? 1 : 2;
+    message.msg_iov = parts;
+    message.msg_iovlen = count;
     // Loop threads block signals, so no EINTR; EAGAIN (the send buffer is full) and any
     // other failure drop the reply.
     const ssize_t sent = ::sendmsg(fd, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (sent < 0) return stats_.udp_send_errors.add();
     stats_.udp_sent.add();
     stats_.udp_bytes_sent.add(static_cast<std::uint64_t>(sent));
+}
+
+// Held in arrival order and sent in it (a release time never goes back), within
+// max_buffer_bytes for the whole loop: past it, dropped (UDP has no backpressure to apply).
+void UdpEcho::hold(const sockaddr_storage& sender, socklen_t sender_length, const std::string& prefix,
+                   std::size_t n) {
+    const Config& config = service_.config();
+    if (held_bytes_ + prefix.size() + n > config.max_buffer_bytes) return stats_.udp_delay_full.add();
+    long long wait = static_cast<long long>(config.delay * 1000 + 0.5);
+    if (const auto jitter = static_cast<long long>(config.delay_jitter * 1000 + 0.5); jitter > 0)
+        wait += std::uniform_int_distribution<long long>(-jitter, jitter)(service_.random());
+    // + 1: the clock counts whole milliseconds, and no reply goes a fraction early.
+    last_release_ms_ = std::max(last_release_ms_, service_.now_ms() + 1 + std::max(0LL, wait));
+    Held& held = held_.emplace_back(Held{last_release_ms_, sender, sender_length, prefix});
+    held.reply.append(datagram_.data(), n);
+    held_bytes_ += held.reply.size();
+    if (held_.size() == 1) service_.set_timer(timer_, *this, last_release_ms_);
+}
+
+void UdpEcho::expire(Expiry) {
+    const long long now = service_.loop_time_ms();
+    while (!held_.empty() && held_.front().release_ms <= now) {
+        Held& due = held_.front();
+        iovec part{due.reply.data(), due.reply.size()};
+        send_reply(fd_, due.sender, due.sender_length, &part, 1);
+        held_bytes_ -= due.reply.size();
+        held_.pop_front();
+    }
+    if (!held_.empty()) service_.set_timer(timer_, *this, held_.front().release_ms);
 }
 
 }  // namespace echomux

@@ -122,6 +122,12 @@ void apply(const Key& k, const Setting& s, Config& config) {
 }
 
 // Rules between keys, once each has a valid value: errors, then what is only worth a warning.
+// Values that follow from others once all are read. A udp listener has no connections to
+// fault, so a fault_probability set for it is the share of datagrams to drop.
+void derive(Config& c, Settings& settings) {
+    c.udp_drop = c.udp && settings["fault_probability"].source != "default" ? c.fault_probability : 0;
+}
+
 void check_together(const Config& c, Settings& settings, std::vector<std::string>& warnings) {
     // Found here, not at bind time, where it would read as "another process holds the port".
     if (c.metrics_port != 0 && c.metrics_port == c.port && listen_addresses_overlap(c.listen, c.metrics_listen))
@@ -154,7 +160,6 @@ void check_together(const Config& c, Settings& settings, std::vector<std::string
                                : c.reset_after > 0       ? "reset_after"
                                : c.bandwidth > 0         ? "bandwidth"
                                : c.accept_delay > 0      ? "accept_delay"
-                               : c.delay > 0             ? "delay"
                                                          : nullptr;
         if (tcp_only)
             throw ConfigError(settings["udp"].source + ": udp = on with " + tcp_only + " (" +
@@ -212,6 +217,7 @@ Config listener_config(const Config& main, const ListenerSettings& listener, std
     try {
         for (const auto& k : keys())
             if (k.scope == Scope::listener) apply(k, settings[k.name], c);
+        derive(c, settings);
         check_together(c, settings, warnings);
     } catch (const ConfigError& e) {
         throw ConfigError("listener " + listener.name + ": " + e.what());
@@ -301,6 +307,7 @@ LoadedConfig load_settings(int argc, const char* const argv[], const char* const
         loaded.config.tls_cert.clear();
         loaded.config.tls_key.clear();
     }
+    derive(loaded.config, settings);
     check_together(loaded.config, settings, loaded.warnings);
     std::vector<Config> every{loaded.config};
     std::vector<const Settings*> every_settings{&settings};

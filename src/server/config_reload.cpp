@@ -22,6 +22,8 @@ Config with_reloadable(const Config& running, const Config& next) {
     Config merged = running;
     for (const auto& k : keys())
         if (k.reload == Reload::live) k.copy(merged, next);
+    // What follows from a live key (fault_probability), where udp, which takes a restart, has not changed.
+    if (merged.udp == next.udp) merged.udp_drop = next.udp_drop;
     return merged;
 }
 

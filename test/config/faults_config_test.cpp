@@ -31,4 +31,25 @@ BOOST_AUTO_TEST_CASE(a_fault_on_a_udp_listener_is_refused) {
     BOOST_TEST(contains(r.err, "command line: udp = on with stall_after_bytes (command line): that fault applies to TCP"), r.err);
 }
 
+BOOST_AUTO_TEST_CASE(timing_faults_that_cannot_apply_are_refused_with_the_key) {
+    const Run both = run({"--close-after=1s", "--reset-after=2s"});
+    BOOST_TEST(is_config_error(both), both.err);
+    BOOST_TEST(contains(both.err, "close_after and reset_after: set one of them"), both.err);
+    const Run jitter = run({"--delay=100ms", "--delay-jitter=150ms"});
+    BOOST_TEST(is_config_error(jitter), jitter.err);
+    BOOST_TEST(contains(jitter.err, "delay_jitter = '150ms': more than delay"), jitter.err);
+    for (const char* tcp_only : {"--bandwidth=1MiB", "--close-after=1s", "--accept-delay=1s"}) {
+        const Run r = run({"--udp=on", tcp_only});
+        BOOST_TEST(is_config_error(r), r.err);
+        BOOST_TEST(contains(r.err, "that fault applies to TCP connections only"), r.err);
+    }
+    const Run negative = run({"--delay=-1s"});
+    BOOST_TEST(is_config_error(negative), negative.err);
+    BOOST_TEST(contains(negative.err, "delay = '-1s'"), negative.err);
+    const Run size = run({"--bandwidth=fast"});
+    BOOST_TEST(is_config_error(size), size.err);
+    BOOST_TEST(contains(size.err, "bandwidth = 'fast'"), size.err);
+    BOOST_TEST(run({"--udp=on", "--delay=50ms", "--fault-probability=0.1", "--check-config"}).status == 0);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

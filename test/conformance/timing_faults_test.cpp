@@ -4,6 +4,7 @@
 // (it can never be faster than promised) and generous ones from above (a loaded machine).
 #include "faulty_server.hpp"
 #include "support/net.hpp"
+#include "echomux/util/socket_address.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -151,6 +152,45 @@ BOOST_AUTO_TEST_CASE(a_reload_turns_a_delay_on_and_off) {
     send_all(delayed.get(), "kept");
     BOOST_TEST(recv_exact(delayed.get(), 4) == "kept");
     BOOST_TEST(ms_since(start) >= 300);  // opened under the delay: keeps it
+}
+
+// On a udp listener: each reply held for the delay, and fault_probability drops that share
+// (Binomial(300, 0.25): 40..110 dropped is more than five standard deviations either side).
+BOOST_AUTO_TEST_CASE(udp_replies_wait_for_the_delay_and_a_share_is_dropped) {
+    Server server = faulty_server("udp = on\ndelay = 200ms\nfault_probability = 0.25\n");
+    const auto address = echomux::parse_socket_address("127.0.0.1", static_cast<std::uint16_t>(server.listener_port("faulty")));
+    Fd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    std::vector<Clock::time_point> sent_at;
+    int answered = 0;
+    long long earliest = 1'000'000;
+    // Replies are read while datagrams still go out (a ms apart), so that a burst of them
+    // never overflows this socket's receive buffer: every one missing was dropped on purpose.
+    const auto read_replies = [&](int wait_ms) {
+        pollfd p{s.get(), POLLIN, 0};
+        while (::poll(&p, 1, wait_ms) > 0) {
+            char reply[64];
+            const ssize_t n = ::recv(s.get(), reply, sizeof reply, 0);
+            BOOST_REQUIRE(n > 0);
+            const auto i = static_cast<std::size_t>(std::stoi(std::string(reply, static_cast<std::size_t>(n))));
+            earliest = std::min<long long>(
+                earliest, std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - sent_at.at(i)).count());
+            ++answered;
+            wait_ms = 0;
+        }
+    };
+    for (int i = 0; i < 300; ++i) {
+        const std::string datagram = std::to_string(i);
+        sent_at.push_back(Clock::now());
+        BOOST_REQUIRE(::sendto(s.get(), datagram.data(), datagram.size(), 0, address->get(), address->length) > 0);
+        read_replies(1);
+    }
+    const auto start = Clock::now();
+    while (ms_since(start) < 3000) read_replies(100);
+    BOOST_TEST(earliest >= 200);
+    BOOST_TEST(answered >= 190);
+    BOOST_TEST(answered <= 260);
+    server.stop();
+    BOOST_TEST(server.counter("udp_fault_dropped") == static_cast<std::uint64_t>(300 - answered));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -99,10 +99,13 @@ private:
     X(udp_blocked_port, "echomux_udp_dropped_datagrams_total", "reason=\"blocked_port\"",                             \
       "UDP datagrams not answered: blocked_port (source port 0, 7, 13, 17, 19 or 37: a reflection loop), "            \
       "rate_limit (udp_rate_per_source), send_error (send buffer full or another send failure), too_large "           \
-      "(the prefix would take the reply past 65507 bytes).")                                                          \
+      "(the prefix would take the reply past 65507 bytes), fault (fault_probability on a udp listener), delay_full "   \
+      "(replies held for delay past max_buffer_bytes).")                                                          \
     X(udp_rate_limited, "echomux_udp_dropped_datagrams_total", "reason=\"rate_limit\"", "")                           \
     X(udp_send_errors, "echomux_udp_dropped_datagrams_total", "reason=\"send_error\"", "")                            \
     X(udp_too_large, "echomux_udp_dropped_datagrams_total", "reason=\"too_large\"", "")                            \
+    X(udp_fault_dropped, "echomux_udp_dropped_datagrams_total", "reason=\"fault\"", "")                             \
+    X(udp_delay_full, "echomux_udp_dropped_datagrams_total", "reason=\"delay_full\"", "")                           \
     X(read_buffers_lent, "echomux_read_buffers_lent_total", "",                                                       \
       "Read buffers lent to receiving connections (asio backend); lent minus returned is what they hold now.")       \
     X(read_buffers_returned, "echomux_read_buffers_returned_total", "",                                               \
