@@ -178,7 +178,7 @@ BOOST_AUTO_TEST_CASE(shutdown_delay_keeps_accepting_while_readiness_says_503) {
     BOOST_TEST_MESSAGE("refused new connections " << std::chrono::duration_cast<std::chrono::milliseconds>(refused_after).count()
                                                   << " ms after SIGTERM (shutdown_delay 3 s)");
     BOOST_TEST((refused_after >= 2900ms));
-    BOOST_TEST((refused_after <= 3500ms));
+    BOOST_TEST((refused_after <= 5000ms));  // the delay ends, with room for a loaded host
     BOOST_TEST(http_get(metrics, "/healthz").body == "draining\n");
     BOOST_TEST(http_get(metrics, "/livez").status == 200);
     send_all(late.get(), "drain");  // open connections are still served while draining

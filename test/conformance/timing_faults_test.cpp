@@ -4,6 +4,7 @@
 // (it can never be faster than promised) and generous ones from above (a loaded machine).
 #include "faulty_server.hpp"
 #include "support/net.hpp"
+#include "support/tls_client.hpp"
 #include "echomux/util/socket_address.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -152,6 +153,25 @@ BOOST_AUTO_TEST_CASE(a_reload_turns_a_delay_on_and_off) {
     send_all(delayed.get(), "kept");
     BOOST_TEST(recv_exact(delayed.get(), 4) == "kept");
     BOOST_TEST(ms_since(start) >= 300);  // opened under the delay: keeps it
+}
+
+// TLS alike: the delay counts from when a record is decrypted, and a half-close still
+// brings back everything, then the server's close_notify.
+BOOST_AUTO_TEST_CASE(a_delay_on_a_tls_listener_holds_the_plaintext) {
+    const std::string& certs = tls_cert_dir();
+    Server server = faulty_server("delay = 200ms\ntls_cert = " + certs + "/server.pem\ntls_key = " + certs +
+                                  "/server.key\n");
+    TlsOptions options;
+    options.ca_file = certs + "/ca.pem";
+    TlsClient client(server.listener_port("faulty"), options);
+    BOOST_REQUIRE_MESSAGE(client.handshake_ok(), client.error());
+    const auto start = Clock::now();
+    BOOST_REQUIRE(client.write_all("sealed"));
+    BOOST_TEST(client.read_exact(6) == "sealed");
+    BOOST_TEST(ms_since(start) >= 200);
+    bool clean = false;
+    BOOST_TEST(client.exchange("and the rest", &clean) == "and the rest");
+    BOOST_TEST(clean);
 }
 
 // On a udp listener: each reply held for the delay, and fault_probability drops that share

@@ -37,7 +37,7 @@ expect() {
 }
 
 # echomux: flags from --help, choice values from its validation, files for --config.
-expect "echomux --ba" "--backend --backlog"
+expect "echomux --ba" "--backend --backlog --bandwidth"
 expect "echomux --print-c" "--print-config"
 expect "echomux --mode " "echo upper prefix"
 expect "echomux --backend " "asio auto epoll epoll-level epoll-edge poll select io_uring"
