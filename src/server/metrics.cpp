@@ -103,7 +103,7 @@ std::string render_metrics(const MetricsSource& source, const EndpointStats& end
     metric(out, "echomux_metrics_requests_refused_total", "counter",
            "Metrics endpoint requests answered 400, 413 or 431 (malformed or too large).", endpoint.refused);
     histogram(out, "echomux_connection_duration_seconds", "How long connections were open, counted as they end.",
-              source.listeners, &Stats::connection_ms, 1000);
+              source.listeners, &Stats::connection_us, 1e6);
     histogram(out, "echomux_connection_received_bytes", "Bytes each connection sent to echomux, counted as it ends.",
               source.listeners, &Stats::connection_bytes, 1);
     histogram(out, "echomux_tls_handshake_duration_seconds",

@@ -133,7 +133,7 @@ private:
     // For the access log and %p/%l: taken at the start, since a reset socket no longer knows its peer.
     Endpoints endpoints_;
     std::uint64_t received_ = 0, sent_ = 0;
-    long long started_ms_;
+    long long started_us_;
     End end_ = End::eof;
 };
 
