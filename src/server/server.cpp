@@ -215,7 +215,7 @@ int run_server(const LoadedConfig& loaded, const std::function<LoadedConfig()>& 
             for (const Listener& l : listeners) figures.push_back({l.shared.get(), supervisor->stats(*l.shared)});
             metrics = std::make_unique<MetricsServer>(MetricsSource{*listeners.front().shared, std::move(figures),
                                                                     supervisor->draining(), supervisor->stopping(),
-                                                                    &reloads});
+                                                                    &reloads, &supervisor->loops()});
         }
     } catch (const std::exception& e) {
         log::error(e.what());

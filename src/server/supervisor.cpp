@@ -34,6 +34,16 @@ Supervisor::Supervisor(const Config& config, std::vector<LoopPlan> plans, const 
         slots_[i].shared = plans[i].shared;
         slots_[i].loop = make_loop(*plans[i].shared, std::move(plans[i].listener), std::move(plans[i].udp));
     }
+    std::vector<WatchedLoop> watched;
+    for (const auto& slot : slots_) {
+        unsigned index = 0;  // among its listener's loops
+        for (const auto& before : slots_) {
+            if (&before == &slot) break;
+            if (before.shared == slot.shared) ++index;
+        }
+        watched.push_back({slot.shared->config.name, index, backend_label(slot.shared->config), &slot.loop->heartbeat()});
+    }
+    watch_.emplace(std::move(watched), config.liveness_timeout, clock);
 }
 
 Supervisor::~Supervisor() {

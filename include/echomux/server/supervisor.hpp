@@ -8,6 +8,7 @@
 #include "echomux/backends/event_loop.hpp"
 #include "echomux/core/clock.hpp"
 #include "echomux/core/shared_state.hpp"
+#include "echomux/server/loop_watch.hpp"
 #include "echomux/server/service_notify.hpp"
 #include "echomux/server/signal_source.hpp"
 
@@ -49,6 +50,8 @@ public:
     std::vector<const Stats*> stats(const SharedState& listener) const;  // its loops'
     const std::atomic<bool>& stopping() const { return stopping_; }  // readiness (/healthz) says 503
     const std::atomic<bool>& draining() const { return draining_; }  // the loops were asked to drain
+    // Every loop's heartbeat, named, against the main listener's liveness_timeout.
+    const LoopWatch& loops() const { return *watch_; }
 
     // Runs every loop until all have ended. Returns the exit status: 0 after a drain, 1 when
     // a loop failed (its run() threw, or its thread could not start).
@@ -85,6 +88,7 @@ private:
     bool failed_ = false;
     bool signalled_ = false;                // a stop signal came: the next one exits at once
     std::optional<long long> drain_at_ms_;  // end of shutdown_delay
+    std::optional<LoopWatch> watch_;        // made with the loops
 };
 
 }  // namespace echomux
