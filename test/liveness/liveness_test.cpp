@@ -51,10 +51,12 @@ HttpReply poll_while(int port, const std::string& path, int status, std::chrono:
 
 BOOST_AUTO_TEST_SUITE(liveness)
 
-// No traffic for 7 times the bound: the loops sit in their waits, which is health, and their
-// busy time does not grow. Both loops of threads = 2 have a series.
+// No traffic for 3 times the bound: the loops sit in their waits, which is health, and their
+// busy time does not grow. Both loops of threads = 2 have a series. (A bound of 1 s, not
+// less: Asio's beat, a quarter of it, must come in time even on a host loaded far past its
+// cores, where a waking thread was seen to wait 400 ms for a CPU.)
 BOOST_AUTO_TEST_CASE(an_idle_server_stays_live_for_many_times_the_bound) {
-    Server server = Server::with_metrics({"--liveness-timeout=200ms", "--threads=2"});
+    Server server = Server::with_metrics({"--liveness-timeout=1s", "--threads=2"});
     const int port = server.metrics_port();
     const std::string before = http_get(port, "/metrics").body;
     const double busy_before = busy_seconds(before, 0) + busy_seconds(before, 1);
@@ -64,14 +66,13 @@ BOOST_AUTO_TEST_CASE(an_idle_server_stays_live_for_many_times_the_bound) {
 
     const auto start = Clock::now();
     int probes = 0;
-    while (seconds_since(start) < 1.4) {
+    while (seconds_since(start) < 3.0 || probes < 5) {
         const HttpReply live = http_get(port, "/livez");
         BOOST_REQUIRE_MESSAGE(live.status == 200, "after " << seconds_since(start) << " s idle: " << live.body);
         BOOST_REQUIRE(live.body == "ok\n");
         ++probes;
         std::this_thread::sleep_for(50ms);  // pacing the probes over the idle time
     }
-    BOOST_TEST(probes >= 5);
     BOOST_TEST(http_get(port, "/healthz").status == 200);
     const std::string after = http_get(port, "/metrics").body;
     const double idle_busy = busy_seconds(after, 0) + busy_seconds(after, 1) - busy_before;
@@ -82,20 +83,20 @@ BOOST_AUTO_TEST_CASE(an_idle_server_stays_live_for_many_times_the_bound) {
 
 BOOST_AUTO_TEST_CASE(a_wedged_loop_fails_livez_and_healthz_naming_it_until_it_turns_again) {
     ProcessOptions options;
-    options.env["ECHOMUX_TEST_WEDGE_LOOP"] = "3";
-    Server server = Server::with_metrics({"--liveness-timeout=300ms", "--threads=2"}, options);
+    options.env["ECHOMUX_TEST_WEDGE_LOOP"] = "4";
+    Server server = Server::with_metrics({"--liveness-timeout=1s", "--threads=2"}, options);
     const int port = server.metrics_port();
     BOOST_REQUIRE(http_get(port, "/livez").status == 200);
 
-    Fd client = connect_to(server.port());  // the loop that takes it blocks for 3 s
+    Fd client = connect_to(server.port());  // the loop that takes it blocks for 4 s
     const auto connected = Clock::now();
-    const HttpReply live = poll_while(port, "/livez", 200, 2500ms);
+    const HttpReply live = poll_while(port, "/livez", 200, 3000ms);
     BOOST_REQUIRE_MESSAGE(live.status == 503, "/livez said " << live.status << " " << live.body);
     const std::regex named("loop main/([01]) \\(" + backend() + "\\) has not turned for ([0-9.]+) s\n");
     std::smatch m;
     BOOST_REQUIRE_MESSAGE(std::regex_match(live.body, m, named), live.body);
     const double stalled = std::stod(m[2]);
-    BOOST_TEST(stalled >= 0.3);
+    BOOST_TEST(stalled >= 1.0);
     BOOST_TEST(stalled <= seconds_since(connected) + 0.05);
 
     // Readiness fails too (its clients would hang), with the same reason.
@@ -114,7 +115,7 @@ BOOST_AUTO_TEST_CASE(a_wedged_loop_fails_livez_and_healthz_naming_it_until_it_tu
     // Once it turns again, its client is served and every probe is 200 again.
     send_all(client.get(), "after the wedge\n");
     BOOST_TEST(recv_exact(client.get(), 16) == "after the wedge\n");
-    BOOST_TEST(seconds_since(connected) >= 2.9);
+    BOOST_TEST(seconds_since(connected) >= 3.9);
     const HttpReply again = poll_while(port, "/livez", 503, 2000ms);
     BOOST_TEST(again.status == 200);
     BOOST_TEST(again.body == "ok\n");
@@ -122,7 +123,7 @@ BOOST_AUTO_TEST_CASE(a_wedged_loop_fails_livez_and_healthz_naming_it_until_it_tu
     BOOST_TEST(run_to_end({echomux_binary(), "--metrics-listen=127.0.0.1", "--metrics-port=" + std::to_string(port),
                            "--healthcheck=live"})
                    .status == 0);
-    BOOST_TEST(server.process().wait_for_err("ECHOMUX_TEST_WEDGE_LOOP: blocking this event loop for 3000 ms", 1s));
+    BOOST_TEST(server.process().wait_for_err("ECHOMUX_TEST_WEDGE_LOOP: blocking this event loop for 4000 ms", 1s));
     BOOST_TEST(server.stop() == 0);
 }
 
