@@ -222,6 +222,7 @@ int run_server(const LoadedConfig& loaded, const std::function<LoadedConfig()>& 
         return 1;
     }
     log_start(listeners, metrics.get());
+    supervisor->set_watchdog(Watchdog::from_environment());
     // Type=notify: the listeners exist, so connections queue from now on even before the
     // loops run. systemd starts units ordered after this one only now.
     notifier.ready("listening on " + addresses(listeners));
