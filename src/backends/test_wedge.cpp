@@ -30,7 +30,8 @@ std::atomic<bool> wedged{false};
 
 void wedge_if_testing() {
     if (wedged.load(std::memory_order_relaxed) || wedge_ms() == 0 || wedged.exchange(true)) return;
-    log::warn(kTestWedgeVariable, ": blocking this event loop for ", wedge_ms(), " ms (a test hook; never set it in service)");
+    log::warn(kTestWedgeVariable, ": blocking this event loop for ", wedge_ms(),
+              " ms (a test hook; never set it in service)");
     std::this_thread::sleep_for(std::chrono::milliseconds(wedge_ms()));
 }
 

@@ -109,8 +109,8 @@ std::string render_metrics(const MetricsSource& source, const EndpointStats& end
                "Time each event loop spent out of its wait, handling events (asio: its thread's CPU time); "
                "its rate is the loop's utilisation, 1 when saturated.");
         for (const WatchedLoop& loop : source.loops->loops())
-            out << "echomux_loop_busy_seconds_total{listener=\"" << loop.listener << "\",loop=\"" << loop.index << "\"} "
-                << static_cast<double>(loop.heartbeat->busy_us()) / 1e6 << "\n";
+            out << "echomux_loop_busy_seconds_total{listener=\"" << loop.listener << "\",loop=\"" << loop.index
+                << "\"} " << static_cast<double>(loop.heartbeat->busy_us()) / 1e6 << "\n";
     }
     histogram(out, "echomux_connection_received_bytes", "Bytes each connection sent to echomux, counted as it ends.",
               source.listeners, &Stats::connection_bytes, 1);

@@ -41,7 +41,8 @@ Supervisor::Supervisor(const Config& config, std::vector<LoopPlan> plans, const 
             if (&before == &slot) break;
             if (before.shared == slot.shared) ++index;
         }
-        watched.push_back({slot.shared->config.name, index, backend_label(slot.shared->config), &slot.loop->heartbeat()});
+        watched.push_back(
+            {slot.shared->config.name, index, backend_label(slot.shared->config), &slot.loop->heartbeat()});
     }
     watch_.emplace(std::move(watched), config.liveness_timeout, clock);
 }
@@ -204,7 +205,8 @@ void Supervisor::feed_watchdog() {
     if (!watchdog_.take_due(clock_.now_ms())) return;
     if (const auto wedged = watch_->wedged()) {
         if (!watchdog_starved_)
-            log::error(*wedged, ": not feeding the systemd watchdog (liveness_timeout ", config_.liveness_timeout, "s)");
+            log::error(*wedged, ": not feeding the systemd watchdog (liveness_timeout ", config_.liveness_timeout,
+                       "s)");
         watchdog_starved_ = true;
         return;
     }
