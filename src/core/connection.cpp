@@ -26,7 +26,8 @@ Connection::Connection(Service& service, Transport& transport, ProxyProtocol pro
       pending_(service.config().max_buffer_bytes),
       slot_(service_.attach(*this)),
       header_(proxy_),
-      started_ms_(service_.loop_time_ms()) {
+      started_ms_(service_.loop_time_ms()),
+      started_us_(service_.now_us()) {
     if (fault_.paced())
         pacing_ = std::make_unique<Pacing>(fault_.delay_ms, fault_.jitter_ms, fault_.bandwidth, started_ms_);
 }
@@ -116,8 +117,10 @@ void Connection::close(End why) {
         case End::fault_close: stats.closed_fault_close.add(); break;
         case End::fault_reset: stats.closed_fault_reset.add(); break;
     }
-    const long long duration_ms = service_.loop_time_ms() - started_ms_;
-    service_.stats().connection_ms.observe(static_cast<std::uint64_t>(duration_ms));
+    // Its own clock reads, in µs: the loop's millisecond time would sum short connections to 0.
+    const long long duration_us = std::max(0LL, service_.now_us() - started_us_);
+    const long long duration_ms = duration_us / 1000;
+    service_.stats().connection_us.observe(static_cast<std::uint64_t>(duration_us));
     service_.stats().connection_bytes.observe(received_);
     if (access_log_) {
         if (endpoints_.peer.empty()) endpoints_ = transport_.endpoints();  // ended before start(): a failed TLS handshake

@@ -244,8 +244,9 @@ LoadedConfig load_settings(int argc, const char* const argv[], const char* const
         "check-config,t",
         "check the configuration (conf file, environment, flags) and exit: 0 and \"configuration OK\" when "
         "every setting is valid, else 2 and what is wrong; binds nothing (as nginx -t; systemctl reload runs it first)")(
-        "healthcheck",
-        "probe this configuration's /healthz (metrics_port) and exit: 0 if it answers 200, else 1 (container HEALTHCHECK)")(
+        "healthcheck", po::value<std::string>()->implicit_value("ready")->value_name("ready|live"),
+        "probe this configuration's /healthz (metrics_port; =live: /livez, every event loop turning) and exit: 0 if "
+        "it answers 200, else 1 (container HEALTHCHECK)")(
         "config,c", po::value<std::string>()->value_name("FILE"),
         "conf file to read (also ECHOMUX_CONFIG); see conf/echomux.conf");
     po::options_description all;
@@ -321,7 +322,11 @@ LoadedConfig load_settings(int argc, const char* const argv[], const char* const
         for (const auto& [key, setting] : listener.settings) loaded.values[listener.name + "." + key] = setting.value;
 
     if (cli.count("healthcheck")) {
+        const std::string mode = cli["healthcheck"].as<std::string>();
+        if (mode != "ready" && mode != "live")
+            throw ConfigError("command line: --healthcheck=" + mode + ": must be ready (/healthz) or live (/livez)");
         loaded.action = LoadedConfig::Action::healthcheck;
+        loaded.probe_liveness = mode == "live";
         return loaded;
     }
     if (cli.count("check-config")) {

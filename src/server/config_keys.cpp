@@ -137,6 +137,9 @@ const std::vector<Key>& keys() {
             "after SIGTERM/SIGINT, how long open connections may finish"),
         key("shutdown_delay", "0", live, &Config::shutdown_delay, seconds(3600),
             "after SIGTERM/SIGINT, keep accepting this long while /healthz says 503, then drain; 0 = drain at once"),
+        key("liveness_timeout", "5", restart, &Config::liveness_timeout, seconds(3600),
+            "an event loop busy this long without waiting again is wedged: /livez and /healthz say 503 and "
+            "the systemd watchdog is not fed; 0 = never"),
         per_listener(key("access_log", "off", live, &Config::access_log, one_of(on_off_names()),
                          "on: one line per connection as it ends (listener, addresses, bytes, duration, why it ended)")),
         key("log_level", "info", live, &Config::log_level, one_of(log::level_names()), "how much to log"),

@@ -2,6 +2,7 @@
 #include "config_sources.hpp"
 
 #include "config_keys.hpp"
+#include "echomux/backends/test_wedge.hpp"
 #include "echomux/server/config.hpp"
 #include "echomux/util/fd.hpp"
 
@@ -132,7 +133,7 @@ void read_environment(const char* const* envp, Settings& settings, std::vector<s
         const auto eq = entry.find('=');
         if (eq == std::string::npos || entry.rfind("ECHOMUX_", 0) != 0) continue;
         const std::string name = entry.substr(0, eq);
-        bool known = name == "ECHOMUX_CONFIG";
+        bool known = name == "ECHOMUX_CONFIG" || name == kTestWedgeVariable;  // the latter warns when it acts
         for (const auto& k : keys())
             if (name == env_name(k.name)) {
                 settings[k.name] = {entry.substr(eq + 1), "env " + name};

@@ -9,6 +9,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -38,13 +39,13 @@ struct Answer {
     http::response<http::string_body> response;
 };
 
-// GET /healthz on one address, within what is left of the deadline.
-Answer get_healthz(const boost::asio::ip::address& address, std::uint16_t port,
-                   std::chrono::steady_clock::time_point deadline) {
+// GET `path` on one address, within what is left of the deadline.
+Answer get(const boost::asio::ip::address& address, std::uint16_t port, const std::string& path,
+           std::chrono::steady_clock::time_point deadline) {
     boost::asio::io_context io;
     beast::tcp_stream stream(io);
     beast::flat_buffer buffer;
-    http::request<http::empty_body> request{http::verb::get, "/healthz", 11};
+    http::request<http::empty_body> request{http::verb::get, path, 11};
     request.set(http::field::host, describe_address(address.to_string(), port));
     request.set(http::field::connection, "close");
     Answer answer;
@@ -62,11 +63,20 @@ Answer get_healthz(const boost::asio::ip::address& address, std::uint16_t port,
     io.run();
     return answer;
 }
+// A 503's first line says why ("loop main/0 (epoll) has not turned for 7.3 s"), shown after
+// the status, within reason: a stranger may answer on the port.
+std::string reason(const std::string& body) {
+    std::string line = body.substr(0, std::min(body.find('\n'), std::size_t{200}));
+    if (line.empty() || line == "ok") return "";
+    for (char& c : line)
+        if (c < 0x20 || c > 0x7e) c = '?';
+    return " (" + line + ")";
+}
 }  // namespace
 
-int probe_health(const Config& config, std::ostream& out) {
+int probe_health(const Config& config, std::ostream& out, const std::string& path) {
     if (config.metrics_port == 0) {
-        out << "unhealthy: metrics_port = 0: no /healthz to probe (set metrics_port)\n";
+        out << "unhealthy: metrics_port = 0: no " << path << " to probe (set metrics_port)\n";
         return 1;
     }
     // One deadline for everything: connect, send, answer, on every address tried.
@@ -74,8 +84,8 @@ int probe_health(const Config& config, std::ostream& out) {
     std::string url;
     Answer answer;
     for (const auto& address : probe_addresses(config.metrics_listen)) {
-        url = "http://" + describe_address(address.to_string(), config.metrics_port) + "/healthz";
-        answer = get_healthz(address, config.metrics_port, deadline);
+        url = "http://" + describe_address(address.to_string(), config.metrics_port) + path;
+        answer = get(address, config.metrics_port, path, deadline);
         if (answer.connected) break;  // an answer, or a server that took the connection and failed
     }
     if (answer.failure) {
@@ -84,7 +94,7 @@ int probe_health(const Config& config, std::ostream& out) {
     }
     const unsigned status = answer.response.result_int();
     out << (status == 200 ? "healthy" : "unhealthy") << ": GET " << url << ": " << status << " "
-        << answer.response.reason() << "\n";
+        << answer.response.reason() << reason(answer.response.body()) << "\n";
     return status == 200 ? 0 : 1;
 }
 

@@ -33,7 +33,8 @@ int main(int argc, char** argv) {
     echomux::log::set_format(loaded.config.log_format);
     echomux::log::set_level(loaded.config.log_level);
     for (const auto& warning : loaded.warnings) echomux::log::warn(warning);
-    if (loaded.action == LoadedConfig::Action::healthcheck) return echomux::probe_health(loaded.config, std::cout);
+    if (loaded.action == LoadedConfig::Action::healthcheck)
+        return echomux::probe_health(loaded.config, std::cout, loaded.probe_liveness ? "/livez" : "/healthz");
     if (loaded.action != LoadedConfig::Action::run) {
         std::cout << loaded.text;
         return 0;

@@ -103,7 +103,15 @@ std::string render_metrics(const MetricsSource& source, const EndpointStats& end
     metric(out, "echomux_metrics_requests_refused_total", "counter",
            "Metrics endpoint requests answered 400, 413 or 431 (malformed or too large).", endpoint.refused);
     histogram(out, "echomux_connection_duration_seconds", "How long connections were open, counted as they end.",
-              source.listeners, &Stats::connection_ms, 1000);
+              source.listeners, &Stats::connection_us, 1e6);
+    if (source.loops) {
+        family(out, "echomux_loop_busy_seconds_total", "counter",
+               "Time each event loop spent out of its wait, handling events (asio: its thread's CPU time); "
+               "its rate is the loop's utilisation, 1 when saturated.");
+        for (const WatchedLoop& loop : source.loops->loops())
+            out << "echomux_loop_busy_seconds_total{listener=\"" << loop.listener << "\",loop=\"" << loop.index
+                << "\"} " << static_cast<double>(loop.heartbeat->busy_us()) / 1e6 << "\n";
+    }
     histogram(out, "echomux_connection_received_bytes", "Bytes each connection sent to echomux, counted as it ends.",
               source.listeners, &Stats::connection_bytes, 1);
     histogram(out, "echomux_tls_handshake_duration_seconds",

@@ -191,12 +191,19 @@ private:
             response_.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
             response_.body() = render_metrics(source_, sessions_.stats);
         } else if (path == "/healthz" || path == "/readyz") {  // readiness: take no new clients here
+            // A wedged loop fails readiness too: the clients the kernel hands it would hang, so
+            // a balancer should send them elsewhere until liveness has it restarted.
             const bool stopping = source_.stopping.load();
-            response_.result(stopping ? http::status::service_unavailable : http::status::ok);
-            response_.body() = !stopping ? "ok\n" : source_.draining.load() ? "draining\n" : "shutting down\n";
-        } else if (path == "/livez") {  // liveness: the process serves until it exits
-            response_.result(http::status::ok);
-            response_.body() = "ok\n";
+            const auto wedged = stopping || !source_.loops ? std::optional<std::string>() : source_.loops->wedged();
+            response_.result(stopping || wedged ? http::status::service_unavailable : http::status::ok);
+            response_.body() = wedged      ? *wedged + "\n"
+                               : !stopping ? "ok\n"
+                               : source_.draining.load() ? "draining\n"
+                                                         : "shutting down\n";
+        } else if (path == "/livez") {  // liveness: every event loop turns (a drain is no failure)
+            const auto wedged = source_.loops ? source_.loops->wedged() : std::optional<std::string>();
+            response_.result(wedged ? http::status::service_unavailable : http::status::ok);
+            response_.body() = wedged ? *wedged + "\n" : "ok\n";
         } else {
             response_.result(http::status::not_found);
             response_.body() = "not found: try /metrics, /healthz, /readyz or /livez\n";

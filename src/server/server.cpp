@@ -215,13 +215,14 @@ int run_server(const LoadedConfig& loaded, const std::function<LoadedConfig()>& 
             for (const Listener& l : listeners) figures.push_back({l.shared.get(), supervisor->stats(*l.shared)});
             metrics = std::make_unique<MetricsServer>(MetricsSource{*listeners.front().shared, std::move(figures),
                                                                     supervisor->draining(), supervisor->stopping(),
-                                                                    &reloads});
+                                                                    &reloads, &supervisor->loops()});
         }
     } catch (const std::exception& e) {
         log::error(e.what());
         return 1;
     }
     log_start(listeners, metrics.get());
+    supervisor->set_watchdog(Watchdog::from_environment());
     // Type=notify: the listeners exist, so connections queue from now on even before the
     // loops run. systemd starts units ordered after this one only now.
     notifier.ready("listening on " + addresses(listeners));

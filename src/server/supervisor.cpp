@@ -34,6 +34,17 @@ Supervisor::Supervisor(const Config& config, std::vector<LoopPlan> plans, const 
         slots_[i].shared = plans[i].shared;
         slots_[i].loop = make_loop(*plans[i].shared, std::move(plans[i].listener), std::move(plans[i].udp));
     }
+    std::vector<WatchedLoop> watched;
+    for (const auto& slot : slots_) {
+        unsigned index = 0;  // among its listener's loops
+        for (const auto& before : slots_) {
+            if (&before == &slot) break;
+            if (before.shared == slot.shared) ++index;
+        }
+        watched.push_back(
+            {slot.shared->config.name, index, backend_label(slot.shared->config), &slot.loop->heartbeat()});
+    }
+    watch_.emplace(std::move(watched), config.liveness_timeout, clock);
 }
 
 Supervisor::~Supervisor() {
@@ -62,7 +73,8 @@ int Supervisor::run(const Actions& actions) {
             drain_all();
             log::info("shutdown_delay over: no longer accepting; draining for up to ", config_.drain_timeout, "s");
         }
-        const int sig = signals_.wait(time_to_drain());
+        feed_watchdog();
+        const int sig = signals_.wait(next_wake());
         if (sig != 0) on_signal(sig, actions);
     }
     report_failures();  // of the loop that ended last
@@ -185,6 +197,29 @@ void Supervisor::drain_all() {
     for (auto& slot : slots_) slot.loop->request_drain();
     const std::size_t active = slots_.empty() ? 0 : slots_.front().shared->process.active.load(std::memory_order_acquire);
     notifier_.status("draining " + std::to_string(active) + " connections");
+}
+
+// From the supervisor's thread, not a loop's: a wedged loop cannot feed it, and neither can
+// a wedged supervisor (which would no longer answer signals).
+void Supervisor::feed_watchdog() {
+    if (!watchdog_.take_due(clock_.now_ms())) return;
+    if (const auto wedged = watch_->wedged()) {
+        if (!watchdog_starved_)
+            log::error(*wedged, ": not feeding the systemd watchdog (liveness_timeout ", config_.liveness_timeout,
+                       "s)");
+        watchdog_starved_ = true;
+        return;
+    }
+    if (watchdog_starved_) log::info("every event loop turns again: feeding the systemd watchdog");
+    watchdog_starved_ = false;
+    notifier_.notify("WATCHDOG=1");
+}
+
+std::optional<long long> Supervisor::next_wake() const {
+    const std::optional<long long> drain = time_to_drain(), watchdog = watchdog_.due_in_ms(clock_.now_ms());
+    if (!drain) return watchdog;
+    if (!watchdog) return drain;
+    return std::min(*drain, *watchdog);
 }
 
 std::optional<long long> Supervisor::time_to_drain() const {

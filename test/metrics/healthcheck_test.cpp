@@ -57,7 +57,7 @@ BOOST_AUTO_TEST_CASE(healthcheck_fails_once_the_server_is_stopping) {
     BOOST_REQUIRE(server.process().wait_for_err("received SIGTERM", 5s));
     const Probe stopping = probe({"--metrics-port=" + std::to_string(port)});
     BOOST_TEST(stopping.status == 1);
-    BOOST_TEST(stopping.out == "unhealthy: GET " + url(port) + ": 503 Service Unavailable\n");
+    BOOST_TEST(stopping.out == "unhealthy: GET " + url(port) + ": 503 Service Unavailable (shutting down)\n");
 }
 
 BOOST_AUTO_TEST_CASE(healthcheck_fails_when_nothing_answers_or_nothing_is_configured) {

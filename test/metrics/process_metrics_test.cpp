@@ -25,7 +25,7 @@ double seconds_since_epoch() {
 double value_of(const std::string& page, const std::string& name) {
     std::smatch m;
     const std::string pattern = std::regex_replace(name, std::regex(R"([{}"])"), R"(\$&)");
-    if (!std::regex_search(page, m, std::regex("\n" + pattern + " ([0-9.e+]+)\n"))) return std::nan("");
+    if (!std::regex_search(page, m, std::regex("\n" + pattern + " ([-0-9.e+]+)\n"))) return std::nan("");
     return std::stod(m[1]);
 }
 
@@ -123,6 +123,26 @@ BOOST_AUTO_TEST_CASE(connection_histograms_count_each_connection_once_in_its_buc
     BOOST_TEST(bucket(duration, "1") == 2);
     BOOST_TEST(bucket(duration, "10") == 3);
     BOOST_TEST(value_of(page, duration + "_sum{listener=\"main\"}") >= 1.2);
+}
+
+// Five connections of well under a millisecond each (issue 25): their durations add up in
+// microseconds, where whole milliseconds of loop time mostly summed them to 0 (the exact
+// microseconds: connection_duration_test). One after another, they fit in the run.
+BOOST_AUTO_TEST_CASE(short_connections_add_up_to_more_than_zero_and_less_than_the_run) {
+    Server server = Server::with_metrics();
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < 5; ++i) {
+        auto c = connect_to(server.port());
+        send_all(c.get(), "x");
+        BOOST_REQUIRE(recv_exact(c.get(), 1) == "x");
+    }
+    BOOST_REQUIRE(wait_for_metric(server.metrics_port(), "echomux_connection_duration_seconds_count",
+                                  [](long long v) { return v == 5; }) == 5);
+    const double run = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const std::string page = http_get(server.metrics_port(), "/metrics").body;
+    const double sum = value_of(page, "echomux_connection_duration_seconds_sum{listener=\"main\"}");
+    BOOST_TEST(sum > 0);
+    BOOST_TEST(sum < run, sum << " s summed in a run of " << run << " s");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -49,6 +49,7 @@ public:
         applied();
     }
     const Stats& stats() const override { return stats_; }
+    const LoopHeartbeat& heartbeat() const override { return heartbeat_; }
 
     std::atomic<int> drains{0};
     std::atomic<bool> gave_up{false};
@@ -58,6 +59,7 @@ private:
     bool failing_;
     std::mutex mutex_;
     std::condition_variable changed_;
+    LoopHeartbeat heartbeat_;
     Stats stats_;
 };
 

@@ -54,7 +54,7 @@ for line in Type=notify 'ExecStart=/usr/bin/echomux --config /etc/echomux/echomu
     "ExecReload=/bin/sh -c 'kill -HUP \$MAINPID'" DynamicUser=yes \
     ProtectSystem=strict ProtectHome=yes PrivateTmp=yes PrivateDevices=yes NoNewPrivileges=yes \
     CapabilityBoundingSet= 'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX' LimitNOFILE=65536 \
-    KillSignal=SIGTERM Restart=on-failure; do
+    KillSignal=SIGTERM Restart=on-failure WatchdogSec=20; do
     expect_line "$service" "$line"
 done
 for line in ListenStream=7007 Accept=no; do

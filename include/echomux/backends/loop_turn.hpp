@@ -9,8 +9,12 @@
 //   Owned: what it frees once no callback of the turn can still touch it (a connection).
 // The native and io_uring loops take this turn; the Asio loop keeps the same rules with
 // its own scheduler (posted handlers are its again-list, shared_ptr its deferred free).
+// The turn stamps the loop's heartbeat as it leaves its wait and as it goes back, which
+// costs a clock read each (microseconds: the loop's millisecond time would sum short
+// turns to nothing).
 #pragma once
 
+#include "echomux/backends/loop_heartbeat.hpp"
 #include "echomux/backends/loop_queue.hpp"
 #include "echomux/core/service.hpp"
 
@@ -26,7 +30,10 @@ public:
     LoopTurn(Service& service, LoopQueue& queue) : service_(service), queue_(queue) {}
 
     int wait_ms() const { return again_.empty() ? service_.wait_ms() : 0; }
-    void woke() { service_.update_time(); }  // the one clock read of a turn that does nothing
+    void woke() {  // the clock reads of a turn that does nothing
+        heartbeat_.woke(service_.now_us());
+        service_.update_time();
+    }
     // After each callback: an atomic load, and the clock read the next activity stamp uses.
     void between_callbacks() {
         if (queue_.pending()) queue_.run_posted();
@@ -41,7 +48,8 @@ public:
     void free_after_turn(std::unique_ptr<Owned> owned) { closed_.push_back(std::move(owned)); }
 
     // The deferred calls as they stood (those they defer wait for the next turn), each
-    // followed by between_callbacks(); then the timers, then the frees.
+    // followed by between_callbacks(); then the timers, then the frees. The loop then waits
+    // (or ends: either way it is no longer busy).
     template <class Run>
     void finish(Run run) {
         running_.swap(again_);
@@ -52,11 +60,14 @@ public:
         running_.clear();
         service_.tick();
         closed_.clear();
+        heartbeat_.wait(service_.now_us());
     }
+    const LoopHeartbeat& heartbeat() const { return heartbeat_; }
 
 private:
     Service& service_;
     LoopQueue& queue_;
+    LoopHeartbeat heartbeat_;
     std::vector<Again> again_, running_;
     std::vector<std::unique_ptr<Owned>> closed_;
 };

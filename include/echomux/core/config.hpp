@@ -56,6 +56,7 @@ struct Config {
     double idle_timeout = 300;  // seconds, 0 = never
     double drain_timeout = 10;  // seconds
     double shutdown_delay = 0;  // seconds of accepting after SIGTERM while /healthz says 503
+    double liveness_timeout = 5;  // seconds an event loop may stay out of its wait; 0 = never wedged
     log::Level log_level = log::Level::info;
     log::Format log_format = log::Format::text;
     bool access_log = false;  // a line per connection as it ends

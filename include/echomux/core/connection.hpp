@@ -143,7 +143,8 @@ private:
     // For the access log and %p/%l: taken at the start, since a reset socket no longer knows its peer.
     Endpoints endpoints_;
     std::uint64_t received_ = 0, sent_ = 0;
-    long long started_ms_;
+    long long started_ms_;  // loop time: what the fault timers count from
+    long long started_us_;  // the clock, for the duration histogram
     End end_ = End::eof;
 };
 

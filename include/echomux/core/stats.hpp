@@ -115,8 +115,8 @@ struct Stats {
 #define ECHOMUX_COUNTER_FIELD(field, metric, labels, help) Counter field;
     ECHOMUX_COUNTERS(ECHOMUX_COUNTER_FIELD)
 #undef ECHOMUX_COUNTER_FIELD
-    // Per connection, as it ends: milliseconds open, and bytes received from the client.
-    Histogram connection_ms{1, 10, 100, 1000, 10000, 60000, 300000, 3600000};
+    // Per connection, as it ends: microseconds open (1 ms to 1 h), and bytes received from the client.
+    Histogram connection_us{1000, 10000, 100000, 1000000, 10000000, 60000000, 300000000, 3600000000};
     Histogram connection_bytes{64, 1024, 16384, 262144, 4194304, 67108864, 1073741824};
     // Per finished TLS handshake: microseconds from accept to done (the client's round trips too).
     Histogram tls_handshake_us{250, 500, 1000, 2500, 5000, 10000, 50000, 250000, 1000000, 5000000};

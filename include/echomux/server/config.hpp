@@ -36,6 +36,7 @@ struct LoadedConfig {
     Config config;                  // the main listener's, and the whole server's
     std::vector<Config> listeners;  // every other listener's ([listener NAME] sections, tls_port)
     std::string text;  // help, version, print-config or check-config output, when action asks for it
+    bool probe_liveness = false;  // --healthcheck=live: /livez rather than /healthz
     std::vector<std::string> warnings;  // worth a log line, not worth refusing to start
     // Each key's effective value, as written: "port" for the main listener, "NAME.port" for another.
     std::map<std::string, std::string> values;

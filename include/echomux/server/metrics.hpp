@@ -5,6 +5,7 @@
 
 #include "echomux/core/service.hpp"
 #include "echomux/core/stats.hpp"
+#include "echomux/server/loop_watch.hpp"
 #include "echomux/server/reload_stats.hpp"
 
 #include <atomic>
@@ -26,6 +27,7 @@ struct MetricsSource {
     const std::atomic<bool>& draining;  // not accepting any more: open connections finish
     const std::atomic<bool>& stopping;  // SIGTERM/SIGINT seen (shutdown_delay, then draining)
     const ReloadStats* reloads = nullptr;  // none: the page has no echomux_config_* metrics
+    const LoopWatch* loops = nullptr;  // none: no echomux_loop_* metrics, and no loop is ever wedged
 };
 
 // Counters of the HTTP endpoint itself, written and read on its own thread.

@@ -8,8 +8,10 @@
 #include "echomux/backends/event_loop.hpp"
 #include "echomux/core/clock.hpp"
 #include "echomux/core/shared_state.hpp"
+#include "echomux/server/loop_watch.hpp"
 #include "echomux/server/service_notify.hpp"
 #include "echomux/server/signal_source.hpp"
+#include "echomux/server/watchdog.hpp"
 
 #include <atomic>
 #include <functional>
@@ -49,6 +51,10 @@ public:
     std::vector<const Stats*> stats(const SharedState& listener) const;  // its loops'
     const std::atomic<bool>& stopping() const { return stopping_; }  // readiness (/healthz) says 503
     const std::atomic<bool>& draining() const { return draining_; }  // the loops were asked to drain
+    // Every loop's heartbeat, named, against the main listener's liveness_timeout.
+    const LoopWatch& loops() const { return *watch_; }
+    // Feed systemd's watchdog from run(): WATCHDOG=1 when due, while no loop is wedged.
+    void set_watchdog(Watchdog watchdog) { watchdog_ = watchdog; }
 
     // Runs every loop until all have ended. Returns the exit status: 0 after a drain, 1 when
     // a loop failed (its run() threw, or its thread could not start).
@@ -74,6 +80,8 @@ private:
     void on_signal(int sig, const Actions& actions);
     void drain_all();
     std::optional<long long> time_to_drain() const;
+    void feed_watchdog();
+    std::optional<long long> next_wake() const;  // the sooner of the drain and the watchdog
 
     Config config_;
     std::vector<Slot> slots_;
@@ -85,6 +93,9 @@ private:
     bool failed_ = false;
     bool signalled_ = false;                // a stop signal came: the next one exits at once
     std::optional<long long> drain_at_ms_;  // end of shutdown_delay
+    std::optional<LoopWatch> watch_;        // made with the loops
+    Watchdog watchdog_;                     // off unless set_watchdog()
+    bool watchdog_starved_ = false;         // said once per wedge
 };
 
 }  // namespace echomux

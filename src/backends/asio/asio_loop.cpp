@@ -2,11 +2,13 @@
 #include "echomux/backends/asio/asio_loop.hpp"
 
 #include "echomux/backends/asio/asio_session.hpp"
+#include "echomux/backends/test_wedge.hpp"
 #include "echomux/util/log.hpp"
 
 #include <boost/asio/post.hpp>
 
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,6 +25,15 @@ constexpr std::chrono::seconds kReadBufferGrace{1};
 // Buffers lent at once per loop: 256 x 64 KiB (read_chunk_bytes) = 16 MiB at most, of which
 // a ping-pong touches one page each. More receiving connections wait buffer-less.
 constexpr std::size_t kMaxReadBufferBytes = 16 << 20;
+// The heartbeat's period: a quarter of liveness_timeout, at most a second (it also brings
+// the busy time up to date). An idle loop wakes this often; the native loops do not need to.
+constexpr long long kMostBeatUs = 1000000;
+
+long long thread_cpu_us() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<long long>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
 
 tcp protocol_of(int fd) {
     sockaddr_storage s{};
@@ -41,7 +52,8 @@ AsioLoop::AsioLoop(SharedState& shared, Fd listener, Fd udp)
       udp_echo_(service_),
       udp_(io_),
       timer_(io_),
-      sweep_timer_(io_) {
+      sweep_timer_(io_),
+      beat_timer_(io_) {
     acceptor_.assign(protocol_, listener.release());
     if (udp) udp_.assign(protocol_ == tcp::v6() ? udp::v6() : udp::v4(), udp.release());
 }
@@ -52,7 +64,35 @@ void AsioLoop::run() {
     wait_for_accept();
     wait_for_udp();
     arm_timer();
+    cpu_counted_us_ = thread_cpu_us();
+    beat();
     io_.run();  // returns once drained: no listener, no connection, no timer left
+    heartbeat_.add_busy(thread_cpu_us() - cpu_counted_us_);
+    heartbeat_.ended();
+}
+
+// Asio's scheduler waits and runs handlers inside io_.run(), with no hook between the two, so
+// the loop cannot stamp its wait as LoopTurn does. Instead a timer proves that handlers still
+// run: each beat stamps the heartbeat, and a loop whose beat is overdue (a handler that does
+// not return) has not turned since. Busy time is the thread's CPU time, taken at each beat:
+// everything this thread does is the loop's work, and the wait itself costs none. (Timing
+// io_.run_one() would count the wait; timing each handler would cost a clock read each.)
+void AsioLoop::beat() {
+    const long long now = service_.now_us();
+    const long long cpu = thread_cpu_us();
+    heartbeat_.add_busy(cpu - cpu_counted_us_);
+    cpu_counted_us_ = cpu;
+    heartbeat_.woke(now);
+    if (service_.finished()) return;  // io_.run() may now return
+    const double timeout = service_.config().liveness_timeout;
+    long long period = kMostBeatUs;
+    if (timeout > 0) period = std::min(period, std::max(1000LL, static_cast<long long>(timeout * 1e6 / 4)));
+    beat_armed_ = true;
+    beat_timer_.expires_after(std::chrono::microseconds(period));
+    beat_timer_.async_wait([this](const boost::system::error_code& ec) {
+        beat_armed_ = false;
+        if (!ec) beat();
+    });
 }
 
 void AsioLoop::request_drain() {
@@ -101,6 +141,7 @@ void AsioLoop::on_udp() {
 }
 
 void AsioLoop::adopt(int fd) {
+    wedge_if_testing();
     AsioSession::Socket socket(io_);
     boost::system::error_code ec;
     socket.assign(protocol_, fd, ec);
@@ -117,6 +158,7 @@ void AsioLoop::deadline_changed() {
     // threw) detach after the timers are gone: nothing to arm or cancel.
     if (destroying_) return;
     arm_timer();
+    if (service_.finished() && beat_armed_) beat_timer_.cancel();  // drained: let io_.run() return
     // The last connection went (it may be a drain): no sweep timer keeps io_.run() going.
     if (!service_.has_connections() && sweep_armed_) {
         sweep_timer_.cancel();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSL-1.0
 #include "echomux/backends/native/native_loop.hpp"
 
+#include "echomux/backends/test_wedge.hpp"
 #include "echomux/util/log.hpp"
 #include "echomux/backends/native/native_connection.hpp"
 
@@ -78,6 +79,7 @@ void NativeLoop::on_udp() {
 }
 
 void NativeLoop::adopt(int fd) {
+    wedge_if_testing();
     Fd owned(fd);
     connections_.put(fd, std::make_unique<NativeConnection>(*this, service_, std::move(owned))).start();
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSL-1.0
 #include "echomux/backends/uring/uring_loop.hpp"
 
+#include "echomux/backends/test_wedge.hpp"
 #include "echomux/backends/uring/uring_connection.hpp"
 
 #include <poll.h>
@@ -219,6 +220,7 @@ void UringLoop::request_reconfigure(const Config& next, std::function<void()> ap
 }
 
 void UringLoop::adopt(int fd) {
+    wedge_if_testing();
     Fd owned(fd);
     connections_.put(fd, std::make_unique<UringConnection>(*this, service_, std::move(owned))).start();
 }

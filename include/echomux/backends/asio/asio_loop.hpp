@@ -22,6 +22,7 @@ public:
     void request_drain() override;
     void request_reconfigure(const Config& next, std::function<void()> applied) override;
     const Stats& stats() const override { return service_.stats(); }
+    const LoopHeartbeat& heartbeat() const override { return heartbeat_; }
 
 private:
     void adopt(int fd) override;
@@ -36,6 +37,7 @@ private:
     void on_udp();
     void arm_timer();  // the timer follows service_.next_deadline()
     void arm_sweep();  // while buffers are lent, take them back from idle connections
+    void beat();       // stamps the heartbeat, and again a period later until finished
 
     // Declared first, destroyed last: sessions still owned by io_'s handlers detach from it.
     Service service_;
@@ -50,6 +52,10 @@ private:
     boost::asio::ip::udp::socket udp_;  // closed with udp = off, and once draining
     boost::asio::steady_timer timer_;
     boost::asio::steady_timer sweep_timer_;
+    boost::asio::steady_timer beat_timer_;
+    LoopHeartbeat heartbeat_;
+    long long cpu_counted_us_ = 0;  // this thread's CPU time already added to heartbeat_
+    bool beat_armed_ = false;
     bool sweep_armed_ = false;
     bool timer_armed_ = false;
     bool destroying_ = false;  // sessions freed with io_ detach after timer_ is gone

@@ -27,6 +27,7 @@ public:
     void request_drain() override;
     void request_reconfigure(const Config& next, std::function<void()> applied) override;
     const Stats& stats() const override { return service_.stats(); }
+    const LoopHeartbeat& heartbeat() const override { return turn_.heartbeat(); }
 
     Selector& selector() { return *selector_; }
     // Serve `handler` again this turn's end, with no new event coming (a fairness budget, or

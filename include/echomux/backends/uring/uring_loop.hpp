@@ -33,6 +33,7 @@ public:
     void request_drain() override;
     void request_reconfigure(const Config& next, std::function<void()> applied) override;
     const Stats& stats() const override { return service_.stats(); }
+    const LoopHeartbeat& heartbeat() const override { return turn_.heartbeat(); }
 
     // For connections.
     io_uring_sqe* sqe();  // a free submission entry: submits what waits when the ring is full
