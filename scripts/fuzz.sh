@@ -17,6 +17,7 @@ targets=${*:-proxy_header config reply_text metrics_http connection tls}
 
 command -v clang++-16 >/dev/null || { echo "fuzz.sh: clang++-16 is missing: apt-get install clang-16 libclang-rt-16-dev" >&2; exit 2; }
 CC=clang-16 CXX=clang++-16 cmake -S . -B build-fuzz -DECHOMUX_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+set --  # the targets named on the command line are in $targets now
 for t in $targets; do set -- "$@" "fuzz_$t"; done
 cmake --build build-fuzz -j2 --target "$@"
 
