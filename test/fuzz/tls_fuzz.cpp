@@ -193,7 +193,9 @@ struct Run {
         const std::size_t greeting_size = want.size() - client.plain_delivered;
         const std::size_t echoed = got.size() > greeting_size ? got.size() - greeting_size : 0;
         const std::size_t bound = shared.config.max_buffer_bytes + service.read_size() + 3 * kTlsRecordBytes;
-        if (client.plain_delivered - echoed > bound) fail("more held than max_buffer_bytes + one read + 3 records");
+        const std::size_t held = client.plain_delivered - echoed;
+        if (held > bound) fail("more held than max_buffer_bytes + one read + 3 records");
+        if (held > shared.config.max_buffer_bytes) most_beyond_buffer = std::max(most_beyond_buffer, held - shared.config.max_buffer_bytes);
     }
 
     NoHooks hooks;
@@ -207,6 +209,7 @@ struct Run {
     std::string peer;
     std::vector<char> own;
     bool closed = false, again = false, peer_fin = false, errored = false, unclean = false;
+    std::size_t most_beyond_buffer = 0;  // the most held past max_buffer_bytes (the trace says it)
 };
 
 int run(const std::uint8_t* data, std::size_t size);
@@ -349,8 +352,8 @@ int run(const std::uint8_t* data, std::size_t size) {
     }
     if (std::getenv("ECHOMUX_FUZZ_TRACE"))  // what a replayed input did, in one line
         std::fprintf(stderr, "tls: handshake %s, %zu of %zu plaintext bytes delivered, %zu decrypted of %zu expected, "
-                     "%zu bytes sent (hash %zx), %s%s%s%s\n", r.handshake_done() ? "done" : "not done", r.client.plain_delivered,
-                     r.client.sent.size(), r.client.received.size(), r.expected().size(), r.transport.wire.size(), std::hash<std::string>{}(r.transport.wire), r.unclean ? "unclean, " : "",
+                     "%zu bytes sent (hash %zx), at most %zu held past max_buffer_bytes (read %zu), %s%s%s%s\n", r.handshake_done() ? "done" : "not done", r.client.plain_delivered,
+                     r.client.sent.size(), r.client.received.size(), r.expected().size(), r.transport.wire.size(), std::hash<std::string>{}(r.transport.wire), r.most_beyond_buffer, r.service.read_size(), r.unclean ? "unclean, " : "",
                      r.closed ? "closed, " : "", r.transport.fin ? "our FIN, " : "",
                      r.client.closed_by_server ? "our close_notify" : "");
     if (r.unclean || !r.compatible) return 0;
