@@ -30,8 +30,9 @@
 // Failures: in a clean run, what the client decrypts is not a prefix of the greeting plus the
 // model's answer, or not all of it once everything is delivered and sent (then, after the
 // client's close_notify or FIN, no close_notify and FIN of ours); a clean handshake that
-// fails; more plaintext held than max_buffer_bytes + one read + 3 records (OpenSSL's
-// decrypted record, the record on its way out, and one cut in the wire); in every run,
+// fails, or gives the client a session ticket (resumption is off); more plaintext held than
+// max_buffer_bytes + one read + 3 records (OpenSSL's decrypted record, the record on its way
+// out, and one cut in the wire); in every run, an OpenSSL error left in the thread's queue,
 // interest() and read_room() disagreeing, a send after our FIN or release, a crash, UB, a leak.
 #include "echomux/core/service.hpp"
 #include "echomux/core/shared_state.hpp"
@@ -362,6 +363,7 @@ int run(const std::uint8_t* data, std::size_t size) {
     if (all_delivered && !r.peer_fin && !r.handshake_done()) fail("a clean handshake did not finish");
     if (!r.handshake_done()) return 0;  // the peer's FIN came first
     if (r.client.received != r.expected()) fail("once everything was delivered and sent, not all of the answer came");
+    if (SSL_SESSION_has_ticket(SSL_get_session(r.client.ssl))) fail("a session ticket: resumption is off (tls_context.cpp)");
     const bool ended = r.peer_fin || (r.client.shut && all_delivered);
     if (ended && !r.transport.fin) fail("after the client's close_notify or FIN and every send, no FIN of ours");
     if (r.client.shut && all_delivered && !r.client.closed_by_server) fail("no close_notify after the client's");
