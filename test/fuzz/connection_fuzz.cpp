@@ -137,7 +137,8 @@ Config config_from(Script& s) {
     c.mode = b % 3 == 0 ? Mode::echo : b % 3 == 1 ? Mode::upper : Mode::prefix;
     if (c.mode == Mode::prefix) c.prefix = kPrefix;
     if (b & 0x08) c.greeting = kGreeting;
-    const std::size_t bytes = s.next() << 8 | s.next();
+    const std::size_t high = s.next();  // two statements: the order of `next() << 8 | next()` is the compiler's
+    const std::size_t bytes = high << 8 | s.next();
     // As the validator allows: prefix mode needs 4 KiB (config.cpp, check_together).
     c.max_buffer_bytes = c.mode == Mode::prefix ? 4096 + bytes % 4096 : 1 + bytes % 8192;
     const std::uint8_t chunk = s.next();

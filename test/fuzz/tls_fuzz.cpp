@@ -51,6 +51,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -101,7 +102,8 @@ Config config_from(Script& s) {
     if (b & 2) c.greeting = kGreeting;
     const int proxy = (b >> 3) & 3;
     c.proxy_protocol = proxy == 0 ? ProxyProtocol::off : proxy == 1 ? ProxyProtocol::required : ProxyProtocol::optional;
-    const std::size_t bytes = s.next() << 8 | s.next();
+    const std::size_t high = s.next();  // two statements: the order of `next() << 8 | next()` is the compiler's
+    const std::size_t bytes = high << 8 | s.next();
     c.max_buffer_bytes = 1 + bytes;
     const std::uint8_t chunk = s.next();
     c.read_chunk_bytes = chunk >= 128 ? 64 * 1024 : 1 + chunk * 8;
@@ -278,7 +280,8 @@ int run(const std::uint8_t* data, std::size_t size) {
                 break;
             }
             case 3: {
-                const std::size_t n = std::min<std::size_t>(std::size_t{s.next()} + 1, size - s.at);
+                const std::size_t length = std::size_t{s.next()} + 1;  // before size - s.at, not unsequenced with it
+                const std::size_t n = std::min(length, size - s.at);
                 r.client.stream.append(reinterpret_cast<const char*>(data + s.at), n);
                 s.at += n;
                 r.unclean = true;
@@ -336,9 +339,15 @@ int run(const std::uint8_t* data, std::size_t size) {
     // Everything the client sent is delivered, every send completes, the client reads it all.
     if (r.errored) return 0;
     r.transport.most = SIZE_MAX;
-    for (int turns = 0; turns < 1000000; ++turns) {  // max_buffer_bytes = 1: a few turns a byte
-        const std::size_t before = r.client.delivered + r.transport.wire.size() + r.client.stream.size();
-        const bool busy = !r.closed && (r.transport.in_flight || r.again || r.session.holding());
+    // holding() stays true while half a record waits inside OpenSSL, so progress is what moved.
+    const auto progress = [&r] {
+        return std::make_tuple(r.client.delivered, r.transport.wire.size(), r.client.stream.size(),
+                               r.client.received.size(), r.closed, r.transport.fin);
+    };
+    int turns = 0;
+    for (; turns < 1000000; ++turns) {  // max_buffer_bytes = 1: a few turns a byte
+        const auto before = progress();
+        const bool busy = !r.closed && (r.transport.in_flight || r.again);
         if (r.closed) {
         } else if (r.transport.in_flight) {
             r.transport.in_flight = 0;
@@ -349,8 +358,9 @@ int run(const std::uint8_t* data, std::size_t size) {
         r.deliver(SIZE_MAX, false);
         r.client.read(r.transport.wire);
         r.check();
-        if (!busy && before == r.client.delivered + r.transport.wire.size() + r.client.stream.size()) break;
+        if (!busy && before == progress()) break;
     }
+    if (turns == 1000000) fail("a million turns and still busy: Next::again for ever?");
     if (std::getenv("ECHOMUX_FUZZ_TRACE"))  // what a replayed input did, in one line
         std::fprintf(stderr, "tls: handshake %s, %zu of %zu plaintext bytes delivered, %zu decrypted of %zu expected, "
                      "%zu bytes sent (hash %zx), at most %zu held past max_buffer_bytes (read %zu), %s%s%s%s\n", r.handshake_done() ? "done" : "not done", r.client.plain_delivered,
