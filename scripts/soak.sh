@@ -13,7 +13,8 @@
 #     every 10 s, and each second the server's RSS, descriptors, CPU and an echo and /livez
 #     probe that must answer within 2 s.
 # Then SIGTERM, which must drain and exit 0; scripts/soak_report.py fits RSS and descriptor
-# slopes after warm-up (a quarter of the share, at least 20 s) against its stated bounds.
+# slopes after warm-up (a quarter of the share, at least 20 s) against its stated bounds, and
+# says how many connections the kernel reset for lack of TCP memory meanwhile (a shared host).
 # Prints a Markdown table (docs/soak.md has one); exits 1 on any error or upward trend.
 # Output and logs: build/soak/<backend>/. Ports from SOAK_PORT (default 29170) upward.
 set -u
@@ -46,6 +47,11 @@ await_livez() {
     return 1
 }
 
+# Connections the kernel reset for lack of TCP memory so far (tcp_mem is the whole host's).
+memory_aborts() {
+    awk '/^TcpExt:/ { if (!n) { for (i = 1; i <= NF; i++) col[$i] = i; n = 1 } else print $col["TCPAbortOnMemory"] }' /proc/net/netstat
+}
+
 soak_one() {  # backend port
     local backend=$1 port=$2 dir=$out/$1 status=0
     local proxy_port=$((port + 1)) tls_port=$((port + 2)) metrics_port=$((port + 3))
@@ -75,6 +81,8 @@ EOF
         return 1
     fi
 
+    local aborts_before
+    aborts_before=$(memory_aborts)
     local bench="$bin/echomux-bench run --host 127.0.0.1 --warmup 1 --duration $load --json"
     local tls="--tls --tls-ca $out/certs/ca.pem --tls-sni localhost --port $tls_port"
     local runs=()
@@ -110,7 +118,7 @@ EOF
         status=1
     fi
     wait "$pid" || { echo "  $backend: exit status $? after SIGTERM" >&2; status=1; }
-    python3 scripts/soak_report.py "$backend" "$warmup" "$dir/samples.csv" "$dir/load.json" "${jsons[@]}" || status=1
+    python3 scripts/soak_report.py "$backend" "$warmup" $(($(memory_aborts) - aborts_before)) "$dir/samples.csv" "$dir/load.json" "${jsons[@]}" || status=1
     return $status
 }
 

@@ -4,10 +4,13 @@
 second, its summary and each echomux-bench --json result, prints one Markdown table row and
 exits 1 when anything failed or trends upward.
 
-    soak_report.py BACKEND WARMUP_S SAMPLES_CSV SUMMARY_JSON BENCH_JSON...
+    soak_report.py BACKEND WARMUP_S KERNEL_ABORTS SAMPLES_CSV SUMMARY_JSON BENCH_JSON...
 
-Trends: least-squares slopes, over the samples after WARMUP_S, of RSS (bound: RSS_KIB_PER_MIN)
-and of open descriptors (bound: FDS_PER_MIN). A leak of one 64 KiB read buffer every 10 s,
+Trends: least-squares slopes, over the samples after WARMUP_S and before the last COOL_DOWN_S
+(the load's connections closing), of RSS (bound: RSS_KIB_PER_MIN) and of open descriptors
+(bound: FDS_PER_MIN). KERNEL_ABORTS: the host's TcpExtTCPAbortOnMemory during the run (the
+kernel resetting connections for lack of TCP memory, tcp_mem, which is the whole host's):
+said next to the errors, since clients then see resets that echomux did not send. A leak of one 64 KiB read buffer every 10 s,
 or of one descriptor every 30 s, fails; the noise of connections opening and closing does not.
 """
 import csv
@@ -16,6 +19,7 @@ import sys
 
 RSS_KIB_PER_MIN = 384
 FDS_PER_MIN = 2.0
+COOL_DOWN_S = 10
 
 
 def slope_per_min(ts, ys):
@@ -26,9 +30,11 @@ def slope_per_min(ts, ys):
 
 
 def main():
-    backend, warmup, samples, summary = sys.argv[1], float(sys.argv[2]), sys.argv[3], sys.argv[4]
+    backend, warmup, kernel_aborts = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+    samples, summary = sys.argv[4], sys.argv[5]
     rows = list(csv.DictReader(open(samples)))
-    after = [r for r in rows if float(r["t"]) >= warmup]
+    end = float(rows[-1]["t"]) - COOL_DOWN_S
+    after = [r for r in rows if warmup <= float(r["t"]) <= end]
     problems = []
     if len(after) < 30:
         problems.append(f"only {len(after)} samples after warm-up")
@@ -44,7 +50,7 @@ def main():
     errors = load["counts"].get("errors", 0)
     problems += load["errors"]
     requests = sum(v for k, v in load["counts"].items() if k not in ("errors", "sighup"))
-    for path in sys.argv[5:]:
+    for path in sys.argv[6:]:
         try:
             result = json.load(open(path))["result"]
         except (OSError, ValueError, KeyError) as e:
@@ -65,10 +71,13 @@ def main():
         problems.append(f"RSS grows {rss_slope:.0f} KiB/min after warm-up (bound {RSS_KIB_PER_MIN})")
     if fd_slope > FDS_PER_MIN:
         problems.append(f"descriptors grow {fd_slope:.2f}/min after warm-up (bound {FDS_PER_MIN})")
+    if kernel_aborts:
+        problems.append(f"the kernel reset {kernel_aborts} connection(s) for lack of TCP memory (TcpExtTCPAbortOnMemory)")
 
-    print(f"| {backend} | {ts[-1] - ts[0] + warmup:.0f} s | {rss[0] / 1024:.1f} → {rss[-1] / 1024:.1f} MiB "
+    print(f"| {backend} | {float(rows[-1]['t']):.0f} s | {rss[0] / 1024:.1f} → {rss[-1] / 1024:.1f} MiB "
           f"(max {max(rss) / 1024:.1f}) | {rss_slope:+.0f} | {min(fds)}–{max(fds)} | {fd_slope:+.2f} | "
-          f"{100 * cpu:.0f} % | {requests:,} | {load['counts'].get('sighup', 0)} | {probe_max:.0f} ms | {errors} |")
+          f"{100 * cpu:.0f} % | {requests:,} | {load['counts'].get('sighup', 0)} | {probe_max:.0f} ms | {errors}"
+          f"{f' ({kernel_aborts} kernel TCP-memory resets)' if kernel_aborts else ''} |")
     for p in problems:
         print(f"  {backend}: {p}", file=sys.stderr)
     return 1 if problems or errors else 0
