@@ -14,7 +14,8 @@
 //   bit 5 the server's second context (TLS 1.3 only, ALPN h2,echo), bit 6 the client offers ALPN,
 //   bit 7 the client's ClientHello is not taken: raw bytes (event 3) come first
 //   0  the client writes: length byte (shifted left by variant & 7), bytes from the input
-//      (or, with variant bit 3, made up from one pattern byte)
+//      (or, with variant bit 3, made up from one pattern byte); in all at most 64 KiB, and
+//      4 KiB + 64 x max_buffer_bytes (a buffer of 1 byte makes a record of each byte)
 //   1  deliver: length byte (shifted the same) of the client's ciphertext, at most
 //      read_room(); variant bit 3: into a buffer of its own, not the loop's scratch
 //   2  deliver, one byte flipped: length byte, position byte, xor byte
@@ -212,6 +213,7 @@ struct Run {
     std::string peer;
     std::vector<char> own;
     bool closed = false, again = false, peer_fin = false, errored = false, unclean = false;
+    std::size_t written = 0;             // plaintext the script had the client write
     std::size_t most_beyond_buffer = 0;  // the most held past max_buffer_bytes (the trace says it)
 };
 
@@ -269,7 +271,11 @@ int run(const std::uint8_t* data, std::size_t size) {
                     plain.assign(reinterpret_cast<const char*>(data + s.at), n);
                     s.at += n;
                 }
-                if (!r.client.shut) r.client.write(plain);
+                // Bounded, so a tiny max_buffer_bytes (a record a byte) does not make a slow unit.
+                const std::size_t cap = std::min<std::size_t>(64 * 1024, 4096 + 64 * config.max_buffer_bytes);
+                plain.resize(std::min(plain.size(), cap - std::min(cap, r.written)));
+                r.written += plain.size();
+                if (!r.client.shut && !plain.empty()) r.client.write(plain);
                 break;
             }
             case 1: r.deliver((std::size_t{s.next()} + 1) << (variant & 7), variant & 8); break;
