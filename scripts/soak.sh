@@ -17,6 +17,8 @@
 # says how many connections the kernel reset for lack of TCP memory meanwhile (a shared host).
 # Prints a Markdown table (docs/soak.md has one); exits 1 on any error or upward trend.
 # Output and logs: build/soak/<backend>/. Ports from SOAK_PORT (default 29170) upward.
+# SOAK_BACKENDS="epoll-edge io_uring" soaks only those (where the kernel refuses io_uring, its
+# start fails, and so does the soak: leave it out).
 set -u
 cd "$(dirname "$0")/.."
 
