@@ -13,10 +13,11 @@ cd "$(dirname "$0")/.."
 
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-proxy_header config reply_text metrics_http connection}
+targets=${*:-proxy_header config reply_text metrics_http connection tls}
 
 command -v clang++-16 >/dev/null || { echo "fuzz.sh: clang++-16 is missing: apt-get install clang-16 libclang-rt-16-dev" >&2; exit 2; }
 CC=clang-16 CXX=clang++-16 cmake -S . -B build-fuzz -DECHOMUX_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+set --  # the targets named on the command line are in $targets now
 for t in $targets; do set -- "$@" "fuzz_$t"; done
 cmake --build build-fuzz -j2 --target "$@"
 
@@ -31,6 +32,7 @@ for t in $targets; do
     case $t in
         proxy_header) max_len=2200 ;;   # kMaxHeaderBytes and a little more
         metrics_http) max_len=12000 ;;  # past the 8 KiB header limit
+        tls) max_len=8192 ;;            # a ClientHello of raw bytes, several records of plaintext
         *) max_len=4096 ;;
     esac
     dict=

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSL-1.0
 // The protocol core, differentially: a script of events fed to a Connection on a completion
-// transport (one send in flight, at most `most` bytes a send, completed when the script
-// says), against a reference model of what must come back. (The shape of test/support/completion_transport.hpp.)
+// transport (scripted_transport.hpp: one send in flight, at most `most` bytes a send,
+// completed when the script says), against a reference model of what must come back.
 //
 // Input: [mode/greeting] [max_buffer_bytes: 2 bytes] [read_chunk_bytes] [most] then events,
 // one opcode byte each (low 3 bits the event, high bits its variant) and its arguments:
@@ -20,6 +20,7 @@
 #include "echomux/core/connection.hpp"
 #include "echomux/core/service.hpp"
 #include "echomux/core/shared_state.hpp"
+#include "scripted_transport.hpp"
 #include "support/manual_clock.hpp"
 
 #include <algorithm>
@@ -37,13 +38,11 @@ namespace {
 
 constexpr const char* kPrefix = "[%p] ";
 constexpr const char* kGreeting = "hello %p from %l";
-constexpr const char* kPeer = "192.0.2.1:5000";
-constexpr const char* kLocal = "192.0.2.2:7007";
+using fuzz::kLocal;
+using fuzz::kPeer;
+using fuzz::ScriptedTransport;
 
-[[noreturn]] void fail(const char* what) {
-    std::fprintf(stderr, "connection fuzz: %s\n", what);
-    std::abort();
-}
+[[noreturn]] void fail(const char* what) { fuzz::fail("connection", what); }
 
 struct NoHooks final : LoopHooks {
     void adopt(int) override {}
@@ -67,37 +66,6 @@ struct Model {
             line_start = c == '\n';
         }
     }
-};
-
-// CompletionTransport (test/support) with what the checks need: a failing send, and a
-// record of the state our FIN was sent in.
-struct ScriptedTransport final : Transport {
-    long send(const char* bytes, std::size_t n) override {
-        if (fin || released) fail("send after our FIN or after release");
-        if (n == 0) fail("a send of no bytes");
-        if (fail_next) return -EPIPE;
-        if (in_flight) return 0;
-        in_flight = std::min(n, most);
-        wire.append(bytes, in_flight);
-        return static_cast<long>(in_flight);
-    }
-    bool flushed() const override { return in_flight == 0; }
-    void shutdown_write() override {
-        if (fin) fail("FIN sent twice");
-        if (in_flight) fail("FIN sent while a send is in flight");
-        fin = true;
-        wire_at_fin = wire.size();
-    }
-    void release() override { released = true; }
-    void abort() override { released = true; }
-    void call_soon() override { called_soon = true; }
-    Endpoints endpoints() const override { return {kPeer, kLocal}; }
-
-    std::size_t most = SIZE_MAX;
-    std::size_t in_flight = 0;
-    bool fail_next = false, fin = false, released = false, called_soon = false;
-    std::size_t wire_at_fin = 0;
-    std::string wire;
 };
 
 struct Script {
@@ -169,7 +137,8 @@ Config config_from(Script& s) {
     c.mode = b % 3 == 0 ? Mode::echo : b % 3 == 1 ? Mode::upper : Mode::prefix;
     if (c.mode == Mode::prefix) c.prefix = kPrefix;
     if (b & 0x08) c.greeting = kGreeting;
-    const std::size_t bytes = s.next() << 8 | s.next();
+    const std::size_t high = s.next();  // two statements: the order of `next() << 8 | next()` is the compiler's
+    const std::size_t bytes = high << 8 | s.next();
     // As the validator allows: prefix mode needs 4 KiB (config.cpp, check_together).
     c.max_buffer_bytes = c.mode == Mode::prefix ? 4096 + bytes % 4096 : 1 + bytes % 8192;
     const std::uint8_t chunk = s.next();

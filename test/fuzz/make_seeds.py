@@ -181,3 +181,126 @@ conns = {
 }
 for name, data in conns.items():
     write("connection", name, data)
+
+
+# --- TLS: scripts with the harness's real client, and raw ClientHellos -------------------
+# Config flags and events as test/fuzz/tls_fuzz.cpp's header lists them.
+UPPER_T, GREETING_T, TLS12, PROXY_REQUIRED, PROXY_OPTIONAL, PROXY_OPTIONAL_NONE = 1, 2, 4, 8, 16, 24
+CONTEXT2, OFFER_ALPN, RAW_FIRST = 32, 64, 128
+
+
+def tls(flags, max_buffer, chunk, most_byte, *events):
+    return bytes([flags]) + struct.pack(">H", max_buffer - 1) + bytes([chunk, most_byte]) + b"".join(events)
+
+
+def t_write(data): return bytes([0x00, len(data) - 1]) + data
+def t_write_made_up(length_byte, shift, pattern): return bytes([(8 | shift) << 4, length_byte, pattern])
+def t_deliver(length_byte, shift, own=False): return bytes([((8 if own else 0) | shift) << 4 | 1, length_byte])
+def t_flip(length_byte, at, xor): return bytes([2, length_byte, at, xor])
+def t_most(n): return bytes([7, n])
+def t_tick(arg): return bytes([14, arg])
+
+
+def t_raw(data):
+    return b"".join(bytes([3, len(data[i:i + 256]) - 1]) + data[i:i + 256] for i in range(0, len(data), 256))
+
+
+T_ALL = t_deliver(255, 7)  # up to 32 KiB, or read_room()
+T_COMPLETE, T_WRITABLE, T_RESUME, T_READ, T_CLOSE, T_FIN = b"\x04", b"\x05", b"\x06", b"\x08", b"\x09", b"\x0a"
+T_KEY_UPDATE, T_RESET, T_SEND_FAILS, T_RENEGOTIATE = b"\x0b", b"\x0c", b"\x0d", b"\x0f"
+HANDSHAKE = (T_ALL + T_COMPLETE + T_READ) * 3  # TLS 1.2 needs three round trips of this harness
+ANSWER = T_ALL + T_COMPLETE + T_READ
+
+
+def client_hello(max_tls12=False, alpn=None, sni="localhost"):
+    """A ClientHello as Python's ssl (the system's OpenSSL) writes it, its random parts fixed
+    so that writing the seeds again gives the same bytes."""
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    if max_tls12:
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    if alpn:
+        ctx.set_alpn_protocols(alpn)
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    s = ctx.wrap_bio(incoming, outgoing, server_hostname=sni)
+    try:
+        s.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    hello = bytearray(outgoing.read())
+    hello[11:43] = b"\x00" * 32                   # Random
+    sid_len = hello[43]
+    hello[44:44 + sid_len] = b"\x11" * sid_len    # legacy_session_id
+    at = 44 + sid_len
+    at += 2 + struct.unpack(">H", hello[at:at + 2])[0]   # cipher suites
+    at += 1 + hello[at]                                  # compression methods
+    end = at + 2 + struct.unpack(">H", hello[at:at + 2])[0]
+    at += 2
+    while at < end:                                      # key_share: x25519 shares are any 32 bytes
+        ext, length = struct.unpack(">HH", hello[at:at + 4])
+        if ext == 51:
+            k = at + 6
+            while k < at + 4 + length:
+                group, klen = struct.unpack(">HH", hello[k:k + 4])
+                if group == 0x1d:
+                    hello[k + 4:k + 4 + klen] = b"\x09" * klen
+                k += 4 + klen
+        at += 4 + length
+    return bytes(hello)
+
+
+def in_two_records(record):
+    """One handshake message cut over two records (legal, and a parser's classic trap)."""
+    body = record[5:]
+    half = len(body) // 2
+    return (record[:3] + struct.pack(">H", half) + body[:half]
+            + record[:3] + struct.pack(">H", len(body) - half) + body[half:])
+
+
+HELLO13, HELLO12 = client_hello(), client_hello(max_tls12=True)
+tls_seeds = {
+    "echo_tls13_close_notify": tls(0, 1024, 16, 0, HANDSHAKE, t_write(b"hello\n"), ANSWER, T_CLOSE, ANSWER),
+    "upper_greeting_tls12_fin": tls(UPPER_T | GREETING_T | TLS12, 4096, 255, 0, HANDSHAKE,
+                                    t_write(b"abc xyz\n"), ANSWER, T_FIN, ANSWER),
+    "proxy_required_greeting": tls(PROXY_REQUIRED | GREETING_T, 300, 255, 0, HANDSHAKE, t_write(b"p\n"), ANSWER),
+    "proxy_optional_header": tls(PROXY_OPTIONAL | GREETING_T | TLS12, 300, 40, 0, HANDSHAKE, t_write(b"q\n"), ANSWER),
+    "proxy_optional_none": tls(PROXY_OPTIONAL_NONE, 300, 40, 0, HANDSHAKE, t_write(b"r\n"), ANSWER),
+    "alpn_tls13_only_greeting": tls(CONTEXT2 | OFFER_ALPN | GREETING_T, 200, 255, 0, HANDSHAKE,
+                                    t_write(b"alpn\n"), ANSWER),
+    "tls12_refused_by_tls13_only": tls(CONTEXT2 | TLS12, 200, 255, 0, HANDSHAKE),
+    "backpressure_partial_sends": tls(0, 100, 255, 7, HANDSHAKE, t_most(0), t_write_made_up(255, 7, 0),
+                                      t_write_made_up(255, 6, 3), T_ALL, T_ALL, T_COMPLETE, T_READ, T_RESUME,
+                                      t_most(200), T_COMPLETE, T_WRITABLE, T_ALL, T_COMPLETE, T_READ),
+    "one_byte_reads": tls(UPPER_T, 1, 0, 3, HANDSHAKE, t_write(b"slow\n"), ANSWER * 4),
+    "own_buffers": tls(0, 5000, 100, 0, t_deliver(200, 0, True), T_COMPLETE, T_READ, t_deliver(255, 3, True),
+                       T_COMPLETE, T_READ, t_deliver(255, 3, True), t_write(b"x" * 200), t_deliver(255, 3, True)),
+    "key_update": tls(0, 2048, 255, 0, HANDSHAKE, T_KEY_UPDATE, ANSWER, t_write(b"after\n"), ANSWER,
+                      T_KEY_UPDATE, T_KEY_UPDATE, ANSWER),
+    "renegotiation_refused": tls(TLS12, 2048, 255, 0, HANDSHAKE, T_RENEGOTIATE, ANSWER, ANSWER),
+    "fin_mid_record": tls(0, 2048, 255, 0, HANDSHAKE, t_write(b"0123456789" * 5), t_deliver(20, 0), T_FIN, ANSWER),
+    "flipped_client_hello": tls(0, 2048, 255, 0, t_flip(255, 40, 1), HANDSHAKE),
+    "flipped_record": tls(GREETING_T, 2048, 255, 0, HANDSHAKE, t_write(b"abcdef"), t_flip(30, 9, 0x80), ANSWER),
+    "handshake_timeout": tls(0, 2048, 255, 0, T_ALL, T_COMPLETE, t_tick(60)),
+    "idle_after_handshake": tls(0, 2048, 255, 0, HANDSHAKE, t_tick(30), t_tick(30), t_write(b"late\n"), ANSWER),
+    "reset_mid_handshake": tls(0, 2048, 255, 0, T_ALL, T_RESET),
+    "send_fails": tls(TLS12, 2048, 255, 0, T_ALL, T_SEND_FAILS, T_COMPLETE, T_READ, T_ALL),
+    "raw_client_hello_tls13": tls(RAW_FIRST, 2048, 255, 0, t_raw(HELLO13), T_ALL, T_COMPLETE, T_ALL),
+    "raw_client_hello_tls12": tls(RAW_FIRST, 2048, 255, 0, t_raw(HELLO12), T_ALL, T_COMPLETE, T_ALL),
+    "raw_client_hello_alpn": tls(RAW_FIRST | CONTEXT2, 2048, 255, 0,
+                                 t_raw(client_hello(alpn=["echo", "h2"])), T_ALL, T_COMPLETE),
+    "raw_client_hello_two_records": tls(RAW_FIRST, 2048, 255, 0, t_raw(in_two_records(HELLO13)), T_ALL),
+    "raw_hello_then_bytes": tls(RAW_FIRST | TLS12, 2048, 3, 0, t_raw(HELLO12), T_ALL, T_ALL,
+                                t_raw(b"\x14\x03\x03\x00\x01\x01" + b"\x17\x03\x03\x00\x10" + b"\x00" * 16), T_ALL),
+    "raw_alert": tls(RAW_FIRST, 2048, 255, 0, t_raw(b"\x15\x03\x03\x00\x02\x02\x28"), T_ALL),
+    "raw_heartbeat": tls(RAW_FIRST, 2048, 255, 0, t_raw(b"\x18\x03\x03\x00\x03\x01\x40\x00"), T_ALL),
+    "raw_data_first": tls(RAW_FIRST, 2048, 255, 0, t_raw(b"\x17\x03\x03\x00\x05hello"), T_ALL),
+    "raw_sslv2_hello": tls(RAW_FIRST, 2048, 255, 0, t_raw(bytes.fromhex("802e0103010015000000100000040000050000"
+                                                                         "0a00000900000300000800000600000200") + b"\x00" * 16), T_ALL),
+    "raw_http_to_tls": tls(RAW_FIRST | PROXY_OPTIONAL, 2048, 255, 0, t_raw(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"), T_ALL),
+    "raw_proxy_v2_then_hello": tls(RAW_FIRST | PROXY_OPTIONAL_NONE, 2048, 255, 0,
+                                   t_raw(v2(0x21, 0x11, INET) + HELLO13), T_ALL, T_COMPLETE),
+}
+for name, data in tls_seeds.items():
+    write("tls", name, data)
