@@ -26,6 +26,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <iostream>
@@ -61,11 +62,13 @@ bool accepts_connections(int port) {
 // A server under test, pinned to its CPU, stopped (SIGTERM, then SIGKILL) when done.
 class RunningServer {
 public:
-    RunningServer(const ServerSpec& spec, int cpu, const std::string& log_path) : port_(free_port()) {
+    RunningServer(const ServerSpec& spec, int cpu, const std::string& log_path)
+        : port_(spec.plaintext ? free_port() : 0), tls_port_(spec.tls ? free_port() : 0) {
         std::vector<std::string> args;
         for (std::string a : spec.argv) {
-            for (auto at = a.find("{port}"); at != std::string::npos; at = a.find("{port}"))
-                a.replace(at, 6, std::to_string(port_));
+            for (const auto& [key, port] : {std::pair{std::string("{port}"), port_}, std::pair{std::string("{tls_port}"), tls_port_}})
+                for (auto at = a.find(key); at != std::string::npos; at = a.find(key))
+                    a.replace(at, key.size(), std::to_string(port));
             args.push_back(a);
         }
         std::vector<char*> argv;
@@ -80,15 +83,19 @@ public:
             ::execvp(argv[0], argv.data());
             ::_exit(127);
         }
-        for (int i = 0; i < 250 && !accepts_connections(port_); ++i)
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        if (!accepts_connections(port_)) {
-            stop();
-            throw std::runtime_error(spec.name + " did not start; see " + log_path);
+        // Up to 5 s for each port it serves.
+        for (const int port : {port_, tls_port_}) {
+            for (int i = 0; port != 0 && i < 250 && !accepts_connections(port); ++i)
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            if (port != 0 && !accepts_connections(port)) {
+                stop();
+                throw std::runtime_error(spec.name + " did not start; see " + log_path);
+            }
         }
     }
     ~RunningServer() { stop(); }
     int port() const { return port_; }
+    int tls_port() const { return tls_port_; }
     pid_t pid() const { return pid_; }
 
 private:
@@ -106,15 +113,18 @@ private:
         ::waitpid(pid_, nullptr, 0);
         pid_ = -1;
     }
-    int port_;
+    int port_, tls_port_;  // 0: not served
     pid_t pid_ = -1;
 };
+
+std::string tls_dir(const CompareOptions& o) { return o.out_dir + "/" + kTlsCertDir; }
 
 std::vector<ServerSpec> servers(const CompareOptions& o) {
     std::vector<ServerSpec> list;
     for (const auto& b : o.backends.empty() ? probe_backends(o.echomux) : o.backends)
-        list.push_back(echomux_server(o.echomux, b));
+        list.push_back(echomux_server(o.echomux, b, o.tls ? tls_dir(o) : ""));
     if (!o.reference.empty()) list.push_back({"reference-c-epoll", {o.reference, "{port}"}});
+    if (o.tls && !o.tls_reference.empty()) list.push_back(tls_anchor_server(o.tls_reference, tls_dir(o)));
     for (const auto& [name, command] : o.external) list.push_back({name, {"/bin/sh", "-c", "exec " + command}});
     return list;
 }
@@ -202,6 +212,15 @@ Result measured_run(const Workload& w) {
     return r;
 }
 
+// A throwaway CA and certificates for this run's TLS cells (the CA's key too: trust it nowhere).
+void make_certificates(const CompareOptions& o) {
+    const std::string command = "sh " + shell_quoted(o.tls_certs_script) + " " + shell_quoted(tls_dir(o)) + " >/dev/null";
+    const int status = std::system(command.c_str());
+    if (status != 0 || ::access((tls_dir(o) + "/server.key").c_str(), R_OK) != 0)
+        throw std::runtime_error(o.tls_certs_script + " did not make the TLS certificates in " + tls_dir(o) +
+                                 " (it needs the openssl command)");
+}
+
 std::string minutes(double seconds) {
     const long s = std::lround(std::max(0.0, seconds));
     return format("%02ld:%02ld", s / 60, s % 60);
@@ -216,6 +235,7 @@ int run_compare(const CompareOptions& o) {
     const std::size_t fd_limit = raise_open_files_limit();
     const Plan plan = make_plan(o, static_cast<long>(std::min<std::size_t>(fd_limit, 1L << 30)), ephemeral_ports());
     for (const auto& cap : plan.caps) std::cerr << "echomux-bench: " << cap << "\n";
+    if (o.tls) make_certificates(o);
     const auto specs = servers(o);
     bool failed = false;
     // All servers run for the whole comparison (an idle one costs nothing), and every
@@ -246,8 +266,9 @@ int run_compare(const CompareOptions& o) {
         const double per_cell = i > 0 ? elapsed / static_cast<double>(i) : planned_run * o.repeats * specs.size();
         std::cerr << "echomux-bench: cell " << i + 1 << " of " << plan.cells.size() << " (" << cell.id << "), ETA "
                   << minutes(per_cell * static_cast<double>(plan.cells.size() - i)) << "\n";
-        std::vector<CellRuns*> runs(specs.size());
+        std::vector<CellRuns*> runs(specs.size());  // null: the server does not speak the cell's protocol
         for (std::size_t s = 0; s < specs.size(); ++s) {
+            if (!serves(specs[s], cell)) continue;
             CellRuns& r = results[specs[s].name][cell.id];
             r.workload = cell.workload;
             runs[s] = &r;
@@ -263,7 +284,7 @@ int run_compare(const CompareOptions& o) {
         }
         auto run_once = [&](std::size_t s) {
             Workload w = runs[s]->workload;
-            w.port = running[s]->port();
+            w.port = w.tls.enabled ? running[s]->tls_port() : running[s]->port();
             w.server_pid = running[s]->pid();
             try {
                 runs[s]->runs.push_back(measured_run(w));
@@ -278,19 +299,23 @@ int run_compare(const CompareOptions& o) {
         };
         for (int repeat = 0; repeat < o.repeats && !stop_asked; ++repeat)
             for (std::size_t s = 0; s < specs.size() && !stop_asked; ++s)
-                if (runs[s]->not_run.empty()) run_once(s);
-        mark_starved_runs(runs, cell.group == CellGroup::rate_sweep);
+                if (runs[s] && runs[s]->not_run.empty()) run_once(s);
+        std::vector<CellRuns*> ran;
+        for (CellRuns* r : runs)
+            if (r) ran.push_back(r);
+        mark_starved_runs(ran, cell.group == CellGroup::rate_sweep);
         // A starved run measured the machine's bad moment: each is run once more (and only
         // once, so a server that is always starved still ends), and stays in the report.
         for (std::size_t s = 0; s < specs.size() && !stop_asked; ++s)
-            for (int again = starved_runs(*runs[s]); again > 0 && !stop_asked; --again) run_once(s);
-        mark_starved_runs(runs, cell.group == CellGroup::rate_sweep);
+            for (int again = runs[s] ? starved_runs(*runs[s]) : 0; again > 0 && !stop_asked; --again) run_once(s);
+        mark_starved_runs(ran, cell.group == CellGroup::rate_sweep);
         if (stop_asked) {
             // A cell cut short is not reported: its repeats would not be the ones asked for.
             for (const auto& spec : specs) results[spec.name].erase(cell.id);
             break;
         }
         for (std::size_t s = 0; s < specs.size(); ++s) {
+            if (!runs[s]) continue;
             std::cerr << one_line(specs[s].name, cell, *runs[s]) << "\n";
             if (!runs[s]->error().empty()) failed = true;
         }
@@ -318,7 +343,8 @@ int run_compare(const CompareOptions& o) {
               << ")\n";
     for (const auto& spec : specs)
         for (const auto& cell : plan.cells)
-            if (const auto error = results[spec.name][cell.id].error(); !error.empty())
+            if (!serves(spec, cell)) continue;
+            else if (const auto error = results[spec.name][cell.id].error(); !error.empty())
                 std::cerr << "echomux-bench: " << spec.name << " " << cell.id << ": no figure: " << error << "\n";
     return failed ? 1 : 0;
 }

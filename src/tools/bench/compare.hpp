@@ -24,6 +24,11 @@ struct CompareOptions {
     std::vector<int> idle_sweep = {0, 100, 1000, 10000, 50000};  // idle connections next to ping-pong 64 B x 50
     std::vector<double> rate_fractions = {0.1, 0.25, 0.5, 0.75, 0.9, 1.0, 1.1};  // of each server's saturation
     std::vector<std::pair<std::string, std::string>> external;  // name, shell command with {port}
+    // --tls: TLS cells too, against a TLS listener beside each echomux backend's plaintext one
+    // and the TLS anchor (a minimal OpenSSL epoll echo in C), with certificates made for the run.
+    bool tls = false;
+    std::string tls_reference;     // the TLS anchor ('' = none)
+    std::string tls_certs_script;  // scripts/tls-certs.sh: makes them into OUT/tls
     int server_cpu = 1;       // -1: no pinning
     int client_cpu = 0;
     std::string command_line; // for the report

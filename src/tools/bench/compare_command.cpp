@@ -17,7 +17,7 @@
 
 namespace echomux::bench {
 
-const char* const kCompareSynopsis = "echomux-bench compare [--quick] [--out DIR] [--backends B...] [OPTION...]";
+const char* const kCompareSynopsis = "echomux-bench compare [--quick] [--tls] [--out DIR] [--backends B...] [OPTION...]";
 
 namespace {
 
@@ -50,6 +50,13 @@ po::options_description compare_options(CompareArgs& a) {
         ("rate-sweep", po::value<std::vector<double>>(&o.rate_fractions)->multitoken(),
          "open-loop rates, as fractions of each server's saturation [0.5 1, full: 0.1 0.25 0.5 0.75 0.9 1 1.1, "
          "quick: 0.5 1]")
+        ("tls", "TLS cells too (ping-pong 64 B x 50, stream 16 KiB x 4, handshakes 8 at once): each echomux backend "
+                "with a TLS listener beside its plaintext one, and the TLS anchor; certificates made for the run in "
+                "OUT/tls by --tls-certs-script (about 40 s more on 2 CPUs)")
+        ("tls-reference", po::value(&o.tls_reference)->default_value(o.tls_reference, "echomux-tls-reference-server beside it"),
+         "--tls: the TLS anchor, a minimal OpenSSL epoll echo in C ('' = none)")
+        ("tls-certs-script", po::value(&o.tls_certs_script)->default_value(o.tls_certs_script, "../scripts/tls-certs.sh from echomux-bench"),
+         "--tls: makes a throwaway CA and certificates (DIR as its argument)")
         ("server", po::value<std::vector<std::string>>(&a.external),
          "also compare NAME=COMMAND, with {port} in COMMAND (repeatable)")
         // Shown as the rule, not the path: the help (and the man page made from it) must
@@ -84,6 +91,9 @@ void check_before_work(CompareOptions& o) {
             throw po::error(std::string(option) + " " + std::to_string(cpu) + ": not a CPU this process may run on");
     check_executable("--echomux", o.echomux);
     if (!o.reference.empty()) check_executable("--reference", o.reference);
+    if (o.tls && !o.tls_reference.empty()) check_executable("--tls-reference", o.tls_reference);
+    if (o.tls && ::access(o.tls_certs_script.c_str(), R_OK) != 0)
+        throw po::error("--tls-certs-script " + o.tls_certs_script + ": cannot read it: " + std::strerror(errno));
     std::vector<std::string> offered;
     try {
         offered = probe_backends(o.echomux);
@@ -119,10 +129,13 @@ int compare_command(const std::vector<std::string>& args) {
     CompareOptions& o = a.o;
     o.echomux = sibling("echomux");
     o.reference = sibling("echomux-reference-server");
+    o.tls_reference = sibling("echomux-tls-reference-server");
+    o.tls_certs_script = sibling("../scripts/tls-certs.sh");  // a build directory in the source tree
     po::variables_map vm;
     if (!parse(compare_options(a), args, vm, kCompareSynopsis, kCompareWhat)) return 0;
     o.quick = vm.count("quick") > 0;
     o.full = vm.count("full") > 0;
+    o.tls = vm.count("tls") > 0;
     if (o.quick && o.full) throw po::error("--quick and --full: give one");
     // The default: the cells and repeats the conclusions rest on (CPU per request against the
     // C loop at 50 connections, the regime check, streaming, idle connections, latency

@@ -100,7 +100,8 @@ void write_results_json(const Comparison& c) {
                                   {"server_cpu", o.server_cpu < 0 ? json::value(nullptr) : json::value(o.server_cpu)},
                                   {"client_cpu", o.client_cpu < 0 ? json::value(nullptr) : json::value(o.client_cpu)},
                                   {"quick", o.quick},
-                                  {"full", o.full}};
+                                  {"full", o.full},
+                                  {"tls", o.tls}};
     doc["progress"] = json::object{{"complete", c.complete()},
                                    {"interrupted", c.interrupted},
                                    {"cells_done", c.cells_done},
@@ -109,7 +110,7 @@ void write_results_json(const Comparison& c) {
     for (const auto& s : c.servers) {
         json::array argv;
         for (const auto& a : s.argv) argv.emplace_back(a);
-        servers.push_back(json::object{{"name", s.name}, {"argv", std::move(argv)}});
+        servers.push_back(json::object{{"name", s.name}, {"argv", std::move(argv)}, {"plaintext", s.plaintext}, {"tls", s.tls}});
     }
     for (const auto& cap : c.plan.caps) caps.emplace_back(cap);
     for (const auto& cell : c.plan.cells)

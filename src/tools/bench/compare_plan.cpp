@@ -35,13 +35,13 @@ std::string short_count(int n) {
     return std::to_string(n);
 }
 
+}  // namespace
+
 std::string shell_quoted(const std::string& s) {
     std::string q = "'";
     for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
     return q + "'";
 }
-
-}  // namespace
 
 Plan make_plan(const CompareOptions& o, long fd_limit, long ephemeral_ports) {
     using K = Workload::Kind;
@@ -78,6 +78,21 @@ Plan make_plan(const CompareOptions& o, long fd_limit, long ephemeral_ports) {
                  idle));
     }
 
+    if (o.tls) {
+        // The cells of scripts/tls-bench.sh: CPU per request, stream throughput, CPU per
+        // handshake (a new connection, a full handshake, one 64 B echo, closed; 8 at once).
+        Cell ping = cell(o, kTlsPingPongCell, CellGroup::tls, K::pingpong, 64, 50, 0);
+        Cell stream = cell(o, kTlsStreamCell, CellGroup::tls, K::stream, 16384, 4, 0);
+        Cell handshakes = cell(o, kTlsHandshakeCell, CellGroup::tls, K::pingpong, 64, 8, 0);
+        handshakes.workload.handshake = true;
+        for (Cell* c : {&ping, &stream, &handshakes}) {
+            c->workload.tls.enabled = true;
+            c->workload.tls.ca_file = o.out_dir + "/" + kTlsCertDir + "/ca.pem";
+            c->workload.tls.server_name = "localhost";  // the certificate's name, and the SNI sent
+            add(std::move(*c));
+        }
+    }
+
     for (double fraction : o.rate_fractions) {
         Cell c = cell(o, "rate-" + std::to_string(static_cast<int>(fraction * 100 + 0.5)) + "pct",
                       CellGroup::rate_sweep, K::pingpong, 64, busy, 0);
@@ -108,7 +123,7 @@ std::vector<std::string> probe_backends(const std::string& echomux) {
     return backends;
 }
 
-ServerSpec echomux_server(const std::string& echomux, const std::string& backend) {
+ServerSpec echomux_server(const std::string& echomux, const std::string& backend, const std::string& tls_dir) {
     std::vector<std::string> argv = {echomux, "--listen=127.0.0.1", "--port={port}", "--log-level=warn",
                                      "--idle-timeout=0", "--max-connections=100000"};
     // A label with a mode as two flags, which echomux binaries from before epoll-edge was a
@@ -120,7 +135,21 @@ ServerSpec echomux_server(const std::string& echomux, const std::string& backend
     } else {
         argv.push_back("--backend=" + backend);
     }
-    return {backend, argv};
+    ServerSpec spec{backend, argv};
+    if (!tls_dir.empty()) {
+        for (const std::string& a : std::vector<std::string>{"--tls-port={tls_port}", "--tls-cert=" + tls_dir + "/server.pem",
+                                                              "--tls-key=" + tls_dir + "/server.key"})
+            spec.argv.push_back(a);
+        spec.tls = true;
+    }
+    return spec;
+}
+
+ServerSpec tls_anchor_server(const std::string& binary, const std::string& tls_dir) {
+    ServerSpec spec{kTlsAnchor, {binary, "{tls_port}", tls_dir + "/server.pem", tls_dir + "/server.key"}};
+    spec.plaintext = false;
+    spec.tls = true;
+    return spec;
 }
 
 }  // namespace echomux::bench

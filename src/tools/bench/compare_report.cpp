@@ -48,6 +48,47 @@ std::vector<std::string> reasons_and_notes(const CellRuns& runs) {
 
 bool is_group(const Cell& c, CellGroup g) { return c.group == g; }
 
+// A cell's heading: its workload, and for a TLS cell what a request is.
+std::string title(const Workload& w) {
+    if (!w.tls.enabled) return describe(w);
+    if (w.handshake)
+        return format("TLS handshakes: a new connection, a full handshake, one %zu B echo, closed; %d at once "
+                      "(a request is a connection)",
+                      w.size, w.connections);
+    return "TLS " + describe(w);
+}
+
+// The TLS targets of issue 22, each echomux backend against the TLS anchor in the same cell.
+void tls_targets(const Comparison& c, std::ostringstream& md) {
+    struct Target {
+        const char* cell;
+        const char* key;
+        const char* what;
+        const char* unit;
+        bool at_most;  // the ratio's bound is an upper one
+        double bound;
+    };
+    const Target targets[] = {
+        {kTlsPingPongCell, "server_us_per_request", "server CPU per request, TLS ping-pong 64 B x 50", "us", true, 1.10},
+        {kTlsStreamCell, "megabytes_per_second", "TLS stream 16 KiB x 4", "MB/s", false, 0.90},
+        {kTlsHandshakeCell, "server_us_per_request", "server CPU per handshake", "us", true, 1.10},
+    };
+    for (const auto& t : targets) {
+        const auto anchor = c.spread(kTlsAnchor, t.cell, t.key);
+        for (const auto& s : c.servers) {
+            if (s.name == kTlsAnchor) continue;
+            const CellRuns* r = c.find(s.name, t.cell);
+            const auto figure = c.spread(s.name, t.cell, t.key);
+            if (!r || !figure || !anchor || anchor->median <= 0) continue;
+            const double ratio = figure->median / anchor->median;
+            const bool met = t.at_most ? ratio <= t.bound : ratio >= t.bound;
+            md << format("- %s: %s is %.2fx the TLS anchor's (%.2f vs %.2f %s; %s): %s %.2fx\n", s.name.c_str(), t.what,
+                         ratio, figure->median, anchor->median, t.unit, r->regime().c_str(),
+                         met ? "within" : "misses", t.bound);
+        }
+    }
+}
+
 }  // namespace
 
 void write_report(const Comparison& c) {
@@ -108,7 +149,7 @@ void write_report(const Comparison& c) {
         const bool measured = std::any_of(c.servers.begin(), c.servers.end(),
                                           [&](const ServerSpec& s) { return c.find(s.name, cell.id) != nullptr; });
         if (is_group(cell, CellGroup::rate_sweep) || !measured) continue;
-        md << "## " << describe(cell.workload) << " (" << cell.id << ")\n\n"
+        md << "## " << title(cell.workload) << " (" << cell.id << ")\n\n"
            << "| server | req/s | MB/s echoed | p50 | p90 | p99 | p99.9 | max | server CPU us/req | server CPU % "
               "| client CPU % | regime | server RSS MiB | valid runs | errors |\n"
               "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
@@ -240,6 +281,7 @@ void write_report(const Comparison& c) {
             md << format("- %s with %d idle connections: req/s is %.2fx that without; server RSS %s MiB\n",
                          s.name.c_str(), largest->workload.idle, i->median / b->median, shown(rss, "%.1f").c_str());
     }
+    tls_targets(c, md);
     md << "\n## Plots\n\nError bars: min..max over the valid repeats; a missing bar or point is a cell with no "
           "valid run.\n\n"
        << "![requests per second](requests.png)\n\n![server CPU per request](cpu.png)\n\n"

@@ -94,7 +94,9 @@ json::object workload_json(const Workload& w) {
                         {"cpus", std::move(cpus)},
                         {"timeout", udp ? json::value(w.timeout) : nullptr},
                         {"server_pid", w.server_pid > 0 ? json::value(w.server_pid) : nullptr},
-                        {"metrics_url", w.metrics_url.empty() ? json::value(nullptr) : json::value(w.metrics_url)}};
+                        {"metrics_url", w.metrics_url.empty() ? json::value(nullptr) : json::value(w.metrics_url)},
+                        {"tls", w.tls.enabled},
+                        {"handshake", w.handshake}};
 }
 
 json::object result_json(const Workload& w, const Result& r) {
@@ -102,6 +104,7 @@ json::object result_json(const Workload& w, const Result& r) {
                    {"invalid", strings(r.invalid)},
                    {"notes", strings(r.notes)},
                    {"greeting", strings(r.greeting)},
+                   {"tls", r.tls.empty() ? json::value(nullptr) : json::value(r.tls)},
                    {"regime", r.valid() ? json::value(regime_name(regime_of(r))) : nullptr},
                    {"asked_seconds", r.asked_seconds},
                    {"seconds", r.seconds},
