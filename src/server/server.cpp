@@ -125,7 +125,7 @@ std::vector<Supervisor::LoopPlan> loop_plans(std::vector<Listener>& listeners) {
         Listeners& sockets = listener.sockets;
         for (std::size_t i = 0; i < sockets.sockets.size(); ++i) {
             Fd udp = i < sockets.udp_sockets.size() ? std::move(sockets.udp_sockets[i]) : Fd();
-            plans.push_back({listener.shared.get(), std::move(sockets.sockets[i]), std::move(udp)});
+            plans.push_back({listener.shared.get(), std::move(sockets.sockets[i]), std::move(udp), sockets.inherited});
         }
     }
     return plans;

@@ -5,6 +5,8 @@
 
 #include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <chrono>
@@ -32,6 +34,12 @@ Supervisor::Supervisor(const Config& config, std::vector<LoopPlan> plans, const 
     : config_(config), slots_(plans.size()), signals_(signals), notifier_(notifier), clock_(clock) {
     for (std::size_t i = 0; i < plans.size(); ++i) {
         slots_[i].shared = plans[i].shared;
+        struct stat identity {};
+        if (!plans[i].inherited && plans[i].listener && ::fstat(plans[i].listener.get(), &identity) == 0) {
+            slots_[i].listener_fd = plans[i].listener.get();
+            slots_[i].listener_dev = identity.st_dev;
+            slots_[i].listener_ino = identity.st_ino;
+        }
         slots_[i].loop = make_loop(*plans[i].shared, std::move(plans[i].listener), std::move(plans[i].udp));
     }
     std::vector<WatchedLoop> watched;
@@ -151,6 +159,7 @@ bool Supervisor::report_failures() {
                                                             : "; exiting with status 1";
         log::error("event loop ", i + 1, " of ", slots_.size(), " failed: ", *slot.failure, next);
         failed_ = true;
+        stop_listening(slot);  // nobody accepts from it any more: new clients go elsewhere or are refused
     }
     return any;
 }
@@ -174,6 +183,7 @@ void Supervisor::on_signal(int sig, const Actions& actions) {
     }
     if (signalled_) {  // not just draining: a failed loop starts a drain the operator did not ask for
         log::warn("second ", signal_name(sig), ": exiting now");
+        for (auto& slot : slots_) stop_listening(slot);
         std::_Exit(128 + sig);
     }
     signalled_ = true;
@@ -220,6 +230,21 @@ std::optional<long long> Supervisor::next_wake() const {
     if (!drain) return watchdog;
     if (!watchdog) return drain;
     return std::min(*drain, *watchdog);
+}
+
+// Stops a listener of ours listening now, whatever still holds it: an exit that does not wait
+// for the loops leaves io_uring's armed accept holding the socket until the kernel tears the
+// ring down, 10-20 ms after the process is gone, and a restart in between failed with "Address
+// already in use". shutdown() ends the listening state at once (what was queued is reset, as
+// the exit would); the socket stays bound, but SO_REUSEADDR lets a new listener bind beside a
+// socket that does not listen. Not the service manager's socket: it outlives us on purpose.
+void Supervisor::stop_listening(Slot& slot) {
+    if (slot.listener_fd < 0) return;
+    struct stat identity {};
+    if (::fstat(slot.listener_fd, &identity) == 0 && identity.st_dev == slot.listener_dev &&
+        identity.st_ino == slot.listener_ino)
+        ::shutdown(slot.listener_fd, SHUT_RD);
+    slot.listener_fd = -1;
 }
 
 std::optional<long long> Supervisor::time_to_drain() const {

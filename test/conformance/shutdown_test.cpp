@@ -3,6 +3,7 @@
 // exit 0. A second signal exits at once.
 #include "support/net.hpp"
 #include "support/process.hpp"
+#include "echomux/util/socket_address.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -248,6 +249,33 @@ BOOST_AUTO_TEST_CASE(second_signal_exits_at_once) {
     BOOST_REQUIRE(status);
     BOOST_TEST(*status == 128 + SIGTERM);
     BOOST_TEST((std::chrono::steady_clock::now() - start < 2s));
+}
+
+// An operator's restart right after a second SIGTERM (here during shutdown_delay, while the
+// listener still accepts) binds at once. Without the listener shut before the exit, io_uring's
+// armed accept kept the socket listening until the kernel tore the ring down, ~10 ms after the
+// process was gone: this bind failed with EADDRINUSE (epoll: fine, as its exit closes all).
+BOOST_AUTO_TEST_CASE(a_restart_right_after_a_second_signal_binds_at_once) {
+    Server server({"--shutdown-delay=60"});
+    const int port = server.port();
+    auto c = connect_to(port);
+    send_all(c.get(), "ready");  // accepted: the listener's accept is armed again
+    BOOST_REQUIRE(recv_exact(c.get(), 5) == "ready");
+    server.process().signal(SIGTERM);
+    BOOST_REQUIRE(server.process().wait_for_err("(shutdown_delay)", 5s));
+    server.process().signal(SIGTERM);
+    const auto status = server.process().wait(5s);
+    BOOST_REQUIRE(status);
+    BOOST_TEST(*status == 128 + SIGTERM);
+    // As echomux binds (listener.cpp): SO_REUSEADDR, no SO_REUSEPORT on the first socket.
+    const auto address = echomux::parse_socket_address("127.0.0.1", static_cast<std::uint16_t>(port));
+    BOOST_REQUIRE(address);
+    echomux::Fd next(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    const int on = 1;
+    ::setsockopt(next.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    const int bound = ::bind(next.get(), address->get(), address->length);
+    BOOST_TEST(bound == 0, "bind right after the exit: " << std::strerror(bound == 0 ? 0 : errno));
+    BOOST_TEST(::listen(next.get(), 16) == 0);
 }
 
 // SIGUSR1 is a question, not an order: one line with the counters, and serving goes on.

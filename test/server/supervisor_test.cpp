@@ -8,7 +8,9 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <chrono>
@@ -27,7 +29,7 @@ namespace {
 // 10 s, so a missing drain fails the test instead of hanging it.
 class FakeLoop final : public EventLoop {
 public:
-    explicit FakeLoop(bool fails) : failing_(fails) {}
+    FakeLoop(bool fails, Fd listener) : listener(std::move(listener)), failing_(fails) {}
     void run() override {
         std::unique_lock lock(mutex_);
         if (!changed_.wait_for(lock, std::chrono::seconds(10), [this] { return drains > 0 || failing_; }))
@@ -54,6 +56,7 @@ public:
     std::atomic<int> drains{0};
     std::atomic<bool> gave_up{false};
     std::atomic<std::size_t> reconfigured_with{0};
+    Fd listener;  // kept, as a real loop keeps its own
 
 private:
     bool failing_;
@@ -65,15 +68,16 @@ private:
 
 // A supervisor over `count` fake loops; loop `failing` (if any) throws from run().
 struct Fixture {
-    explicit Fixture(std::size_t count, Config c = {}, std::optional<std::size_t> failing = std::nullopt)
+    explicit Fixture(std::size_t count, Config c = {}, std::optional<std::size_t> failing = std::nullopt,
+                     std::vector<Supervisor::LoopPlan> plans = {})
         : config(c), shared(config) {
-        std::vector<Supervisor::LoopPlan> plans;
-        for (std::size_t i = 0; i < count; ++i) plans.push_back({&shared, Fd(), Fd()});
+        for (auto& plan : plans) plan.shared = &shared;
+        for (std::size_t i = plans.size(); i < count; ++i) plans.push_back({&shared, Fd(), Fd()});
         std::size_t made = 0;
         supervisor = std::make_unique<Supervisor>(
             config, std::move(plans),
-            [&](SharedState&, Fd, Fd) {
-                auto loop = std::make_unique<FakeLoop>(failing == made++);
+            [&](SharedState&, Fd listener, Fd) {
+                auto loop = std::make_unique<FakeLoop>(failing == made++, std::move(listener));
                 loops.push_back(loop.get());
                 return loop;
             },
@@ -99,6 +103,37 @@ BOOST_AUTO_TEST_CASE(a_loop_that_fails_makes_every_other_loop_drain_and_the_stat
     }
     BOOST_TEST(f.supervisor->draining().load());
     BOOST_TEST(f.supervisor->stopping().load());  // readiness says 503 while the others drain
+}
+
+namespace {
+Fd listening_socket() {
+    Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    BOOST_REQUIRE(::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    BOOST_REQUIRE(::listen(fd.get(), 8) == 0);
+    return fd;
+}
+
+bool listening(const Fd& fd) {
+    int value = -1;
+    socklen_t length = sizeof value;
+    return ::getsockopt(fd.get(), SOL_SOCKET, SO_ACCEPTCONN, &value, &length) == 0 && value == 1;
+}
+}  // namespace
+
+// A failed loop's listener stops listening at once (what queued there nobody would accept,
+// and io_uring's ring would hold it past the exit), unless the service manager owns it.
+BOOST_AUTO_TEST_CASE(a_failed_loop_stops_listening_unless_the_socket_is_inherited) {
+    for (const bool inherited : {false, true}) {
+        std::vector<Supervisor::LoopPlan> plans;
+        plans.push_back({nullptr, listening_socket(), Fd(), inherited});
+        Fixture f(1, {}, 0, std::move(plans));
+        BOOST_REQUIRE(listening(f.loops[0]->listener));
+        BOOST_TEST(f.supervisor->run({}) == 1);
+        BOOST_TEST(listening(f.loops[0]->listener) == inherited, "inherited = " << inherited);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(the_only_loop_failing_is_status_1_too) {

@@ -32,13 +32,14 @@ void set_receive_timeout(int fd, int milliseconds) {
 }
 
 namespace {
-Fd try_connect(int port, const std::string& host, int receive_buffer) {
+Fd try_connect(int port, const std::string& host, int receive_buffer, int segment_bytes = 0) {
     const auto address = echomux::parse_socket_address(host, static_cast<std::uint16_t>(port));
     BOOST_REQUIRE(address);
     Fd fd(::socket(address->family(), SOCK_STREAM | SOCK_CLOEXEC, 0));
     BOOST_REQUIRE(fd);
     if (receive_buffer > 0)  // before connect: the window is agreed in the handshake
         ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+    if (segment_bytes > 0) ::setsockopt(fd.get(), IPPROTO_TCP, TCP_MAXSEG, &segment_bytes, sizeof segment_bytes);
     set_receive_timeout(fd.get(), 10000);
     timeval tv{10, 0};
     ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
@@ -50,6 +51,12 @@ Fd try_connect(int port, const std::string& host, int receive_buffer) {
 Fd try_connect(int port, const std::string& host) { return try_connect(port, host, 0); }
 
 Fd connect_with_small_window(int port) { return connect_with_receive_buffer(port, 4096); }
+
+Fd connect_with_small_window(int port, int segment_bytes) {
+    Fd fd = try_connect(port, "127.0.0.1", 4096, segment_bytes);
+    BOOST_REQUIRE_MESSAGE(fd, "connect to 127.0.0.1:" << port << " failed: " << std::strerror(errno));
+    return fd;
+}
 
 Fd connect_with_receive_buffer(int port, int bytes) {
     Fd fd = try_connect(port, "127.0.0.1", bytes);

@@ -17,6 +17,9 @@ Fd connect_to(int port, const std::string& host = "127.0.0.1");
 // Same, with a small fixed receive buffer (no autotuning): the server's sends to it go
 // short after a few KiB instead of after megabytes.
 Fd connect_with_small_window(int port);
+// ...and segments of at most `segment_bytes` (TCP_MAXSEG, before connect): the server's
+// send buffer, which the kernel sizes from the segment size, stays small too.
+Fd connect_with_small_window(int port, int segment_bytes);
 // The same with a receive buffer of `bytes`, set before connect.
 Fd connect_with_receive_buffer(int port, int bytes);
 // Same, but returns an empty Fd instead of failing.

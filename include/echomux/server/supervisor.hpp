@@ -31,6 +31,7 @@ public:
         SharedState* shared;
         Fd listener;
         Fd udp;  // empty: udp = off
+        bool inherited = false;  // the listener is the service manager's (never shut by us)
     };
     // make_event_loop, or a test's fakes. What it throws fails the start (see the constructor).
     using LoopFactory = std::function<std::unique_ptr<EventLoop>(SharedState&, Fd listener, Fd udp)>;
@@ -71,6 +72,11 @@ private:
         std::atomic<bool> ended{false};
         std::optional<std::string> failure;  // why it failed, written before `ended`
         bool reported = false;               // its failure is logged (supervisor's thread only)
+        // The listener this process bound for it, as it was at the start: stop_listening()
+        // shuts it only while the descriptor still names that socket (not after the drain
+        // closed it and the number went to a client). -1: none, or the service manager's.
+        int listener_fd = -1;
+        unsigned long long listener_dev = 0, listener_ino = 0;
     };
 
     void start_threads();
@@ -79,6 +85,7 @@ private:
     bool all_ended() const;
     void on_signal(int sig, const Actions& actions);
     void drain_all();
+    void stop_listening(Slot& slot);
     std::optional<long long> time_to_drain() const;
     void feed_watchdog();
     std::optional<long long> next_wake() const;  // the sooner of the drain and the watchdog

@@ -2,6 +2,7 @@
 #include "echomux/backends/uring/uring_connection.hpp"
 
 #include "echomux/backends/uring/uring_loop.hpp"
+#include "echomux/core/buffer.hpp"
 #include "echomux/core/service.hpp"
 #include "echomux/util/socket_address.hpp"
 
@@ -75,7 +76,13 @@ long UringConnection::send(const char* bytes, std::size_t n) {
         arrived_ = -1;
         out_ = bytes;
     } else {
-        copy_.reset(new char[take]);
+        // The kernel reads the bytes until the send's completion, and the core reuses its
+        // storage at once: they go into the connection's one send copy, allocated once and
+        // reused for every send after (not a heap copy per send).
+        if (take > copy_size_) {
+            copy_size_ = take <= Buffer::kKeptWhenEmpty ? Buffer::kKeptWhenEmpty : kMostSendBytes;
+            copy_.reset(new char[copy_size_]);
+        }
         std::memcpy(copy_.get(), bytes, take);
         out_ = copy_.get();
     }
@@ -109,10 +116,8 @@ void UringConnection::on_sent(const io_uring_cqe& cqe) {
     follow(session_->writable());
 }
 
-// An idle connection holds no buffer.
 void UringConnection::sent() {
     out_ = nullptr;
-    copy_.reset();
     if (lent_buffer_ >= 0) loop_.buffers().give_back(static_cast<std::uint16_t>(lent_buffer_));
     lent_buffer_ = -1;
 }
@@ -123,6 +128,11 @@ void UringConnection::follow(Next next) {
     if (next != Next::close && !out_ && session_->interest().write) {
         const Next after = session_->writable();
         if (after != Next::wait) next = after;
+    }
+    // Nothing more to send: an idle connection keeps at most a small copy (as Buffer does).
+    if (!out_ && copy_size_ > Buffer::kKeptWhenEmpty) {
+        copy_.reset();
+        copy_size_ = 0;
     }
     if (next == Next::close) return session_->close();
     if (next == Next::again) loop_.call_soon(*this);

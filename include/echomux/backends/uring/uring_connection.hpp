@@ -2,10 +2,16 @@
 // A connection of the io_uring loop: the transport under the protocol core. One receive
 // at a time into the loop's provided buffers, sized to the core's room (none while it has
 // none), at most one send in flight: of what came in, straight from the receive buffer,
-// which goes back to the ring when the send completes (a copy when the ring has no buffer
-// to spare, or of bytes the core held). Nothing is freed or closed while the kernel still
-// holds an operation of it: release() cancels them, and the object goes once the last
-// completes.
+// which goes back to the ring when the send completes, else (the ring has no buffer to
+// spare, or the bytes are ones the core held) from the connection's one send copy, reused
+// send after send. Nothing is freed or closed while the kernel still holds an operation of
+// it: release() cancels them, and the object goes once the last completes.
+//
+// What a connection holds at most: the core's max_buffer_bytes (plus what one receive
+// brought that did not fit, as on every backend), and the send copy, 64 KiB while it sends
+// (the bytes of the send in flight, which a readiness loop's kernel socket buffer would hold),
+// 4 KiB once nothing is left to send. Receive buffers lent to sends are the loop's, not
+// the connection's: at most half the ring, whatever the number of connections.
 #pragma once
 
 #include "echomux/core/session.hpp"
@@ -65,7 +71,8 @@ private:
     const char* out_ = nullptr;  // what the send in flight sends; null while none is
     std::size_t out_sent_ = 0, out_size_ = 0;
     int lent_buffer_ = -1;          // ...out of this ring buffer,
-    std::unique_ptr<char[]> copy_;  // or out of this copy
+    std::unique_ptr<char[]> copy_;  // or out of this copy, kept from send to send
+    std::size_t copy_size_ = 0;     // 0, Buffer::kKeptWhenEmpty or 64 KiB
 };
 
 }  // namespace echomux::uring
