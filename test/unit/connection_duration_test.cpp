@@ -7,6 +7,8 @@
 #include "echomux/util/fd.hpp"
 #include "support/manual_clock.hpp"
 
+#include "support/service_loop.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include <sys/socket.h>
@@ -14,20 +16,10 @@
 using namespace echomux;
 using echomux::test::ManualClock;
 
+using echomux::test::NoHooks;
+using echomux::test::TestSocket;
+
 namespace {
-struct NoHooks final : LoopHooks {
-    void adopt(int) override {}
-    void watch_listener(bool) override {}
-    void close_listener() override {}
-    int listener_fd() override { return -1; }
-};
-
-struct TestSocket final : SocketTransport {
-    using SocketTransport::SocketTransport;
-    void release() override {}
-    void call_soon() override {}
-};
-
 // The max_connections slot a real accept would have taken, which the close gives back.
 void take_slot(SharedState& shared) {
     ++shared.active;

@@ -9,6 +9,8 @@
 #include "failing_allocation.hpp"
 #include "support/completion_transport.hpp"
 
+#include "support/service_loop.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include <sys/socket.h>
@@ -19,21 +21,10 @@
 using namespace echomux;
 using echomux::test::CompletionConnection;
 
+using echomux::test::NoHooks;
+using echomux::test::TestSocket;
+
 namespace {
-struct NoHooks final : LoopHooks {
-    void adopt(int) override {}
-    void watch_listener(bool) override {}
-    void close_listener() override {}
-    int listener_fd() override { return -1; }
-};
-
-struct TestSocket final : SocketTransport {
-    using SocketTransport::SocketTransport;
-    void release() override { released = true; }
-    void call_soon() override { called_soon = true; }
-    bool released = false, called_soon = false;
-};
-
 // The core over a socket, as a readiness loop drives it.
 struct TestConnection {
     TestConnection(Service& service, int fd) : socket(fd), connection(service, socket) { connection.start(); }

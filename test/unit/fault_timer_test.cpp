@@ -6,6 +6,7 @@
 #include "echomux/core/service.hpp"
 #include "support/completion_transport.hpp"
 #include "support/manual_clock.hpp"
+#include "support/service_loop.hpp"
 #include "echomux/util/fd.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -28,36 +29,19 @@ struct AdoptingHooks final : LoopHooks {
     std::vector<Fd> adopted;
 };
 
-struct Loop {
-    explicit Loop(Config c) : shared(c), service(shared, hooks, clock) {}
-    CompletionConnection& connect() {
-        shared.active.fetch_add(1);
-        connections.emplace_back(std::make_unique<CompletionConnection>(service));
-        connections.back()->connection.start();
-        return *connections.back();
-    }
-    // A loop's turn after `ms`: the timers, then the calls they asked for (call_soon).
+// The loop also runs what the timers asked for (call_soon), as every backend does.
+struct Loop : echomux::test::ServiceLoop<AdoptingHooks> {
+    using ServiceLoop::ServiceLoop;
     void advance(long long ms) {
-        clock.advance(ms);
-        service.tick();
+        ServiceLoop::advance(ms);
         for (auto& c : connections) {
             if (!c->transport.called_soon || c->connection.closed()) continue;
             c->transport.called_soon = false;
             if (c->connection.resume() == Connection::Next::close) c->connection.close();
         }
     }
-    ManualClock clock;
-    AdoptingHooks hooks;
-    SharedState shared;
-    Service service;
-    std::vector<std::unique_ptr<CompletionConnection>> connections;
 };
-
-Config with(void (*change)(Config&)) {
-    Config c;
-    change(c);
-    return c;
-}
+using echomux::test::with;
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(fault_timers)

@@ -6,6 +6,7 @@
 #include "echomux/core/service.hpp"
 #include "support/completion_transport.hpp"
 #include "support/manual_clock.hpp"
+#include "support/service_loop.hpp"
 #include "support/net.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -38,34 +39,8 @@ struct RecordingHooks final : LoopHooks {
     int deadline_changes = 0;
 };
 
-struct Fixture {
-    explicit Fixture(Config c = Config{}) : shared(c), service(shared, hooks, clock) {}
-    // What an accept does before a Connection takes the slot.
-    CompletionConnection& connect() {
-        shared.active.fetch_add(1);
-        connections.emplace_back(std::make_unique<CompletionConnection>(service));
-        connections.back()->connection.start();
-        return *connections.back();
-    }
-    // What every loop does when it wakes: read the clock, then run what is due.
-    void advance(long long ms) {
-        clock.advance(ms);
-        service.tick();
-    }
-    long long due_in() const { return *service.next_deadline() - clock.now_ms(); }
-
-    ManualClock clock;
-    RecordingHooks hooks;
-    SharedState shared;
-    Service service;
-    std::vector<std::unique_ptr<CompletionConnection>> connections;
-};
-
-Config with(void (*change)(Config&)) {
-    Config c;
-    change(c);
-    return c;
-}
+using Fixture = echomux::test::ServiceLoop<RecordingHooks>;
+using echomux::test::with;
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(service_timers)
