@@ -33,7 +33,7 @@ void SocketTransport::abort() {
     release();
 }
 
-Endpoints SocketTransport::endpoints() const { return {peer_address(fd_), local_address(fd_)}; }
+Endpoints SocketTransport::endpoints() const { return {peer_address(fd_), local_address(fd_), {}, {}, {}, {}}; }
 
 Next SocketTransport::on_read(Session& connection, bool drain, bool read_all) {
     if (connection.holding()) {

@@ -25,7 +25,7 @@ struct CompletionTransport final : Transport {
     void release() override { released = true; }
     void abort() override { released = aborted = true; }
     void call_soon() override { called_soon = true; }
-    Endpoints endpoints() const override { return {"192.0.2.1:5000", "192.0.2.2:7007"}; }
+    Endpoints endpoints() const override { return {"192.0.2.1:5000", "192.0.2.2:7007", {}, {}, {}, {}}; }
 
     std::size_t most;
     std::size_t in_flight = 0;

@@ -170,7 +170,7 @@ void UringConnection::abort() {
 // Sent at once, not through the ring: every send of ours has completed by now (flushed()).
 void UringConnection::shutdown_write() { ::shutdown(fd_.get(), SHUT_WR); }
 
-Endpoints UringConnection::endpoints() const { return {peer_address(fd_.get()), local_address(fd_.get())}; }
+Endpoints UringConnection::endpoints() const { return {peer_address(fd_.get()), local_address(fd_.get()), {}, {}, {}, {}}; }
 
 // The descriptor closes only once no operation of the kernel's uses it.
 void UringConnection::finish_if_idle() {
