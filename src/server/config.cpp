@@ -122,11 +122,10 @@ void apply(const Key& k, const Setting& s, Config& config) {
 }
 
 // Rules between keys, once each has a valid value: errors, then what is only worth a warning.
-// Values that follow from others once all are read. A udp listener has no connections to
-// fault, so a fault_probability set for it is the share of datagrams to drop.
-void derive(Config& c, Settings& settings) {
-    c.udp_drop = c.udp && settings["fault_probability"].source != "default" ? c.fault_probability : 0;
-}
+// Values that follow from others once all are read. On a udp listener, a fault_probability
+// below 1 is the share of datagrams to drop; 1, the default (which the shipped conf file
+// writes out), drops none: a UDP echo that answers nothing is served by udp = off.
+void derive(Config& c, Settings&) { c.udp_drop = c.udp && c.fault_probability < 1 ? c.fault_probability : 0; }
 
 void check_together(const Config& c, Settings& settings, std::vector<std::string>& warnings) {
     // Found here, not at bind time, where it would read as "another process holds the port".

@@ -213,4 +213,19 @@ BOOST_AUTO_TEST_CASE(udp_replies_wait_for_the_delay_and_a_share_is_dropped) {
     BOOST_TEST(server.counter("udp_fault_dropped") == static_cast<std::uint64_t>(300 - answered));
 }
 
+// fault_probability = 1 written out, as the shipped conf file does, drops nothing.
+BOOST_AUTO_TEST_CASE(a_udp_listener_with_fault_probability_1_answers_every_datagram) {
+    Server server = faulty_server("udp = on\nfault_probability = 1\n");
+    const auto address = echomux::parse_socket_address("127.0.0.1", static_cast<std::uint16_t>(server.listener_port("faulty")));
+    Fd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    set_receive_timeout(s.get(), 5000);
+    for (int i = 0; i < 20; ++i) {
+        const std::string datagram = "datagram " + std::to_string(i);
+        BOOST_REQUIRE(::sendto(s.get(), datagram.data(), datagram.size(), 0, address->get(), address->length) > 0);
+        char reply[64];
+        const ssize_t n = ::recv(s.get(), reply, sizeof reply, 0);
+        BOOST_TEST(std::string(reply, static_cast<std::size_t>(std::max<ssize_t>(n, 0))) == datagram);
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

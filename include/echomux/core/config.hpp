@@ -81,7 +81,7 @@ struct Config {
     // paced to bandwidth bytes per second; nothing at all for accept_delay seconds.
     double delay = 0, delay_jitter = 0, accept_delay = 0;
     std::uint64_t bandwidth = 0;
-    // Not a key: on a listener with udp = on that sets fault_probability, the share of
+    // Not a key: on a listener with udp = on, a fault_probability below 1 as the share of
     // datagrams dropped (config.cpp); 0 otherwise.
     double udp_drop = 0;
 };
