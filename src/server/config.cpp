@@ -125,7 +125,7 @@ void apply(const Key& k, const Setting& s, Config& config) {
 // Values that follow from others once all are read. On a udp listener, a fault_probability
 // below 1 is the share of datagrams to drop; 1, the default (which the shipped conf file
 // writes out), drops none: a UDP echo that answers nothing is served by udp = off.
-void derive(Config& c, Settings&) { c.udp_drop = c.udp && c.fault_probability < 1 ? c.fault_probability : 0; }
+void derive(Config& c) { c.udp_drop = c.udp && c.fault_probability < 1 ? c.fault_probability : 0; }
 
 void check_together(const Config& c, Settings& settings, std::vector<std::string>& warnings) {
     // Found here, not at bind time, where it would read as "another process holds the port".
@@ -216,7 +216,7 @@ Config listener_config(const Config& main, const ListenerSettings& listener, std
     try {
         for (const auto& k : keys())
             if (k.scope == Scope::listener) apply(k, settings[k.name], c);
-        derive(c, settings);
+        derive(c);
         check_together(c, settings, warnings);
     } catch (const ConfigError& e) {
         throw ConfigError("listener " + listener.name + ": " + e.what());
@@ -307,7 +307,7 @@ LoadedConfig load_settings(int argc, const char* const argv[], const char* const
         loaded.config.tls_cert.clear();
         loaded.config.tls_key.clear();
     }
-    derive(loaded.config, settings);
+    derive(loaded.config);
     check_together(loaded.config, settings, loaded.warnings);
     std::vector<Config> every{loaded.config};
     std::vector<const Settings*> every_settings{&settings};
