@@ -33,6 +33,11 @@ root=$work/root
 server=
 cleanup() {
     [ -n "$server" ] && kill "$server" 2>/dev/null || true
+    # The server is the chroot's grandchild (sh -c runs the command's steps as children):
+    # every process whose root is ours goes, so none outlives the measurement.
+    for p in /proc/[0-9]*; do
+        [ "$(readlink "$p/root" 2>/dev/null)" = "$root" ] && kill "${p#/proc/}" 2>/dev/null
+    done
     for m in "$root/dev" "$root/proc"; do
         if mountpoint -q "$m"; then umount -l "$m"; fi
     done
