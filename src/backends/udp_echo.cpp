@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSL-1.0
 #include "echomux/backends/udp_echo.hpp"
 
+#include "echomux/core/fault_plan.hpp"
+#include "echomux/core/pacing.hpp"
 #include "echomux/util/socket_address.hpp"
 
 #include <netinet/in.h>
@@ -9,7 +11,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <random>
 
 namespace echomux {
 namespace {
@@ -113,11 +114,10 @@ void UdpEcho::hold(const sockaddr_storage& sender, socklen_t sender_length, cons
                    std::size_t n) {
     const Config& config = service_.config();
     if (held_bytes_ + prefix.size() + n > config.max_buffer_bytes) return stats_.udp_delay_full.add();
-    long long wait = static_cast<long long>(config.delay * 1000 + 0.5);
-    if (const auto jitter = static_cast<long long>(config.delay_jitter * 1000 + 0.5); jitter > 0)
-        wait += std::uniform_int_distribution<long long>(-jitter, jitter)(service_.random());
+    const FaultPlan delay = fault_plan(config, false);  // the listener's delay and jitter, in ms
     // + 1: the clock counts whole milliseconds, and no reply goes a fraction early.
-    last_release_ms_ = std::max(last_release_ms_, service_.now_ms() + 1 + std::max(0LL, wait));
+    last_release_ms_ = std::max(last_release_ms_, service_.now_ms() + 1 +
+                                                      draw_delay_ms(delay.delay_ms, delay.jitter_ms, service_.random()));
     Held& held = held_.emplace_back(Held{last_release_ms_, sender, sender_length, prefix});
     held.reply.append(datagram_.data(), n);
     held_bytes_ += held.reply.size();

@@ -17,11 +17,15 @@ Pacing::Pacing(long long delay_ms, long long jitter_ms, std::uint64_t bandwidth,
 // 10 ms worth: over any window of 100 ms or more the pace is within 10 % of bandwidth.
 std::size_t Pacing::burst() const { return std::max<std::uint64_t>(1, bandwidth_ / 100); }
 
+long long draw_delay_ms(long long delay_ms, long long jitter_ms, std::mt19937_64& random) {
+    long long wait = delay_ms;
+    if (jitter_ms > 0) wait += std::uniform_int_distribution<long long>(-jitter_ms, jitter_ms)(random);
+    return std::max(0LL, wait);
+}
+
 void Pacing::queued(std::size_t n, long long now_ms, std::mt19937_64& random) {
     if (n == 0) return;
-    long long wait = delay_ms_;
-    if (jitter_ms_ > 0) wait += std::uniform_int_distribution<long long>(-jitter_ms_, jitter_ms_)(random);
-    last_release_ms_ = std::max(last_release_ms_, now_ms + std::max(0LL, wait));
+    last_release_ms_ = std::max(last_release_ms_, now_ms + draw_delay_ms(delay_ms_, jitter_ms_, random));
     queued_ += n;
     const std::size_t live = marks_.size() - head_;
     if (live > 0 && (marks_.back().release_ms == last_release_ms_ || live >= kMaxMarks)) {

@@ -15,6 +15,9 @@
 
 namespace echomux {
 
+// One byte's (or datagram's) wait: delay ± a uniform draw within jitter, never below 0.
+long long draw_delay_ms(long long delay_ms, long long jitter_ms, std::mt19937_64& random);
+
 class Pacing {
 public:
     // delay and jitter in ms (every byte waits delay ± jitter, never less than 0), bandwidth
