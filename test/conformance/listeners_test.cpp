@@ -65,7 +65,7 @@ BOOST_AUTO_TEST_CASE(tls_port_serves_tls_while_the_main_port_stays_plaintext) {
     Server server({"--tls-port=" + std::to_string(tls_port), "--tls-cert=" + dir + "/server.pem", "--tls-key=" + dir + "/server.key"});
     BOOST_TEST(exchange(server.port(), "plain\n", 6) == "plain\n");
     BOOST_REQUIRE(server.listener_port("tls") == tls_port);
-    TlsClient c(tls_port, TlsOptions{dir + "/ca.pem", "localhost", 0});
+    TlsClient c(tls_port, verified_by(dir + "/ca.pem"));
     BOOST_REQUIRE_MESSAGE(c.handshake_ok(), c.error());
     BOOST_REQUIRE(c.write_all("secret\n"));
     BOOST_TEST(c.read_exact(7) == "secret\n");

@@ -92,7 +92,7 @@ BOOST_AUTO_TEST_CASE(sighup_rotates_the_certificate_while_an_open_connection_kee
     const Run with_b = run_to_end(s_client(server.port(), b.path("ca.pem")), {}, 20s);
     BOOST_TEST(with_b.status == 0, with_b.err);
     {
-        TlsClient fresh(server.port(), TlsOptions{b.path("ca.pem"), "localhost", 0});
+        TlsClient fresh(server.port(), verified_by(b.path("ca.pem")));
         BOOST_REQUIRE_MESSAGE(fresh.handshake_ok(), fresh.error());
         BOOST_REQUIRE(fresh.write_all("new pair\n"));
         BOOST_TEST(fresh.read_exact(9) == "new pair\n");

@@ -26,7 +26,7 @@ std::vector<std::string> tls_args(std::vector<std::string> more) {
 }
 
 TlsOptions as_client(bool with_certificate) {
-    TlsOptions o{tls_cert_dir() + "/ca.pem", "localhost", 0};
+    TlsOptions o = verified_by(tls_cert_dir() + "/ca.pem");
     if (with_certificate) {
         o.cert_file = tls_cert_dir() + "/client.pem";
         o.key_file = tls_cert_dir() + "/client.key";

@@ -27,7 +27,7 @@ std::vector<std::string> tls_args(std::vector<std::string> more = {}) {
     return more;
 }
 
-TlsOptions verified() { return TlsOptions{cert_dir() + "/ca.pem", "localhost", 0}; }
+TlsOptions verified() { return verified_by(cert_dir() + "/ca.pem"); }
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(tls)
@@ -104,13 +104,13 @@ BOOST_AUTO_TEST_CASE(a_client_that_never_finishes_its_handshake_is_closed_at_the
 BOOST_AUTO_TEST_CASE(tls_1_2_is_refused_at_min_version_1_3_and_served_by_default) {
     {
         Server server(tls_args({"--tls-min-version=1.3"}));
-        TlsClient old(server.port(), TlsOptions{cert_dir() + "/ca.pem", "localhost", TLS1_2_VERSION});
+        TlsClient old(server.port(), verified_by(cert_dir() + "/ca.pem", TLS1_2_VERSION));
         BOOST_TEST(!old.handshake_ok());
         server.stop();
         BOOST_TEST(server.counter("tls_handshakes_protocol_error") == 1u);
     }
     Server server(tls_args());
-    TlsClient old(server.port(), TlsOptions{cert_dir() + "/ca.pem", "localhost", TLS1_2_VERSION});
+    TlsClient old(server.port(), verified_by(cert_dir() + "/ca.pem", TLS1_2_VERSION));
     BOOST_REQUIRE_MESSAGE(old.handshake_ok(), old.error());
     BOOST_TEST(old.version() == "TLSv1.2");
     BOOST_REQUIRE(old.write_all("twelve"));
@@ -157,7 +157,7 @@ BOOST_AUTO_TEST_CASE(a_greeting_of_many_records_arrives_whole_through_a_small_wi
     const std::string part(100 * 1024, 'g');
     Server server(tls_args({"--greeting=${BIG}${BIG}${BIG}", "--max-buffer-bytes=1MiB"}),
                   ProcessOptions{{{"BIG", part}}, {}, {}});
-    TlsClient c(server.port(), TlsOptions{cert_dir() + "/ca.pem", "localhost", 0, 4096});
+    TlsClient c(server.port(), verified_by(cert_dir() + "/ca.pem", 0, 4096));
     BOOST_REQUIRE_MESSAGE(c.handshake_ok(), c.error());
     const std::string expected = part + part + part + "\n";
     BOOST_TEST((c.read_exact(expected.size()) == expected));
@@ -170,7 +170,7 @@ BOOST_AUTO_TEST_CASE(a_greeting_of_many_records_arrives_whole_through_a_small_wi
 // the server holds a bounded amount (it read on, and grew ~1 MiB/s, before).
 BOOST_AUTO_TEST_CASE(key_update_requests_that_are_never_read_make_the_server_stop_reading) {
     Server server = Server::with_metrics(tls_args());
-    TlsClient c(server.port(), TlsOptions{cert_dir() + "/ca.pem", "localhost", 0, 4096});
+    TlsClient c(server.port(), verified_by(cert_dir() + "/ca.pem", 0, 4096));
     BOOST_REQUIRE_MESSAGE(c.handshake_ok(), c.error());
     // Until the server stops reading: the kernel's buffers take a few MB of answers first,
     // slower under a sanitizer on a busy machine; a server that reads on never stops.

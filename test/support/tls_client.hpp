@@ -6,6 +6,7 @@
 #include "echomux/util/fd.hpp"
 
 #include <string>
+#include <utility>
 
 typedef struct ssl_st SSL;
 typedef struct ssl_ctx_st SSL_CTX;
@@ -25,6 +26,15 @@ struct TlsOptions {
     std::string alpn;                 // protocols offered, comma-separated; empty = no ALPN
     std::string preamble;             // plaintext sent before the handshake (a PROXY header)
 };
+
+// Verifying the server against CA_FILE as "localhost", the rest the defaults.
+inline TlsOptions verified_by(std::string ca_file, int max_version = 0, int receive_buffer = 0) {
+    TlsOptions options;
+    options.ca_file = std::move(ca_file);
+    options.max_version = max_version;
+    options.receive_buffer = receive_buffer;
+    return options;
+}
 
 class TlsClient {
 public:

@@ -198,7 +198,7 @@ BOOST_AUTO_TEST_SUITE(tls_anchor)
 // then the anchor's close_notify.
 BOOST_AUTO_TEST_CASE(the_tls_anchor_echoes_exactly_and_answers_close_notify) {
     Anchor anchor;
-    TlsClient c(anchor.port, TlsOptions{certs() + "/ca.pem", "localhost", 0});
+    TlsClient c(anchor.port, verified_by(certs() + "/ca.pem"));
     BOOST_REQUIRE_MESSAGE(c.handshake_ok(), c.error());
     const auto bytes = random_bytes(4u << 20, 7);
     const std::string sent(bytes.begin(), bytes.end());
