@@ -69,6 +69,9 @@ trap cleanup EXIT
 k8s=$src/deploy/kubernetes
 exec {ports_lock}>/tmp/echomux-kube-play-ports.lock
 flock -w 1200 "$ports_lock" || fail "another kube play test held the host ports for 20 min"
+# Not inherited by podman's children (conmon, the network's helpers), which would hold the lock
+# on after this test.
+podman() { command podman "$@" {ports_lock}>&-; }
 for port in 7007 9100; do
     ! ss -Htln "sport = :$port" | grep -q . || skip "port $port is in use on this host; kube play publishes the manifests' ports there"
 done
