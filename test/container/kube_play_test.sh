@@ -1,5 +1,5 @@
 #!/bin/bash
-# shellcheck disable=SC2154 # left_out, *_path, *_port, live_*, grace, delay: from $work/*.facts
+# shellcheck disable=SC2154 # left_out, *_path, *_port, live_*, grace, delay, config_map: from $work/*.facts
 # SPDX-License-Identifier: BSL-1.0
 # The Kubernetes manifests run by a real engine: `podman kube play` of deploy/kubernetes as
 # kubectl renders it (the Deployment, its ConfigMap and the Services; the other kinds have no
@@ -40,7 +40,8 @@
 #   16269 and 16625). So on 4.3 the test gives podman the Secret with its data decoded, by
 #   `podman secret create echomux-tls` (what a secret: volume reads), and plays the rest; on
 #   4.4 and later it plays kubectl's Secret with the overlay (that branch does not run here).
-#   kube down leaves the podman secret and the volume: the test removes them.
+#   kube down leaves the podman secret and the volume, as it leaves the ConfigMap's volume:
+#   the test removes them.
 # - Certificate rotation: the kubelet swaps a mounted Secret's files when the Secret changes;
 #   podman never rewrites the volume of a running pod, and there is no `kubectl rollout
 #   restart`. So neither the swap nor echomux's SIGHUP on it are checked here (the SIGHUP
@@ -70,6 +71,7 @@ image=localhost/echomux-kube-play
 tag=$$
 played=
 secret_made=
+config_volume_made=
 
 # shellcheck source=test/container/images.sh
 . "$(dirname "$0")/images.sh"
@@ -83,6 +85,8 @@ cleanup() {
         podman secret rm echomux-tls >/dev/null 2>&1 || true
         podman volume rm echomux-tls >/dev/null 2>&1 || true
     fi
+    # And the volume it made of the ConfigMap, unless it was there before.
+    if [ -n "$config_volume_made" ]; then podman volume rm "$config_map" >/dev/null 2>&1 || true; fi
     if podman image exists "$image:$tag"; then
         chain=$(image_chain "$image:$tag")
         podman untag "$image:$tag" >/dev/null 2>&1 || true
@@ -149,7 +153,9 @@ live = container["livenessProbe"]
 print(f"live_interval={live.get('periodSeconds', 10)} live_timeout={live.get('timeoutSeconds', 1)} "
       f"live_retries={live.get('failureThreshold', 3)} live_start={live.get('initialDelaySeconds', 0)}")
 print(f"grace={pod.get('terminationGracePeriodSeconds', 30)}")
-conf = next(d for d in played if d["kind"] == "ConfigMap")["data"]["echomux.conf"]
+config = next(d for d in played if d["kind"] == "ConfigMap")
+print("config_map=" + config["metadata"]["name"])
+conf = config["data"]["echomux.conf"]
 print("delay=" + next(line.split("=")[1].strip() for line in conf.splitlines() if line.startswith("shutdown_delay")))
 env = {e["name"]: e.get("value", "") for e in container.get("env") or []}
 print("tls_port=" + env.get("ECHOMUX_TLS_PORT", ""))
@@ -174,6 +180,7 @@ play() { # YAML: plays it and waits for echomux to serve
     done
     logs | grep -q "metrics on http" || { logs; fail "the pod did not start"; }
 }
+podman volume exists "$config_map" || config_volume_made=1
 play "$work/base.yaml"
 # The conf came from the ConfigMap (listen = ::, which the image's own conf does not set).
 logs | grep -q "listening on \[::\]:7007 " || { logs; fail "not listening as the ConfigMap's conf says"; }
