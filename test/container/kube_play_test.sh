@@ -44,7 +44,7 @@
 #   the test removes them.
 # - Certificate rotation: the kubelet swaps a mounted Secret's files when the Secret changes;
 #   podman never rewrites the volume of a running pod, and there is no `kubectl rollout
-#   restart`. So neither the swap nor echomux's SIGHUP on it are checked here (the SIGHUP
+#   restart`. So neither the swap nor echomux's SIGHUP on it is checked here (the SIGHUP
 #   rotation: test/conformance/tls_clients_test.cpp), only that a pod started from the Secret
 #   serves it, which is what README's recommended rotation (a restart) comes down to.
 # - The Service's names do not resolve: TLS is reached on the host's 127.0.0.1:7443 with the
@@ -80,7 +80,7 @@ podman_settings "$work" 4096
 
 cleanup() {
     if [ -n "$played" ]; then podman kube down "$played" >/dev/null 2>&1 || true; fi
-    # podman 4.3's kube down leaves both (later ones remove the Secret's podman secret).
+    # podman 4.3's kube down leaves both (later podman versions remove the podman secret).
     if [ -n "$secret_made" ]; then
         podman secret rm echomux-tls >/dev/null 2>&1 || true
         podman volume rm echomux-tls >/dev/null 2>&1 || true
