@@ -155,20 +155,30 @@ long Process::rss_kib() const {
     return -1;
 }
 
-double Process::cpu_seconds() const {
-    std::ifstream stat("/proc/" + std::to_string(pid_) + "/stat");
+namespace {
+// The fields of /proc/PID/stat, numbered as proc(5) numbers them: fields[14] is utime.
+std::vector<std::string> stat_fields(pid_t pid) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
     std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-    std::istringstream fields(text.substr(text.rfind(')') + 2));
-    std::string field;
-    unsigned long long utime = 0, stime = 0;
-    for (int i = 3; fields >> field; ++i) {  // fields after "pid (comm)" start at number 3
-        if (i == 14) utime = std::stoull(field);
-        if (i == 15) {
-            stime = std::stoull(field);
-            break;
-        }
-    }
-    return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+    std::vector<std::string> fields(3);  // 0 unused, 1 the pid, 2 "(comm)", which may hold spaces
+    const auto end_of_name = text.rfind(')');
+    if (end_of_name == std::string::npos) return fields;
+    std::istringstream rest(text.substr(end_of_name + 2));
+    for (std::string field; rest >> field;) fields.push_back(field);
+    return fields;
+}
+}  // namespace
+
+double Process::cpu_seconds() const {
+    const std::vector<std::string> fields = stat_fields(pid_);
+    if (fields.size() <= 15) return 0;
+    const unsigned long long ticks = std::stoull(fields[14]) + std::stoull(fields[15]);  // utime + stime
+    return static_cast<double>(ticks) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+unsigned long long Process::minor_faults() const {
+    const std::vector<std::string> fields = stat_fields(pid_);
+    return fields.size() > 10 ? std::stoull(fields[10]) : 0;
 }
 
 ProcessOptions measuring_memory(ProcessOptions options) {

@@ -47,6 +47,8 @@ public:
     // /proc figures for the child.
     long rss_kib() const;
     double cpu_seconds() const;
+    // Page faults served without I/O: each first touch of memory freshly mapped (or given back).
+    unsigned long long minor_faults() const;
 
 private:
     void drain(int fd, std::string& into);

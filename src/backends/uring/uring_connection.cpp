@@ -14,7 +14,7 @@
 
 namespace echomux::uring {
 namespace {
-constexpr std::size_t kMostSendBytes = 64 * 1024;
+constexpr std::size_t kMostSendBytes = SendCopies::kBytes;
 }  // namespace
 
 UringConnection::UringConnection(UringLoop& loop, Service& service, Fd fd)
@@ -77,11 +77,16 @@ long UringConnection::send(const char* bytes, std::size_t n) {
         out_ = bytes;
     } else {
         // The kernel reads the bytes until the send's completion, and the core reuses its
-        // storage at once: they go into the connection's one send copy, allocated once and
-        // reused for every send after (not a heap copy per send).
+        // storage at once: they go into the connection's one send copy, reused for every send
+        // after (not a heap copy per send); a large one comes from the loop's spares.
         if (take > copy_size_) {
-            copy_size_ = take <= Buffer::kKeptWhenEmpty ? Buffer::kKeptWhenEmpty : kMostSendBytes;
-            copy_.reset(new char[copy_size_]);
+            if (take <= Buffer::kKeptWhenEmpty) {
+                copy_.reset(new char[Buffer::kKeptWhenEmpty]);
+                copy_size_ = Buffer::kKeptWhenEmpty;
+            } else {
+                copy_ = loop_.send_copies().take();
+                copy_size_ = kMostSendBytes;
+            }
         }
         std::memcpy(copy_.get(), bytes, take);
         out_ = copy_.get();
@@ -122,6 +127,11 @@ void UringConnection::sent() {
     lent_buffer_ = -1;
 }
 
+void UringConnection::give_back_copy() {
+    loop_.send_copies().give_back(std::move(copy_));
+    copy_size_ = 0;
+}
+
 void UringConnection::follow(Next next) {
     if (released_) return;
     // Bytes that wait with no send in flight go now: nothing else would send them.
@@ -129,11 +139,9 @@ void UringConnection::follow(Next next) {
         const Next after = session_->writable();
         if (after != Next::wait) next = after;
     }
-    // Nothing more to send: an idle connection keeps at most a small copy (as Buffer does).
-    if (!out_ && copy_size_ > Buffer::kKeptWhenEmpty) {
-        copy_.reset();
-        copy_size_ = 0;
-    }
+    // Nothing more to send: an idle connection keeps at most a small copy (as Buffer does);
+    // a large one goes back to the loop, for the next send that needs one.
+    if (!out_ && copy_size_ > Buffer::kKeptWhenEmpty) give_back_copy();
     if (next == Next::close) return session_->close();
     if (next == Next::again) loop_.call_soon(*this);
     const bool want = !peer_done_ && session_->read_room() > 0;
@@ -175,6 +183,7 @@ Endpoints UringConnection::endpoints() const { return {peer_address(fd_.get()), 
 // The descriptor closes only once no operation of the kernel's uses it.
 void UringConnection::finish_if_idle() {
     if (receiving_ || out_) return;
+    if (copy_size_ > Buffer::kKeptWhenEmpty) give_back_copy();
     loop_.destroy(*this);  // freed after this turn (destroy() finds it by its descriptor)
     fd_.reset();
 }

@@ -10,8 +10,9 @@
 // What a connection holds at most: the core's max_buffer_bytes (plus what one receive
 // brought that did not fit, as on every backend), and the send copy, 64 KiB while it sends
 // (the bytes of the send in flight, which a readiness loop's kernel socket buffer would hold),
-// 4 KiB once nothing is left to send. Receive buffers lent to sends are the loop's, not
-// the connection's: at most half the ring, whatever the number of connections.
+// 4 KiB once nothing is left to send (the 64 KiB one goes back to the loop's spares,
+// SendCopies, at most 1 MiB). Receive buffers lent to sends are the loop's, not the
+// connection's: at most half the ring, whatever the number of connections.
 #pragma once
 
 #include "echomux/core/session.hpp"
@@ -55,6 +56,7 @@ private:
     void receive();
     void submit_send();
     void sent();  // the send in flight is over: its bytes go
+    void give_back_copy();  // the 64 KiB send copy, to the loop's spares
     void finish_if_idle();
 
     UringLoop& loop_;
@@ -72,7 +74,7 @@ private:
     std::size_t out_sent_ = 0, out_size_ = 0;
     int lent_buffer_ = -1;          // ...out of this ring buffer,
     std::unique_ptr<char[]> copy_;  // or out of this copy, kept from send to send
-    std::size_t copy_size_ = 0;     // 0, Buffer::kKeptWhenEmpty or 64 KiB
+    std::size_t copy_size_ = 0;     // 0, Buffer::kKeptWhenEmpty or 64 KiB (SendCopies)
 };
 
 }  // namespace echomux::uring

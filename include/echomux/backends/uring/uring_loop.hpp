@@ -16,6 +16,7 @@
 #include "echomux/backends/uring/buffer_ring.hpp"
 #include "echomux/backends/uring/completion.hpp"
 #include "echomux/backends/uring/ring.hpp"
+#include "echomux/backends/uring/send_copies.hpp"
 
 #include <memory>
 #include <vector>
@@ -39,6 +40,7 @@ public:
     io_uring_sqe* sqe();  // a free submission entry: submits what waits when the ring is full
     void track(int change) { in_flight_ += change; }  // operations submitted (+1) or done (-1)
     BufferRing& buffers() { return buffers_; }
+    SendCopies& send_copies() { return send_copies_; }
     void cancel(Completion& operation);           // its last completion comes with -ECANCELED
     void call_soon(UringConnection& connection);  // resume() it before the next wait
     void destroy(UringConnection& connection);    // freed after this turn
@@ -70,6 +72,7 @@ private:
     Service service_;  // first: connections detach from it as they go
     Ring ring_;        // before what is registered with it, and the operations using it
     BufferRing buffers_;
+    SendCopies send_copies_;
     UdpEcho udp_echo_;
     Fd listener_, udp_;
     LoopQueue queue_;
