@@ -140,8 +140,14 @@ for name, r in reqs.items():
 
 
 # --- connection scripts: [mode|greeting] [max_buffer: 2] [read_chunk] [most] events -------
+def first_byte(mode, greeting, faults=False):
+    """The target takes the mode as the whole byte % 3: the smallest byte with the flags asked."""
+    flags = (0x08 if greeting else 0) | (0x80 if faults else 0)
+    return next(b for b in range(256) if b & 0x88 == flags and b % 3 == mode)
+
+
 def script(mode, greeting, max_buffer, chunk, most, *events):
-    head = bytes([mode | (0x08 if greeting else 0)]) + struct.pack(">H", max_buffer) + bytes([chunk, most])
+    head = bytes([first_byte(mode, greeting)]) + struct.pack(">H", max_buffer) + bytes([chunk, most])
     return head + b"".join(events)
 
 
