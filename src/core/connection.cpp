@@ -346,6 +346,7 @@ Connection::Next Connection::finish_callback() {
         const Next next = act_on_fault();
         if (next != Next::wait || state_ != State::discarding) return next;
     }
+    if (state_ == State::discarding) fin_once_flushed();  // a send was in flight as it began
     if (state_ == State::discarding && peer_finished_) return end_for(End::fault_close);
     if (state_ == State::half_closed && pending_.empty() && transport_.flushed()) {
         // Half-close done right: everything received has been sent; now send our FIN (a

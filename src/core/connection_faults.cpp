@@ -28,6 +28,14 @@ void Connection::begin_discarding() {
     state_ = State::discarding;
     pending_.consume(pending_.size());
     std::string().swap(held_);
+    fin_once_flushed();
+}
+
+// A lifetime can end while a completion transport's send is in flight: our FIN waits for it
+// (finish_callback, at its writable()), as every FIN does; io_uring's shutdown_write() would
+// otherwise cut the send short, and the connection would end as a reset (EPIPE).
+void Connection::fin_once_flushed() {
+    if (fin_sent_ || !transport_.flushed()) return;
     transport_.shutdown_write();
     fin_sent_ = true;
 }

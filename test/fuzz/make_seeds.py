@@ -140,8 +140,14 @@ for name, r in reqs.items():
 
 
 # --- connection scripts: [mode|greeting] [max_buffer: 2] [read_chunk] [most] events -------
+def first_byte(mode, greeting, faults=False):
+    """The target takes the mode as the whole byte % 3: the smallest byte with the flags asked."""
+    flags = (0x08 if greeting else 0) | (0x80 if faults else 0)
+    return next(b for b in range(256) if b & 0x88 == flags and b % 3 == mode)
+
+
 def script(mode, greeting, max_buffer, chunk, most, *events):
-    head = bytes([mode | (0x08 if greeting else 0)]) + struct.pack(">H", max_buffer) + bytes([chunk, most])
+    head = bytes([first_byte(mode, greeting)]) + struct.pack(">H", max_buffer) + bytes([chunk, most])
     return head + b"".join(events)
 
 
@@ -180,6 +186,81 @@ conns = {
     "fin_first": script(PREFIX, True, 0, 10, 0, FIN, COMPLETE),
 }
 for name, data in conns.items():
+    write("connection", name, data)
+
+# Faults on purpose (the target's header: bit 7 of the first byte, then which, then parameters).
+CLOSE_BYTES, RESET_BYTES, STALL_BYTES = 1, 2, 3
+CLOSE_AFTER, RESET_AFTER = 1 << 2, 2 << 2
+DELAY, BANDWIDTH = 0x10, 0x20
+P_ZERO, P_HALF_DRAWN, P_HALF_SPARED = 0x40, 0x80, 0xC0
+
+
+def faulty(mode, greeting, max_buffer, chunk, which, most, *events, n=None, lifetime=None, delay=None,
+           jitter=0, bandwidth=None):
+    """n: bytes; lifetime: ms, 1 + 4k; delay: ms, odd; jitter: ms, <= delay; bandwidth: bytes/s."""
+    keys = bytes([which])
+    if which & 3:
+        keys += bytes([n - 1])
+    if (which >> 2) & 3 in (1, 2):
+        assert (lifetime - 1) % 4 == 0
+        keys += bytes([(lifetime - 1) // 4])
+    if which & DELAY:
+        assert delay % 2 == 1 and jitter <= delay
+        keys += bytes([(delay - 1) // 2, jitter])
+    if which & BANDWIDTH:
+        keys += struct.pack(">H", bandwidth - 1)
+    head = bytes([first_byte(mode, greeting, True)]) + struct.pack(">H", max_buffer) + bytes([chunk])
+    return head + keys + bytes([most]) + b"".join(events)
+
+
+def ms(n):  # the clock moves n ms, then tick()
+    out = b""
+    while n > 0:
+        out += bytes([7, 3 + 4 * min(n, 63)])
+        n -= min(n, 63)
+    return out
+
+
+fault_seeds = {
+    "delay_echo": faulty(ECHO, True, 100, 16, DELAY, 0, COMPLETE, recv(b"hello\n"), ms(51), ms(1), COMPLETE, FIN,
+                         delay=51),
+    "delay_jitter_upper_lines": faulty(UPPER, False, 300, 8, DELAY, 3, recv(b"one\n"), ms(10), recv(b"two\n"),
+                                       ms(10), recv(b"three\n"), ms(60), COMPLETE, ms(40), COMPLETE, FIN,
+                                       delay=101, jitter=40),
+    "delay_backpressure": faulty(ECHO, False, 8, 200, DELAY, 0, recv(b"01234567"), recv(b"x"), ms(5), ms(1),
+                                 COMPLETE, RESUME, recv(b"abc"), FIN, delay=5),
+    "delay_prefix_greeting": faulty(PREFIX, True, 0, 64, DELAY, 0, recv(b"a\nb"), ms(3), COMPLETE, recv(b"c\n"),
+                                    FIN, delay=21, jitter=21),
+    # More marks than Pacing::kMaxMarks at once: 300 arrivals a ms apart, each waiting 511 ms.
+    "delay_past_the_mark_bound": faulty(ECHO, False, 2000, 255, DELAY, 0, *[recv(b"m") + ms(1) for _ in range(300)],
+                                        FIN, delay=511),
+    "bandwidth_burst_then_rate": faulty(ECHO, False, 100, 255, BANDWIDTH, 0, recv(b"x" * 25), COMPLETE, ms(4),
+                                        ms(1), COMPLETE, ms(5), COMPLETE, FIN, bandwidth=1000),
+    "bandwidth_below_a_byte_a_burst": faulty(UPPER, True, 64, 16, BANDWIDTH, 0, recv(b"slow"), ms(63), COMPLETE,
+                                             FIN, bandwidth=37),
+    "bandwidth_and_delay_prefix": faulty(PREFIX, True, 0, 255, DELAY | BANDWIDTH, 7, recv_made_up(255, 2, 0), ms(7),
+                                         COMPLETE, ms(3), COMPLETE, FIN, delay=7, jitter=3, bandwidth=20000),
+    "close_after_bytes_in_the_greeting": faulty(ECHO, True, 100, 16, CLOSE_BYTES, 7, COMPLETE, COMPLETE, COMPLETE,
+                                                recv(b"dropped"), FIN, n=20),
+    "close_after_bytes_then_the_peer_reads_on": faulty(ECHO, False, 50, 16, CLOSE_BYTES, 0, recv(b"hello world"),
+                                                       COMPLETE, recv(b"more"), FIN, n=5),
+    "reset_after_bytes": faulty(UPPER, False, 50, 16, RESET_BYTES, 2, recv(b"abcdef"), COMPLETE, COMPLETE, n=3),
+    "stall_after_bytes": faulty(ECHO, False, 10, 16, STALL_BYTES, 0, recv(b"abcdefgh"), COMPLETE, RESUME, WRITABLE,
+                                FIN, n=4),
+    "close_after": faulty(ECHO, False, 50, 16, CLOSE_AFTER, 0, recv(b"abc"), COMPLETE, ms(50), recv(b"def"),
+                          COMPLETE, ms(51), recv(b"last"), COMPLETE, ms(1), recv(b"dropped"), FIN, lifetime=101),
+    "reset_after_with_delay": faulty(ECHO, True, 50, 16, RESET_AFTER | DELAY, 0, COMPLETE, recv(b"abc"), ms(20),
+                                     recv(b"late"), lifetime=21, delay=11),
+    "stall_then_close_after": faulty(UPPER, False, 50, 16, STALL_BYTES | CLOSE_AFTER, 0, recv(b"abcdef"), COMPLETE,
+                                     ms(30), recv(b"x"), FIN, n=3, lifetime=41),
+    "fault_probability_zero_keeps_the_delay": faulty(ECHO, False, 50, 16, RESET_BYTES | DELAY | P_ZERO, 0,
+                                                     recv(b"abcdef"), ms(4), COMPLETE, FIN, n=2, delay=3),
+    "fault_probability_half_drawn": faulty(ECHO, False, 50, 16, RESET_BYTES | P_HALF_DRAWN, 0, recv(b"abc"),
+                                           COMPLETE, n=2),
+    "fault_probability_half_spared": faulty(ECHO, False, 50, 16, RESET_BYTES | P_HALF_SPARED, 0, recv(b"abc"),
+                                            COMPLETE, FIN, n=2),
+}
+for name, data in fault_seeds.items():
     write("connection", name, data)
 
 

@@ -42,13 +42,13 @@ struct ScriptedTransport final : Transport {
         wire_at_fin = wire.size();
     }
     void release() override { released = true; }
-    void abort() override { released = true; }
+    void abort() override { released = aborted = true; }  // an RST: a reset fault
     void call_soon() override { called_soon = true; }
     Endpoints endpoints() const override { return {kPeer, kLocal, "", "", "", ""}; }
 
     std::size_t most = SIZE_MAX;
     std::size_t in_flight = 0;
-    bool fail_next = false, fin = false, released = false, called_soon = false;
+    bool fail_next = false, fin = false, released = false, aborted = false, called_soon = false;
     std::size_t wire_at_fin = 0;
     std::string wire;
 };

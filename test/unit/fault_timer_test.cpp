@@ -111,6 +111,21 @@ BOOST_AUTO_TEST_CASE(close_after_sends_a_fin_at_exactly_its_time) {
     BOOST_TEST(loop.service.stats().closed_fault_close.get() == 1u);
 }
 
+// A completion transport's send still in flight when the lifetime ends: our FIN waits for it,
+// as every FIN does (io_uring's shutdown() would cut the send short: EPIPE, a reset).
+BOOST_AUTO_TEST_CASE(close_after_sends_its_fin_once_the_send_in_flight_is_done) {
+    Loop loop(with([](Config& c) { c.close_after = 0.1; }));
+    auto& c = loop.connect();
+    c.receive("abc");
+    BOOST_TEST(c.transport.in_flight == 3u);
+    loop.advance(101);
+    BOOST_TEST((c.connection.state() == Connection::State::discarding));
+    BOOST_TEST(!c.transport.fin);
+    c.complete_send();
+    BOOST_TEST(c.transport.fin);
+    BOOST_TEST(c.transport.wire == "abc");
+}
+
 BOOST_AUTO_TEST_CASE(reset_after_resets_at_exactly_its_time) {
     Loop loop(with([](Config& c) { c.reset_after = 0.5; }));
     auto& c = loop.connect();

@@ -111,6 +111,7 @@ private:
     Next finish_callback();
     Next act_on_fault();  // the fault's byte count is sent: close, reset or stall
     void begin_discarding();  // a close fault: our FIN now, then read and drop until the peer's
+    void fin_once_flushed();  // our FIN, unless a send is still in flight (then at its writable())
     void on_fault_timer();    // a lifetime ended, or delayed or paced bytes may go
     void arm_fault_timer();   // the timer at the next of those, if any
     long long arrived_by() const;  // when bytes read now arrived, at the latest, for the delay
