@@ -45,6 +45,7 @@ dnsmasq_pid=
 # shellcheck source=test/container/images.sh
 . "$(dirname "$0")/images.sh"
 podman_settings "$work" 1024
+hold_podman_lock
 
 cleanup() {
     [ -n "$server_pid" ] && kill -KILL "$server_pid" 2>/dev/null || true

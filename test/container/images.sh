@@ -4,6 +4,20 @@
 # images a build made, and removing them without touching what other builds or named images
 # use; free ports; a kustomization over deploy/kubernetes.
 
+# hold_podman_lock: from here on, one echomux test suite at a time on this host may use podman.
+# Two suites (two checkouts, a CI run beside a developer's) share podman's images, and builds of
+# the same source give the same image: one suite's cleanup removed the image the other had just
+# built (seen: "localhost/echomux-test:6889: image not known"); and kube play publishes the
+# manifests' fixed ports. Held until the test exits; podman's and buildah's children (conmon)
+# do not inherit it, or a container left behind would hold it for good.
+# shellcheck disable=SC2317 # podman and buildah: called by name from here on
+hold_podman_lock() {
+    exec {podman_lock}>/tmp/echomux-podman.lock
+    flock -w 1200 "$podman_lock" || { echo "FAIL: another suite held /tmp/echomux-podman.lock for 20 min"; exit 1; }
+    podman() { command podman "$@" {podman_lock}>&-; }
+    buildah() { command buildah "$@" {podman_lock}>&-; }
+}
+
 # The image and its parents, child first: the layers a build made for it.
 image_chain() {
     local id n=0

@@ -97,14 +97,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The manifests' own ports, which kube play publishes on the host. Two suites on one host (two
-# checkouts, a CI run beside a developer's) would meet on them: one kube play at a time.
+# The manifests' own ports, which kube play publishes on the host: one suite at a time
+# (hold_podman_lock, images.sh), and no one else on them.
 k8s=$src/deploy/kubernetes
-exec {ports_lock}>/tmp/echomux-kube-play-ports.lock
-flock -w 1200 "$ports_lock" || fail "another kube play test held the host ports for 20 min"
-# Not inherited by podman's children (conmon, the network's helpers), which would hold the lock
-# on after this test.
-podman() { command podman "$@" {ports_lock}>&-; }
+hold_podman_lock
 for port in 7007 9100 7443; do
     ! ss -Htln "sport = :$port" | grep -q . || skip "port $port is in use on this host; kube play publishes the manifests' ports there"
 done

@@ -35,6 +35,7 @@ server_pid=
 # shellcheck source=test/container/images.sh
 . "$(dirname "$0")/images.sh"
 podman_settings "$work"
+hold_podman_lock
 
 cleanup() {
     [ -z "$server_pid" ] || kill -KILL "$server_pid" 2>/dev/null || true
