@@ -93,8 +93,8 @@ BOOST_AUTO_TEST_CASE(bandwidth_paces_the_echo_to_the_rate) {
 
 BOOST_AUTO_TEST_CASE(close_after_ends_the_connection_with_a_fin_at_its_time) {
     Server server = faulty_server("close_after = 800ms\n", {"--access-log=on"});
+    const auto start = Clock::now();  // before the connect: the fault's time counts from the accept
     Fd c = connect_to(server.listener_port("faulty"));
-    const auto start = Clock::now();
     send_all(c.get(), "still here");
     BOOST_TEST(recv_exact(c.get(), 10) == "still here");  // it echoes until then
     const Received r = receive_until_end(c.get(), 10000);
@@ -109,8 +109,8 @@ BOOST_AUTO_TEST_CASE(close_after_ends_the_connection_with_a_fin_at_its_time) {
 
 BOOST_AUTO_TEST_CASE(reset_after_resets_the_connection_at_its_time) {
     Server server = faulty_server("reset_after = 500ms\n");
+    const auto start = Clock::now();  // before the connect: the fault's time counts from the accept
     Fd c = connect_to(server.listener_port("faulty"));
-    const auto start = Clock::now();
     const Received r = receive_until_end(c.get(), 10000);
     BOOST_TEST(r.end == ECONNRESET);
     BOOST_TEST(ms_since(start) >= 500);
@@ -121,8 +121,8 @@ BOOST_AUTO_TEST_CASE(reset_after_resets_the_connection_at_its_time) {
 // Accepted, then nothing, not even the greeting: what the client sent meanwhile is echoed after.
 BOOST_AUTO_TEST_CASE(accept_delay_sends_nothing_until_its_time) {
     Server server = faulty_server("accept_delay = 600ms\ngreeting = hello\n");
+    const auto start = Clock::now();  // before the connect: the fault's time counts from the accept
     Fd c = connect_to(server.listener_port("faulty"));
-    const auto start = Clock::now();
     send_all(c.get(), "early");
     BOOST_TEST(recv_exact(c.get(), 6) == "hello\n");
     BOOST_TEST(ms_since(start) >= 600);
