@@ -26,7 +26,14 @@ using Clock = std::chrono::steady_clock;
 
 constexpr int kCap = 16;
 constexpr int kSlowloris = 200;
+// Under AddressSanitizer the server is several times slower and the churn keeps it saturated:
+// each probe took 1.7 s beside a loaded host (200 took 339 s, past the test's timeout). 40
+// still fail with near certainty where 56 % of probes did.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr int kProbes = 40;
+#else
 constexpr int kProbes = 200;
+#endif
 // How long a probe waits between connecting and sending: a kubelet sends at once; 3 ms is
 // what failed 56 % of the time under churn in issue 26.
 constexpr auto kProbeDelay = std::chrono::milliseconds(3);
